@@ -1,0 +1,116 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from learners.models import (
+    Activity,
+    ActivityFormat,
+    Board,
+    CompletionRecord,
+    CreditType,
+    Learner,
+    LearnerBoardId,
+    LearnerLicense,
+    MocRegistration,
+)
+
+
+class CreditTypeInline(admin.TabularInline):
+    model = CreditType
+    extra = 0
+
+
+@admin.register(Board)
+class BoardAdmin(admin.ModelAdmin):
+    list_display = ["code", "name"]
+    search_fields = ["code", "name"]
+    inlines = [CreditTypeInline]
+
+
+@admin.register(CreditType)
+class CreditTypeAdmin(admin.ModelAdmin):
+    list_display = ["name", "board"]
+    list_filter = ["board"]
+    search_fields = ["name", "board__code"]
+
+
+@admin.register(ActivityFormat)
+class ActivityFormatAdmin(admin.ModelAdmin):
+    list_display = ["name", "code"]
+    search_fields = ["name", "code"]
+
+
+class MocRegistrationInline(admin.TabularInline):
+    model = MocRegistration
+    extra = 0
+    filter_horizontal = ["credit_types"]
+
+
+@admin.register(Activity)
+class ActivityAdmin(admin.ModelAdmin):
+    list_display = [
+        "activity_id",
+        "provider_activity_id",
+        "title",
+        "provider",
+        "format",
+        "start_date",
+        "reporting_year",
+        "status",
+        "rems_registered",
+    ]
+    list_filter = ["status", "reporting_year", "format", "rems_registered", "moc_registrations__board"]
+    search_fields = ["activity_id", "provider_activity_id", "title", "provider__accme_id"]
+    readonly_fields = ["activity_id", "reporting_year", "created_at", "updated_at"]
+    autocomplete_fields = ["provider"]
+    inlines = [MocRegistrationInline]
+
+
+class LearnerLicenseInline(admin.TabularInline):
+    model = LearnerLicense
+    extra = 0
+
+
+class LearnerBoardIdInline(admin.TabularInline):
+    model = LearnerBoardId
+    extra = 0
+
+
+@admin.register(Learner)
+class LearnerAdmin(admin.ModelAdmin):
+    list_display = ["id", "last_name", "first_name", "birth_month", "birth_day", "npi", "us_licensed"]
+    list_filter = ["us_licensed", "board_ids__board"]
+    search_fields = ["last_name", "first_name", "npi", "licenses__license_id", "board_ids__diplomate_id"]
+    inlines = [LearnerLicenseInline, LearnerBoardIdInline]
+
+
+@admin.register(CompletionRecord)
+class CompletionRecordAdmin(admin.ModelAdmin):
+    """Records are never edited (PARS: delete and add again), so the admin only reads them."""
+
+    list_display = [
+        "credit_id",
+        "provider",
+        "activity",
+        "learner",
+        "completion_date",
+        "board",
+        "moc_points",
+        "status",
+        "source",
+        "created_at",
+    ]
+    list_filter = ["status", "source", "board", "provider"]
+    search_fields = ["credit_id", "activity__activity_id", "learner__last_name", "diplomate_id"]
+    list_select_related = ["provider", "activity", "learner", "board"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

@@ -1,0 +1,315 @@
+"""The domain the engine judges: boards, activities, the learner directory and completion records."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.core.validators import RegexValidator
+from django.db import models, transaction
+
+from portal.models import Provider
+
+nine_digits = RegexValidator(r"^\d{9}$", "An ACCME Activity ID is 9 digits.")
+ten_digits = RegexValidator(r"^\d{10}$", "An NPI is 10 digits.")
+
+# ACCME Activity IDs are handed out from here upwards, like PARS's (e.g. 200931353).
+ACTIVITY_ID_BASE = 200_000_000
+
+
+class Board(models.Model):
+    """A certifying board that takes MOC credit (ABIM, ABP, …): data, not code."""
+
+    code = models.CharField(max_length=10, unique=True)
+    name = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class CreditType(models.Model):
+    """A kind of MOC credit a board recognises (e.g. ABIM Medical Knowledge)."""
+
+    board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="credit_types")
+    name = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ["board__code", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["board", "name"], name="credit_type_unique_per_board")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.board.code} {self.name}"
+
+
+class ActivityFormat(models.Model):
+    """An ACCME activity format (Live Course, Enduring Material, …)."""
+
+    code = models.CharField(max_length=10, unique=True)
+    name = models.CharField(max_length=100, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ActivityIdSequence(models.Model):
+    """One row per assigned ACCME Activity ID: the auto key makes assignment safe under concurrency."""
+
+    created_at = models.DateTimeField(auto_now_add=True)
+
+
+def next_activity_id() -> str:
+    with transaction.atomic():
+        ticket = ActivityIdSequence.objects.create()
+    return f"{ACTIVITY_ID_BASE + ticket.pk:09d}"
+
+
+class ActivityQuerySet(models.QuerySet["Activity"]):
+    def for_provider(self, provider: Provider) -> ActivityQuerySet:
+        return self.filter(provider=provider)
+
+
+class Activity(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        ACTIVE = "active", "Active"
+        CLOSED = "closed", "Closed"
+
+    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="activities")
+    activity_id = models.CharField(
+        "ACCME Activity ID", max_length=9, unique=True, editable=False, validators=[nine_digits]
+    )
+    provider_activity_id = models.CharField("Provider Activity ID", max_length=50)
+    title = models.CharField(max_length=500)
+    format = models.ForeignKey(ActivityFormat, on_delete=models.PROTECT)
+    start_date = models.DateField()
+    end_date = models.DateField()
+    credit_claim_date = models.DateField(help_text="Learners may claim credit until this date.")
+    ama_credits = models.DecimalField(
+        "AMA PRA Category 1 credits offered", max_digits=6, decimal_places=2, default=Decimal("0")
+    )
+    reporting_year = models.PositiveSmallIntegerField(editable=False)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    rems_registered = models.BooleanField("registered for Opioid Analgesic REMS", default=False)
+    repeat_participation = models.BooleanField(
+        "learners may complete it more than once", default=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ActivityQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-start_date", "activity_id"]
+        verbose_name_plural = "activities"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "provider_activity_id"], name="provider_activity_id_unique"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(activity_id__regex=r"^[0-9]{9}$"), name="activity_id_9_digits"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(end_date__gte=models.F("start_date")),
+                name="activity_end_not_before_start",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(credit_claim_date__gte=models.F("end_date")),
+                name="activity_claim_not_before_end",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(ama_credits__gte=0), name="activity_ama_credits_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.activity_id} {self.title}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if not self.activity_id:
+            self.activity_id = next_activity_id()
+        self.reporting_year = self.start_date.year
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+
+class MocRegistration(models.Model):
+    """An activity's registration with one certifying board: points offered and credit types."""
+
+    activity = models.ForeignKey(
+        Activity, on_delete=models.CASCADE, related_name="moc_registrations"
+    )
+    board = models.ForeignKey(Board, on_delete=models.PROTECT)
+    points = models.DecimalField("MOC points offered", max_digits=6, decimal_places=2)
+    credit_types = models.ManyToManyField(CreditType, blank=True)
+
+    class Meta:
+        ordering = ["activity", "board__code"]
+        verbose_name = "MOC registration"
+        constraints = [
+            models.UniqueConstraint(fields=["activity", "board"], name="moc_registration_unique"),
+            models.CheckConstraint(condition=models.Q(points__gt=0), name="moc_points_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.activity.activity_id} {self.board.code} {self.points}"
+
+
+class Learner(models.Model):
+    """A physician in the directory learners are matched against (synthetic data only)."""
+
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100)
+    # Normalised names (case, accents, spaces, hyphens, apostrophes removed) for bulk matching.
+    first_name_key = models.CharField(max_length=100, db_index=True, editable=False)
+    last_name_key = models.CharField(max_length=100, db_index=True, editable=False)
+    birth_month = models.PositiveSmallIntegerField()
+    birth_day = models.PositiveSmallIntegerField()
+    birth_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    npi = models.CharField(
+        "NPI", max_length=10, null=True, blank=True, unique=True, validators=[ten_digits]
+    )
+    medical_school = models.CharField(max_length=200, blank=True)
+    us_licensed = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["last_name", "first_name"]
+        indexes = [models.Index(fields=["last_name_key", "first_name_key"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(birth_month__gte=1, birth_month__lte=12),
+                name="learner_birth_month_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(birth_day__gte=1, birth_day__lte=31),
+                name="learner_birth_day_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.first_name} {self.last_name} ({self.birth_month:02d}/{self.birth_day:02d})"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        from learners.names import name_key
+
+        self.first_name_key = name_key(self.first_name)
+        self.last_name_key = name_key(self.last_name)
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+
+class LearnerLicense(models.Model):
+    learner = models.ForeignKey(Learner, on_delete=models.CASCADE, related_name="licenses")
+    state = models.CharField(max_length=2)
+    license_id = models.CharField(max_length=50)
+
+    class Meta:
+        ordering = ["state", "license_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["state", "license_id"], name="license_unique_per_state")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.state} {self.license_id}"
+
+
+class LearnerBoardId(models.Model):
+    learner = models.ForeignKey(Learner, on_delete=models.CASCADE, related_name="board_ids")
+    board = models.ForeignKey(Board, on_delete=models.PROTECT)
+    diplomate_id = models.CharField("certifying board id", max_length=50)
+
+    class Meta:
+        ordering = ["board__code", "diplomate_id"]
+        verbose_name = "learner board id"
+        constraints = [
+            models.UniqueConstraint(fields=["board", "diplomate_id"], name="diplomate_id_unique_per_board")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.board.code} {self.diplomate_id}"
+
+
+class RecordStatus(models.TextChoices):
+    ACCEPTED = "accepted", "Accepted"
+    SUBMITTED = "submitted", "Submitted"
+    TRANSMITTED = "transmitted", "Transmitted"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+    DELETED = "deleted", "Deleted"
+
+
+class RecordSource(models.TextChoices):
+    FILE = "file", "File upload"
+    WEB_SERVICE = "web_service", "Web service"
+    MANUAL = "manual", "Manual entry"
+
+
+class CompletionRecordQuerySet(models.QuerySet["CompletionRecord"]):
+    def for_provider(self, provider: Provider) -> CompletionRecordQuerySet:
+        return self.filter(provider=provider)
+
+    def live(self) -> CompletionRecordQuerySet:
+        return self.exclude(status=RecordStatus.DELETED)
+
+
+class CompletionRecord(models.Model):
+    """One learner's credit for one activity on one date. Never edited: deleted and added again."""
+
+    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="records")
+    activity = models.ForeignKey(Activity, on_delete=models.PROTECT, related_name="records")
+    learner = models.ForeignKey(
+        Learner, on_delete=models.PROTECT, null=True, blank=True, related_name="records"
+    )
+    credit_id = models.CharField("Credit ID", max_length=100)
+    completion_date = models.DateField()
+    ama_credits = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
+    licensing_state = models.CharField(max_length=2, blank=True)
+    license_id = models.CharField(max_length=50, blank=True)
+    npi = models.CharField(max_length=10, blank=True)
+    board = models.ForeignKey(Board, on_delete=models.PROTECT, null=True, blank=True)
+    diplomate_id = models.CharField("certifying board id", max_length=50, blank=True)
+    moc_points = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
+    # [{"type": "Medical Knowledge", "points": "1.50"}, …]
+    moc_credits = models.JSONField(default=list, blank=True)
+    # Opioid Analgesic REMS: de-identified learner facts.
+    rems_learner_local_id = models.CharField(max_length=100, blank=True)
+    rems_profession = models.CharField(max_length=50, blank=True)
+    rems_practice_area = models.CharField(max_length=60, blank=True)
+    rems_dea_registration = models.CharField(max_length=20, blank=True)
+    rems_practice_state = models.CharField(max_length=2, blank=True)
+    rems_time_in_practice = models.CharField(max_length=30, blank=True)
+    rems_performs_surgery = models.BooleanField(null=True, blank=True)
+    status = models.CharField(max_length=12, choices=RecordStatus.choices)
+    board_codes = models.JSONField(
+        "board rejection codes", default=list, blank=True, help_text="Codes a board sent back."
+    )
+    source = models.CharField(max_length=12, choices=RecordSource.choices)
+    upload = models.ForeignKey(
+        "uploads.Upload", on_delete=models.SET_NULL, null=True, blank=True, related_name="records"
+    )
+    source_row = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = CompletionRecordQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "credit_id"], name="credit_id_unique_per_provider"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["provider", "activity", "learner", "completion_date"]),
+            models.Index(fields=["activity", "board", "diplomate_id", "completion_date"]),
+            models.Index(fields=["status", "board"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.credit_id} ({self.get_status_display()})"

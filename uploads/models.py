@@ -1,0 +1,122 @@
+"""A batch learner file, its processing state and its event history."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from portal.models import Provider
+
+
+class UploadStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    PROCESSING = "processing", "Processing"
+    COMPLETED = "completed", "Completed"
+    FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+# While an upload is in one of these, its provider may not start another (a database fact).
+ACTIVE_STATUSES = (UploadStatus.QUEUED, UploadStatus.PROCESSING)
+FINAL_STATUSES = (UploadStatus.COMPLETED, UploadStatus.FAILED, UploadStatus.CANCELLED)
+
+
+class FileType(models.TextChoices):
+    TXT = "txt", "Tab Delimited (.txt)"
+    XML = "xml", "XML (.xml)"
+    XLSX = "xlsx", "Excel (.xlsx)"
+
+
+class Program(models.TextChoices):
+    BOARD = "board", "Licensing or Specialty Board"
+    REMS = "rems", "Opioid Analgesic REMS"
+
+
+class Mode(models.TextChoices):
+    SUBMIT = "submit", "Submit learners"
+    CHECK = "check", "Check file only"
+
+
+def upload_path(instance: Upload, filename: str) -> str:
+    return f"uploads/{instance.provider.accme_id}/{filename}"
+
+
+def report_path(instance: Upload, filename: str) -> str:
+    return f"reports/{instance.provider.accme_id}/{filename}"
+
+
+class UploadQuerySet(models.QuerySet["Upload"]):
+    def for_provider(self, provider: Provider) -> UploadQuerySet:
+        return self.filter(provider=provider)
+
+    def active(self) -> UploadQuerySet:
+        return self.filter(status__in=ACTIVE_STATUSES)
+
+
+class Upload(models.Model):
+    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="uploads")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="uploads"
+    )
+    file = models.FileField(upload_to=upload_path, max_length=300, blank=True)
+    original_name = models.CharField(max_length=255)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64, db_index=True)
+    file_type = models.CharField(max_length=4, choices=FileType.choices)
+    program = models.CharField(max_length=5, choices=Program.choices, default=Program.BOARD)
+    mode = models.CharField(max_length=6, choices=Mode.choices, default=Mode.SUBMIT)
+    status = models.CharField(
+        max_length=10, choices=UploadStatus.choices, default=UploadStatus.QUEUED
+    )
+    total_records = models.PositiveIntegerField(default=0)
+    processed_records = models.PositiveIntegerField(default=0)
+    rejected_records = models.PositiveIntegerField(default=0)
+    progress_records = models.PositiveIntegerField(
+        default=0, help_text="Rows judged so far, for the progress bar."
+    )
+    duplicate_override = models.BooleanField(
+        default=False, help_text="The user confirmed upload of a potential duplicate file."
+    )
+    report_file = models.FileField(upload_to=report_path, max_length=300, blank=True)
+    report_csv_file = models.FileField(upload_to=report_path, max_length=300, blank=True)
+    error_message = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    files_removed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = UploadQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider"],
+                condition=models.Q(status__in=["queued", "processing"]),
+                name="one_active_upload_per_provider",
+            ),
+        ]
+        indexes = [models.Index(fields=["provider", "original_name", "file_type", "size"])]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} ({self.get_status_display()})"
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in FINAL_STATUSES
+
+
+class UploadEvent(models.Model):
+    """One thing that happened to an upload: created, started, progress, completed, failed, …"""
+
+    upload = models.ForeignKey(Upload, on_delete=models.CASCADE, related_name="events")
+    type = models.CharField(max_length=40)
+    message = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.type} at {self.created_at:%Y-%m-%d %H:%M:%S}"
