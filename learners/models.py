@@ -63,6 +63,9 @@ class ActivityIdSequence(models.Model):
 
     created_at = models.DateTimeField(auto_now_add=True)
 
+    def __str__(self) -> str:
+        return f"{ACTIVITY_ID_BASE + self.pk:09d}"
+
 
 def next_activity_id() -> str:
     with transaction.atomic():
@@ -227,7 +230,9 @@ class LearnerBoardId(models.Model):
         ordering = ["board__code", "diplomate_id"]
         verbose_name = "learner board id"
         constraints = [
-            models.UniqueConstraint(fields=["board", "diplomate_id"], name="diplomate_id_unique_per_board")
+            models.UniqueConstraint(
+                fields=["board", "diplomate_id"], name="diplomate_id_unique_per_board"
+            )
         ]
 
     def __str__(self) -> str:

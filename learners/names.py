@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import unicodedata
 
-_DROPPED = str.maketrans("", "", " -'’`.\t")
+# Space, hyphen, apostrophes (straight, typographic U+2019, backtick), full stop, tab.
+_DROPPED = str.maketrans("", "", " -'\u2019`.\t")
 
 
 def name_key(name: str) -> str:

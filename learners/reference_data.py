@@ -5,7 +5,7 @@ from __future__ import annotations
 BOARDS: dict[str, str] = {
     "ABA": "American Board of Anesthesiology",
     "ABIM": "American Board of Internal Medicine",
-    "ABOHNS": "American Board of Otolaryngology – Head and Neck Surgery",
+    "ABOHNS": "American Board of Otolaryngology - Head and Neck Surgery",
     "ABOS": "American Board of Orthopaedic Surgery",
     "ABP": "American Board of Pediatrics",
     "ABPath": "American Board of Pathology",

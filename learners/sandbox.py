@@ -82,7 +82,12 @@ def physician_specs() -> list[PhysicianSpec]:
         board = boards[i % len(boards)]
         if i % 20 == 0:
             twin = specs[i - 7]
-            first, last, month, day = twin.first_name, twin.last_name, twin.birth_month, twin.birth_day
+            first, last, month, day = (
+                twin.first_name,
+                twin.last_name,
+                twin.birth_month,
+                twin.birth_day,
+            )
         else:
             first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
             month, day = rng.randint(1, 12), rng.randint(1, 28)
@@ -114,7 +119,9 @@ def physician_specs() -> list[PhysicianSpec]:
 def seed_directory() -> int:
     """Create the physicians that are missing (keyed by NPI); return how many were added."""
     specs = physician_specs()
-    existing = set(Learner.objects.filter(npi__in=[s.npi for s in specs]).values_list("npi", flat=True))
+    existing = set(
+        Learner.objects.filter(npi__in=[s.npi for s in specs]).values_list("npi", flat=True)
+    )
     missing = [s for s in specs if s.npi not in existing]
     Learner.objects.bulk_create(
         [

@@ -9,6 +9,9 @@ from portal.models import Provider
 
 
 class UploadStatus(models.TextChoices):
+    # A possible duplicate waiting for the user's "Yes, upload file": stored, but not yet queued,
+    # so it neither holds the one-upload lock nor appears in the history.
+    PENDING = "pending", "Awaiting confirmation"
     QUEUED = "queued", "Queued"
     PROCESSING = "processing", "Processing"
     COMPLETED = "completed", "Completed"
@@ -45,12 +48,33 @@ def report_path(instance: Upload, filename: str) -> str:
     return f"reports/{instance.provider.accme_id}/{filename}"
 
 
+class UploadEventType(models.TextChoices):
+    CREATED = "created", "Created"
+    DUPLICATE_DETECTED = "duplicate_detected", "Potential duplicate detected"
+    DUPLICATE_CONFIRMED = "duplicate_confirmed", "Duplicate upload confirmed"
+    DISPATCH_FAILED = "dispatch_failed", "Could not reach the task queue"
+    STARTED = "started", "Processing started"
+    COMPLETED = "completed", "Completed"
+    FAILED = "failed", "Failed"
+    REQUEUED = "requeued", "Re-queued after a stall"
+    REDISPATCHED = "redispatched", "Dispatched again"
+    RERUN = "rerun", "Re-run by an admin"
+    CANCELLED = "cancelled", "Cancelled"
+    EMAIL_SENT = "email_sent", "Email sent"
+    EMAIL_FAILED = "email_failed", "Email not sent"
+    FILES_REMOVED = "files_removed", "Stored files removed"
+
+
 class UploadQuerySet(models.QuerySet["Upload"]):
     def for_provider(self, provider: Provider) -> UploadQuerySet:
         return self.filter(provider=provider)
 
     def active(self) -> UploadQuerySet:
         return self.filter(status__in=ACTIVE_STATUSES)
+
+    def visible(self) -> UploadQuerySet:
+        """Uploads a user sees in the history: everything but unconfirmed duplicates."""
+        return self.exclude(status=UploadStatus.PENDING)
 
 
 class Upload(models.Model):
@@ -80,7 +104,14 @@ class Upload(models.Model):
     report_file = models.FileField(upload_to=report_path, max_length=300, blank=True)
     report_csv_file = models.FileField(upload_to=report_path, max_length=300, blank=True)
     error_message = models.TextField(blank=True)
+    # Claims so far; a claim bumps it, and a run only writes while its own number is current,
+    # so a stalled run that wakes up after recovery cannot overwrite the newer one.
+    attempts = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    queued_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(
+        null=True, blank=True, help_text="Last sign of life from the worker processing it."
+    )
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     files_removed_at = models.DateTimeField(null=True, blank=True)
@@ -105,12 +136,28 @@ class Upload(models.Model):
     def is_final(self) -> bool:
         return self.status in FINAL_STATUSES
 
+    @property
+    def is_check(self) -> bool:
+        return self.mode == Mode.CHECK
+
+    @property
+    def has_report(self) -> bool:
+        return bool(self.report_file) and self.files_removed_at is None
+
+    @property
+    def progress_percent(self) -> int:
+        if self.is_final:
+            return 100
+        if not self.total_records:
+            return 0
+        return min(100, round(100 * self.progress_records / self.total_records))
+
 
 class UploadEvent(models.Model):
     """One thing that happened to an upload: created, started, progress, completed, failed, …"""
 
     upload = models.ForeignKey(Upload, on_delete=models.CASCADE, related_name="events")
-    type = models.CharField(max_length=40)
+    type = models.CharField(max_length=40, choices=UploadEventType.choices)
     message = models.TextField(blank=True)
     data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

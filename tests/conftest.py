@@ -1,0 +1,55 @@
+"""Fixtures shared by every test package."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from django.test import Client
+
+from learners.models import ActivityFormat, Board, CreditType
+from learners.reference_data import load_reference_data
+from portal.models import Provider
+from tests.factories import MembershipFactory, ProviderFactory
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+@pytest.fixture(autouse=True)
+def reference_data(django_db_setup: None, django_db_blocker: object) -> None:
+    """Boards, credit types and formats: loaded by migration, reloaded after a flushing test."""
+    with django_db_blocker.unblock():  # type: ignore[attr-defined]
+        if not Board.objects.exists():
+            load_reference_data(Board, CreditType, ActivityFormat)
+
+
+@pytest.fixture
+def provider(db: None) -> Provider:
+    return ProviderFactory(
+        accme_id="0001234", name="AAA Test Organization", participates_in_rems=True
+    )
+
+
+@pytest.fixture
+def other_provider(db: None) -> Provider:
+    return ProviderFactory(accme_id="0005678", name="Western Regional Medical Center")
+
+
+@pytest.fixture
+def staff_client(provider: Provider) -> Client:
+    """A logged-in member of `provider`; the user is on `client.user`."""
+    membership = MembershipFactory(provider=provider)
+    client = Client()
+    client.force_login(membership.user)
+    client.user = membership.user  # type: ignore[attr-defined]
+    return client
+
+
+@pytest.fixture
+def outsider_client(other_provider: Provider) -> Client:
+    """A logged-in member of another provider: must get 404 on `provider`'s objects."""
+    membership = MembershipFactory(provider=other_provider)
+    client = Client()
+    client.force_login(membership.user)
+    client.user = membership.user  # type: ignore[attr-defined]
+    return client

@@ -1,0 +1,74 @@
+"""Start a real Celery worker process against the test database and the configured broker."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import quote
+
+import redis
+from django.conf import settings
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_database_url() -> str:
+    """The URL of the database the tests are using right now (pytest-django's test database)."""
+    db = connection.settings_dict
+    if db["ENGINE"] == "django.db.backends.sqlite3":
+        return f"sqlite:///{db['NAME']}"
+    user = quote(db.get("USER") or "")
+    password = f":{quote(db['PASSWORD'])}" if db.get("PASSWORD") else ""
+    auth = f"{user}{password}@" if user else ""
+    host = db.get("HOST") or "127.0.0.1"
+    port = f":{db['PORT']}" if db.get("PORT") else ""
+    return f"postgres://{auth}{host}{port}/{db['NAME']}"
+
+
+def assert_broker_reachable() -> None:
+    """Redis must answer when it is the broker: a missing service fails the test, never skips it."""
+    url = settings.CELERY_BROKER_URL
+    if url.startswith(("redis://", "rediss://")):
+        client = redis.Redis.from_url(url, socket_connect_timeout=3)
+        assert client.ping(), f"the Celery broker at {url} does not answer"
+
+
+@contextmanager
+def celery_worker(
+    queue: str = "celery", extra_env: dict[str, str] | None = None
+) -> Iterator[subprocess.Popen[bytes]]:
+    """A `celery worker` child process consuming `queue`, stopped (and reaped) on exit."""
+    assert_broker_reachable()
+    env = {**os.environ, "DATABASE_URL": test_database_url(), **(extra_env or {})}
+    command = [
+        sys.executable, "-m", "celery", "-A", "portal", "worker", "--pool", "solo",
+        "--queues", queue, "--loglevel", "WARNING", "--without-gossip", "--without-mingle",
+        "--without-heartbeat", "--hostname", f"test-{queue}@%h",
+    ]  # fmt: skip
+    process = subprocess.Popen(command, cwd=ROOT, env=env)
+    try:
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def wait_for(
+    condition: Callable[[], bool], *, timeout: float = 30.0, interval: float = 0.1
+) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(interval)
+    return condition()

@@ -1,0 +1,119 @@
+"""Why an upload is refused at once, before anything is stored: one registry of codes and wording.
+
+The headline wording is PARS's (upper case, as on its screens); `detail` says what exactly was
+wrong, so a user never has to guess.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from http import HTTPStatus
+
+from django.conf import settings
+
+
+class Refusal(Enum):
+    NO_FILE = "no_file"
+    WRONG_EXTENSION = "wrong_extension"
+    WRONG_CONTENT = "wrong_content"
+    NOT_FORMATTED = "not_formatted"
+    TOO_MANY_RECORDS = "too_many_records"
+    TOO_LARGE = "too_large"
+    REMS_NOT_AVAILABLE = "rems_not_available"
+    IN_PROGRESS = "in_progress"
+    NOT_PENDING = "not_pending"
+
+
+@dataclass(eq=False)
+class UploadRefused(Exception):
+    """A file we will not take, with the message the user sees and the HTTP status of the page."""
+
+    refusal: Refusal
+    message: str
+    detail: str = ""
+    status: int = HTTPStatus.BAD_REQUEST
+
+    def __str__(self) -> str:
+        return f"{self.message} {self.detail}".strip()
+
+
+def no_file() -> UploadRefused:
+    return UploadRefused(Refusal.NO_FILE, "PLEASE CHOOSE A FILE TO UPLOAD.")
+
+
+def wrong_extension(file_type: str, name: str) -> UploadRefused:
+    ext = file_type.upper()
+    return UploadRefused(
+        Refusal.WRONG_EXTENSION,
+        f"THE FILE SELECTED IS NOT A .{ext} FILE. PLEASE UPLOAD A .{ext} FILE.",
+        f"“{name}” does not end in .{file_type}.",
+    )
+
+
+def wrong_content(file_type: str, what: str) -> UploadRefused:
+    ext = file_type.upper()
+    return UploadRefused(
+        Refusal.WRONG_CONTENT,
+        f"THE FILE SELECTED IS NOT A .{ext} FILE. PLEASE UPLOAD A .{ext} FILE.",
+        f"Its name ends in .{file_type}, but its content is {what}.",
+    )
+
+
+def not_formatted(reason: str) -> UploadRefused:
+    return UploadRefused(
+        Refusal.NOT_FORMATTED,
+        "THE FILE IS NOT FORMATTED CORRECTLY. PLEASE USE THE FORMAT PROVIDED IN THIS TEMPLATE.",
+        reason,
+    )
+
+
+def too_many_records(count: int | None, reason: str = "") -> UploadRefused:
+    limit = settings.UPLOAD_MAX_RECORDS
+    found = f"The file holds {count:,} records. " if count is not None else ""
+    return UploadRefused(
+        Refusal.TOO_MANY_RECORDS,
+        f"THE FILE HAS MORE THAN {limit:,} RECORDS. BATCH UPLOADS MAY NOT EXCEED {limit:,} RECORDS.",
+        reason or f"{found}Split it into files of at most {limit:,} records each.",
+    )
+
+
+def too_large(size: int) -> UploadRefused:
+    limit = settings.UPLOAD_MAX_BYTES
+    return UploadRefused(
+        Refusal.TOO_LARGE,
+        f"THE FILE IS TOO LARGE. FILES MAY NOT EXCEED {_megabytes(limit)}.",
+        f"The file is {_megabytes(size)}.",
+        HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+    )
+
+
+def rems_not_available() -> UploadRefused:
+    return UploadRefused(
+        Refusal.REMS_NOT_AVAILABLE,
+        "YOUR ORGANIZATION DOES NOT TAKE PART IN THE OPIOID ANALGESIC REMS PROGRAM.",
+        "Choose “Submit Learners for Licensing or Specialty Board”, or ask ACCME to enrol your "
+        "organization in REMS.",
+    )
+
+
+def in_progress() -> UploadRefused:
+    return UploadRefused(
+        Refusal.IN_PROGRESS,
+        "YOUR PREVIOUSLY UPLOADED FILE IS IN PROGRESS. PLEASE WAIT UNTIL IT HAS PROCESSED.",
+        "Only one file may be processed at a time. Check its status in View Upload History.",
+        HTTPStatus.CONFLICT,
+    )
+
+
+def not_pending() -> UploadRefused:
+    return UploadRefused(
+        Refusal.NOT_PENDING,
+        "THIS FILE IS NO LONGER WAITING FOR CONFIRMATION.",
+        "It was already uploaded or discarded. Choose the file again to upload it.",
+        HTTPStatus.CONFLICT,
+    )
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f} MB".replace(".0 MB", " MB")
