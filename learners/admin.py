@@ -1,8 +1,14 @@
 from __future__ import annotations
 
-from django.contrib import admin
-from django.http import HttpRequest
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import URLPattern, path
+from django.utils import timezone
+from django.views.decorators.http import require_POST
 
+from learners.lifecycle import board_cycle_run
 from learners.models import (
     Activity,
     ActivityFormat,
@@ -60,7 +66,13 @@ class ActivityAdmin(admin.ModelAdmin):
         "status",
         "rems_registered",
     ]
-    list_filter = ["status", "reporting_year", "format", "rems_registered", "moc_registrations__board"]
+    list_filter = [
+        "status",
+        "reporting_year",
+        "format",
+        "rems_registered",
+        "moc_registrations__board",
+    ]
     search_fields = ["activity_id", "provider_activity_id", "title", "provider__accme_id"]
     readonly_fields = ["activity_id", "reporting_year", "created_at", "updated_at"]
     autocomplete_fields = ["provider"]
@@ -79,9 +91,23 @@ class LearnerBoardIdInline(admin.TabularInline):
 
 @admin.register(Learner)
 class LearnerAdmin(admin.ModelAdmin):
-    list_display = ["id", "last_name", "first_name", "birth_month", "birth_day", "npi", "us_licensed"]
+    list_display = [
+        "id",
+        "last_name",
+        "first_name",
+        "birth_month",
+        "birth_day",
+        "npi",
+        "us_licensed",
+    ]
     list_filter = ["us_licensed", "board_ids__board"]
-    search_fields = ["last_name", "first_name", "npi", "licenses__license_id", "board_ids__diplomate_id"]
+    search_fields = [
+        "last_name",
+        "first_name",
+        "npi",
+        "licenses__license_id",
+        "board_ids__diplomate_id",
+    ]
     inlines = [LearnerLicenseInline, LearnerBoardIdInline]
 
 
@@ -105,6 +131,27 @@ class CompletionRecordAdmin(admin.ModelAdmin):
     search_fields = ["credit_id", "activity__activity_id", "learner__last_name", "diplomate_id"]
     list_select_related = ["provider", "activity", "learner", "board"]
     date_hierarchy = "created_at"
+    change_list_template = "learners/admin/completionrecord_change_list.html"
+
+    def get_urls(self) -> list[URLPattern]:
+        run = self.admin_site.admin_view(require_POST(self.run_board_cycle_view))
+        custom = [
+            path("run-board-cycle/", run, name="learners_completionrecord_run_board_cycle"),
+        ]
+        return custom + super().get_urls()
+
+    def run_board_cycle_view(self, request: HttpRequest) -> HttpResponse:
+        """What the nightly job does, on demand: transmit, take the boards' answers, email."""
+        if not request.user.is_superuser:  # type: ignore[union-attr]
+            raise PermissionDenied
+        summary = board_cycle_run(today=timezone.localdate())
+        self.message_user(
+            request,
+            f"Board cycle run: {summary.transmitted} transmitted, {summary.approved} approved, "
+            f"{summary.rejected} rejected, {summary.emails} rejection emails sent.",
+            messages.SUCCESS,
+        )
+        return redirect("admin:learners_completionrecord_changelist")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

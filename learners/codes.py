@@ -203,7 +203,7 @@ LEARNER_CODES: tuple[Code, ...] = (
     _c("749", "Learners may not be reported for draft activities", "Activity {activity_id} is a draft: learners may not be reported for draft activities."),
     _c("750", "Learners may not be reported for activities in the future", "Completion Date {completion_date} is in the future."),
     _c("751", "Repeat participation is not allowed", "Repeat participation is not allowed for activity {activity_id}: this learner already completed it on {other_date}."),
-    _c("998", "General learner record processing error."),
+    _c("998", "General learner record processing error.", "General learner record processing error: {reason}."),
 )  # fmt: skip
 
 CODES: dict[str, Code] = {code.code: code for code in (*ACTIVITY_CODES, *LEARNER_CODES)}

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 
+from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+
+from learners.models import Activity, CompletionRecord
 
 Value = str | int | Decimal | date | None
 
@@ -85,3 +88,121 @@ def export_bytes(
     if fmt == "xlsx":
         return rows_to_xlsx(header, rows, title=title)
     return rows_to_csv(header, rows)
+
+
+ACTIVITY_SUMMARY_HEADER = (
+    "ACCME Activity ID",
+    "Provider Activity ID",
+    "Activity Title",
+    "Activity Type",
+    "Start Date",
+    "End Date",
+    "Reporting Year",
+    "Activity Status",
+    "Board or Program",
+    "Learners",
+    "Accepted",
+    "Submitted",
+    "Transmitted",
+    "Approved",
+    "Rejected",
+    "Deleted",
+)
+
+
+def activity_programs(activity: Activity) -> str:
+    """'ABIM, ABA' for MOC, 'REMS' for Opioid Analgesic REMS, 'CME' when neither."""
+    programs = [registration.board.code for registration in activity.moc_registrations.all()]
+    if activity.rems_registered:
+        programs.append("REMS")
+    return ", ".join(programs) or "CME"
+
+
+def activity_summary_rows(activities: Iterable[Activity]) -> Iterator[tuple[Value, ...]]:
+    """One row per activity of `activity_summary_list` (annotated with its counts)."""
+    for a in activities:
+        yield (
+            a.activity_id,
+            a.provider_activity_id,
+            a.title,
+            a.format.name,
+            a.start_date,
+            a.end_date,
+            a.reporting_year,
+            a.get_status_display(),
+            activity_programs(a),
+            a.n_live,  # type: ignore[attr-defined]
+            a.n_accepted,  # type: ignore[attr-defined]
+            a.n_submitted,  # type: ignore[attr-defined]
+            a.n_transmitted,  # type: ignore[attr-defined]
+            a.n_approved,  # type: ignore[attr-defined]
+            a.n_rejected,  # type: ignore[attr-defined]
+            a.n_deleted,  # type: ignore[attr-defined]
+        )
+
+
+LEARNER_SEARCH_HEADER = (
+    "Board",
+    "First Name",
+    "Last Name",
+    "DOB",
+    "Learner ID",
+    "ACCME Activity ID",
+    "Activity Title",
+    "Date Completed",
+    "Submission Date",
+    "CME Credits",
+    "MOC Points",
+    "Credits Awarded",
+    "Credit ID",
+    "Status",
+)
+
+
+def record_program(record: CompletionRecord) -> str:
+    if record.board_id:
+        return record.board.code  # type: ignore[union-attr]
+    return "REMS" if record.rems_profession else "CME"
+
+
+def record_birth_date(record: CompletionRecord) -> str:
+    learner = record.learner
+    return f"{learner.birth_month:02d}/{learner.birth_day:02d}" if learner else ""
+
+
+def record_learner_id(record: CompletionRecord) -> str:
+    """The directory id of the matched physician; a REMS record only has the provider's local id."""
+    return str(record.learner_id) if record.learner_id else record.rems_learner_local_id
+
+
+def record_credits_awarded(record: CompletionRecord) -> str:
+    """'Medical Knowledge 1.50; Patient Safety 0.50' for MOC, the AMA credit for CME."""
+    if record.moc_credits:
+        return "; ".join(
+            f"{c.get('type', '')} {c.get('points', '')}".strip() for c in record.moc_credits
+        )
+    if record.ama_credits is not None:
+        return "AMA PRA Category 1 Credit"
+    return ""
+
+
+def learner_search_rows(records: Iterable[CompletionRecord]) -> Iterator[tuple[Value, ...]]:
+    """One row per record of `learner_search_list`."""
+    for r in records:
+        learner = r.learner
+        yield (
+            record_program(r),
+            learner.first_name if learner else "",
+            learner.last_name if learner else "",
+            record_birth_date(r),
+            record_learner_id(r),
+            r.activity.activity_id,
+            r.activity.title,
+            r.completion_date,
+            timezone.localtime(r.created_at),
+            r.ama_credits,
+            r.moc_points,
+            record_credits_awarded(r),
+            r.credit_id,
+            r.get_status_display(),
+        )

@@ -27,6 +27,10 @@ class RowResult:
     errors: list[RowError] = field(default_factory=list)
     credit_id: str = ""
     learner_id: int | None = None
+    action: str = ""  # "add" or "delete" once the Record Action was understood
+    record_id: int | None = None  # for an accepted delete: the stored record it removes
+    # For an accepted add: the CompletionRecord fields to store (None when already stored).
+    values: dict[str, object] | None = field(default=None, repr=False, compare=False)
 
     @property
     def accepted(self) -> bool:

@@ -1,7 +1,265 @@
-"""The learner record engine's services: validate, store and process batches of LearnerRows."""
+"""The learner record engine's services: validate, store and process batches of LearnerRows.
+
+Every entrance (file uploads, web services, manual entry) calls these, so a row gets the same
+codes wherever it came from. Rows are judged in chunks: per chunk a fixed handful of bulk queries
+(activities, directory, stored records), never one per row.
+"""
 
 from __future__ import annotations
 
-from learners.results import RowError, RowResult
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING
 
-__all__ = ["RowError", "RowResult"]
+from django.db import transaction
+from django.utils import timezone
+
+from learners import rules
+from learners.engine_facts import (
+    ADD,
+    DELETE,
+    REMS_PROGRAM,
+    ActivityFacts,
+    BatchMemory,
+    BoardFacts,
+    Judgement,
+    RuleContext,
+)
+from learners.engine_load import (
+    load_activities,
+    load_boards,
+    load_directory,
+    load_records,
+)
+from learners.engine_store import insert_records
+from learners.models import CompletionRecord, RecordStatus
+from learners.results import RowError, RowResult
+from learners.rows import LearnerRow
+from portal.models import Provider
+
+if TYPE_CHECKING:
+    from uploads.models import Upload
+
+__all__ = [
+    "BatchOutcome",
+    "RowError",
+    "RowResult",
+    "StoreSummary",
+    "learner_rows_process",
+    "learner_rows_store",
+    "learner_rows_validate",
+]
+
+CHUNK_SIZE = 500
+
+
+@dataclass
+class StoreSummary:
+    added: int = 0
+    deleted: int = 0
+    already_stored: int = 0  # accepted rows a previous run of the same batch had stored
+
+    def __iadd__(self, other: StoreSummary) -> StoreSummary:
+        self.added += other.added
+        self.deleted += other.deleted
+        self.already_stored += other.already_stored
+        return self
+
+
+@dataclass
+class BatchOutcome:
+    results: list[RowResult] = field(default_factory=list)
+    accepted: int = 0
+    rejected: int = 0
+    stored: StoreSummary = field(default_factory=StoreSummary)
+
+
+class _BatchJudge:
+    """Judges the chunks of one batch, remembering what earlier chunks accepted."""
+
+    def __init__(
+        self, *, provider: Provider, program: str, today: date, credit_id_prefix: str
+    ) -> None:
+        self.provider = provider
+        self.program = program
+        self.today = today
+        self.credit_id_prefix = credit_id_prefix
+        self.boards: dict[str, BoardFacts] = load_boards()
+        self.batch = BatchMemory()
+        self.activities: dict[str, ActivityFacts] = {}
+        self.missing: set[str] = set()
+
+    def judge(self, rows: Sequence[LearnerRow]) -> list[RowResult]:
+        ctx = RuleContext(
+            today=self.today,
+            program=self.program,
+            boards=self.boards,
+            activities=self._activities(rows),
+            batch=self.batch,
+        )
+        judgements = [self._start(row) for row in rows]
+        for j in judgements:
+            rules.judge_fields(j, ctx)
+        ctx.directory = load_directory(judgements)
+        for j in judgements:
+            rules.judge_identity(j, ctx)
+        load_records(provider=self.provider, ctx=ctx, judgements=judgements)
+        results = []
+        for j in judgements:
+            rules.judge_duplicates(j, ctx)
+            if j.action == ADD and not j.errors:
+                rules.remember(j, ctx)
+            results.append(_result(j, self.program))
+        return results
+
+    def _activities(self, rows: Sequence[LearnerRow]) -> dict[str, ActivityFacts]:
+        """The chunk's activities; those an earlier chunk loaded (or missed) aren't asked again."""
+        wanted = {r.activity_id.strip() for r in rows} - self.activities.keys() - self.missing
+        if wanted:
+            found = load_activities(provider=self.provider, activity_ids=wanted)
+            self.activities.update(found)
+            self.missing |= wanted - found.keys()
+        return self.activities
+
+    def _start(self, row: LearnerRow) -> Judgement:
+        given = row.credit_id.strip()
+        if given:
+            return Judgement(row=row, credit_id=given, credit_id_generated=False)
+        return Judgement(
+            row=row,
+            credit_id=f"{self.credit_id_prefix}{row.row_number}",
+            credit_id_generated=True,
+        )
+
+
+def _result(j: Judgement, program: str) -> RowResult:
+    if j.action == DELETE:
+        record = j.delete_record
+        return RowResult(
+            row=j.row,
+            errors=j.errors,
+            credit_id=record.credit_id if record else j.row.credit_id.strip(),
+            learner_id=record.learner_id if record else None,
+            action=DELETE,
+            record_id=record.pk if record and record.live and not j.errors else None,
+        )
+    values = None if j.errors or j.replay else _record_values(j, program)
+    return RowResult(
+        row=j.row,
+        errors=j.errors,
+        credit_id=j.credit_id,
+        learner_id=j.learner_id,
+        action=j.action,
+        values=values,
+    )
+
+
+def _record_values(j: Judgement, program: str) -> dict[str, object]:
+    """The CompletionRecord fields an accepted add row becomes."""
+    assert j.activity is not None
+    values: dict[str, object] = {
+        "activity_id": j.activity.pk,
+        "learner_id": j.learner_id,
+        "credit_id": j.credit_id,
+        "completion_date": j.completion,
+        "source_row": j.row.row_number,
+        "status": RecordStatus.SUBMITTED if j.has_moc else RecordStatus.ACCEPTED,
+    }
+    if program == REMS_PROGRAM:
+        values.update(j.rems or {})
+        return values
+    values.update(
+        ama_credits=j.cme,
+        licensing_state=j.state,
+        license_id=j.license_id,
+        npi=j.npi,
+        board_id=j.board.pk if j.board else None,
+        diplomate_id=j.board_id,
+        moc_points=j.points,
+        moc_credits=[{"type": name, "points": f"{points:.2f}"} for name, points in j.credits],
+    )
+    return values
+
+
+def learner_rows_validate(
+    *,
+    provider: Provider,
+    rows: Sequence[LearnerRow],
+    program: str = "board",
+    today: date,
+    credit_id_prefix: str = "",
+) -> list[RowResult]:
+    """Judge every row (bulk look-ups per chunk); store nothing."""
+    judge = _BatchJudge(
+        provider=provider, program=program, today=today, credit_id_prefix=credit_id_prefix
+    )
+    results: list[RowResult] = []
+    for start in range(0, len(rows), CHUNK_SIZE):
+        results.extend(judge.judge(rows[start : start + CHUNK_SIZE]))
+    return results
+
+
+def learner_rows_store(
+    *,
+    provider: Provider,
+    results: Sequence[RowResult],
+    source: str,
+    upload: Upload | None = None,
+) -> StoreSummary:
+    """Store the accepted rows: adds in bulk (idempotent on Credit ID), deletes marked deleted."""
+    now = timezone.now()
+    common = {
+        "provider_id": provider.pk,
+        "source": source,
+        "upload_id": upload.pk if upload is not None else None,
+        "created_at": now,
+        "updated_at": now,
+    }
+    rows = [{**r.values, **common} for r in results if r.accepted and r.values is not None]
+    to_delete = {r.record_id for r in results if r.accepted and r.record_id is not None}
+    already = sum(1 for r in results if r.accepted and r.action == ADD and r.values is None)
+    with transaction.atomic():
+        # A retried batch hits the (provider, credit_id) constraint and adds nothing twice.
+        added = insert_records(rows)
+        deleted = 0
+        if to_delete:
+            deleted = (
+                CompletionRecord.objects.filter(provider=provider, pk__in=to_delete)
+                .exclude(status=RecordStatus.DELETED)
+                .update(status=RecordStatus.DELETED, updated_at=now)
+            )
+    return StoreSummary(added=added, deleted=deleted, already_stored=already)
+
+
+def learner_rows_process(
+    *,
+    provider: Provider,
+    rows: Sequence[LearnerRow],
+    program: str = "board",
+    source: str,
+    today: date,
+    upload: Upload | None = None,
+    store: bool = True,
+    credit_id_prefix: str = "",
+    chunk_size: int = CHUNK_SIZE,
+    on_progress: Callable[[int], None] | None = None,
+) -> BatchOutcome:
+    """Validate and (unless store=False, "Check file only") store a batch, chunk by chunk."""
+    judge = _BatchJudge(
+        provider=provider, program=program, today=today, credit_id_prefix=credit_id_prefix
+    )
+    outcome = BatchOutcome()
+    for start in range(0, len(rows), chunk_size):
+        results = judge.judge(rows[start : start + chunk_size])
+        if store:
+            outcome.stored += learner_rows_store(
+                provider=provider, results=results, source=source, upload=upload
+            )
+        outcome.results.extend(results)
+        accepted = sum(1 for r in results if r.accepted)
+        outcome.accepted += accepted
+        outcome.rejected += len(results) - accepted
+        if on_progress is not None:
+            on_progress(start + len(results))
+    return outcome

@@ -14,6 +14,7 @@ from django.conf import settings
 
 
 class Refusal(Enum):
+    FORM = "form"
     NO_FILE = "no_file"
     WRONG_EXTENSION = "wrong_extension"
     WRONG_CONTENT = "wrong_content"
@@ -23,6 +24,9 @@ class Refusal(Enum):
     REMS_NOT_AVAILABLE = "rems_not_available"
     IN_PROGRESS = "in_progress"
     NOT_PENDING = "not_pending"
+    NOT_RERUNNABLE = "not_rerunnable"
+    NOT_CANCELLABLE = "not_cancellable"
+    FILE_GONE = "file_gone"
 
 
 @dataclass(eq=False)
@@ -112,6 +116,33 @@ def not_pending() -> UploadRefused:
         "THIS FILE IS NO LONGER WAITING FOR CONFIRMATION.",
         "It was already uploaded or discarded. Choose the file again to upload it.",
         HTTPStatus.CONFLICT,
+    )
+
+
+def not_rerunnable(status: str) -> UploadRefused:
+    return UploadRefused(
+        Refusal.NOT_RERUNNABLE,
+        "ONLY A FAILED OR CANCELLED UPLOAD CAN BE RE-RUN.",
+        f"This upload is {status}.",
+        HTTPStatus.CONFLICT,
+    )
+
+
+def not_cancellable(status: str) -> UploadRefused:
+    return UploadRefused(
+        Refusal.NOT_CANCELLABLE,
+        "ONLY A QUEUED OR PROCESSING UPLOAD CAN BE CANCELLED.",
+        f"This upload is {status}.",
+        HTTPStatus.CONFLICT,
+    )
+
+
+def file_gone() -> UploadRefused:
+    return UploadRefused(
+        Refusal.FILE_GONE,
+        "THE UPLOADED FILE IS NO LONGER STORED.",
+        "Stored files are removed after 30 days; ask the provider to upload it again.",
+        HTTPStatus.GONE,
     )
 
 

@@ -1,28 +1,260 @@
-"""Batch Upload Learners screens."""
+"""Batch Upload Learners: upload new file, duplicate prompt, processing page, history, downloads.
+
+Thin: parse the request, scope to the user's provider, call a service, render. Every URL with an
+upload id goes through `_provider_upload` (another provider's upload is a 404).
+"""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.conf import settings
+from django.contrib import messages
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from learners.formats.templates import txt_template, xlsx_template
 from portal.access import provider_required
-from uploads.models import Upload
+from uploads import samples
+from uploads.forms import ConfirmForm, UploadForm
+from uploads.models import FileType, Mode, Program, Upload, UploadStatus
+from uploads.pdf import upload_summary_pdf
+from uploads.refusals import Refusal, UploadRefused
+from uploads.services import (
+    IncomingFile,
+    upload_confirm,
+    upload_create,
+    upload_discard,
+    upload_find_duplicate,
+)
+
+FILE_TYPE_LABELS = [
+    (FileType.TXT, "Tab Delimited File .txt"),
+    (FileType.XML, "Extensible Markup Language .xml"),
+    (FileType.XLSX, "Excel Workbook .xlsx"),
+]
+REPORT_CONTENT_TYPES = {"txt": "text/plain; charset=utf-8", "csv": "text/csv; charset=utf-8"}
+TEMPLATE_CONTENT_TYPES = {
+    "txt": "text/plain; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "xml": "application/xml; charset=utf-8",
+}
+
+
+def _see_other(url: str) -> HttpResponseRedirect:
+    response = HttpResponseRedirect(url)
+    response.status_code = 303
+    return response
+
+
+def _provider_upload(request: HttpRequest, upload_id: int) -> Upload:
+    provider = request.provider  # type: ignore[attr-defined]
+    return get_object_or_404(
+        Upload.objects.for_provider(provider).select_related("user"), pk=upload_id
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@provider_required
+def upload_new(request: HttpRequest) -> HttpResponse:
+    if request.method == "GET":
+        return _render_new(request, UploadForm())
+    form = UploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        refusal = UploadRefused(refusal=Refusal.FORM, message=form.first_error())
+        return _render_new(request, form, refusal)
+    uploaded = form.cleaned_data["file"]
+    try:
+        intake = upload_create(
+            provider=request.provider,  # type: ignore[attr-defined]
+            user=request.user,
+            file_type=form.cleaned_data["file_type"],
+            program=form.cleaned_data["program"],
+            mode=form.cleaned_data["mode"],
+            incoming=IncomingFile(name=uploaded.name[:255], size=uploaded.size, read=uploaded.read),
+        )
+    except UploadRefused as refusal:
+        return _render_new(request, form, refusal)
+    if intake.duplicate_of is not None:
+        return _render_duplicate(request, intake.upload, intake.duplicate_of, status=409)
+    return _see_other(reverse("uploads:detail", args=[intake.upload.pk]))
+
+
+def _render_new(
+    request: HttpRequest, form: UploadForm, refusal: UploadRefused | None = None
+) -> HttpResponse:
+    provider = request.provider  # type: ignore[attr-defined]
+    context = {
+        "nav": "uploads",
+        "form": form,
+        "refusal": refusal,
+        "selected": {
+            "file_type": form.data.get("file_type", ""),
+            "program": form.data.get("program", ""),
+        },
+        "file_types": FILE_TYPE_LABELS,
+        "rems_available": provider.participates_in_rems,
+        "active": Upload.objects.for_provider(provider).active().first(),
+        "max_records": f"{settings.UPLOAD_MAX_RECORDS:,}",
+        "max_megabytes": f"{settings.UPLOAD_MAX_BYTES / (1024 * 1024):g}",
+    }
+    return render(request, "uploads/new.html", context, status=refusal.status if refusal else 200)
+
+
+def _render_duplicate(
+    request: HttpRequest,
+    upload: Upload,
+    previous: Upload | None,
+    *,
+    status: int,
+    refusal: UploadRefused | None = None,
+) -> HttpResponse:
+    same_name = (
+        previous is not None and previous.original_name.lower() == upload.original_name.lower()
+    )
+    context = {
+        "nav": "uploads",
+        "upload": upload,
+        "previous": previous,
+        "same_name": same_name,
+        "same_content": previous is not None and previous.sha256 == upload.sha256,
+        "file_type_label": upload.get_file_type_display(),
+        "refusal": refusal,
+    }
+    return render(request, "uploads/duplicate.html", context, status=status)
+
+
+def _previous_of(upload: Upload) -> Upload | None:
+    return upload_find_duplicate(
+        provider=upload.provider,
+        name=upload.original_name,
+        file_type=upload.file_type,
+        size=upload.size,
+        sha256=upload.sha256,
+    )
+
+
+@require_POST
+@provider_required
+def upload_confirm_view(request: HttpRequest, upload_id: int) -> HttpResponse:
+    upload = _provider_upload(request, upload_id)
+    if upload.user_id != request.user.pk:
+        raise Http404("Only the person who chose the file can answer for it.")
+    if upload.status != UploadStatus.PENDING:
+        # A second click, or the answer came from another tab: show where the upload is.
+        return _see_other(reverse("uploads:detail", args=[upload.pk]))
+    form = ConfirmForm(request.POST)
+    if not form.is_valid():
+        refusal = UploadRefused(
+            refusal=Refusal.FORM, message="PLEASE ANSWER “YES, UPLOAD FILE” OR “NO, DON'T UPLOAD”."
+        )
+        return _render_duplicate(request, upload, _previous_of(upload), status=400, refusal=refusal)
+    provider = request.provider  # type: ignore[attr-defined]
+    try:
+        if form.cleaned_data["decision"] == "yes":
+            upload_confirm(provider=provider, user=request.user, upload_id=upload.pk)
+            return _see_other(reverse("uploads:detail", args=[upload.pk]))
+        upload_discard(provider=provider, user=request.user, upload_id=upload.pk)
+    except UploadRefused as refusal:
+        upload.refresh_from_db()
+        return _render_duplicate(
+            request, upload, _previous_of(upload), status=refusal.status, refusal=refusal
+        )
+    messages.info(request, f"{upload.original_name} was not uploaded.")
+    return _see_other(reverse("uploads:new"))
 
 
 @require_GET
 @provider_required
-def upload_new(request: HttpRequest) -> HttpResponse:
-    return render(request, "uploads/new.html", {"nav": "uploads"})
+def upload_detail(request: HttpRequest, upload_id: int) -> HttpResponse:
+    upload = _provider_upload(request, upload_id)
+    if upload.status == UploadStatus.PENDING:
+        if upload.user_id != request.user.pk:
+            raise Http404("This file is waiting for its uploader's answer.")
+        return _render_duplicate(request, upload, _previous_of(upload), status=200)
+    return render(request, "uploads/detail.html", {"nav": "uploads", "upload": upload})
+
+
+@require_GET
+@provider_required
+def upload_status(request: HttpRequest, upload_id: int) -> HttpResponse:
+    """The fragment htmx polls every second while the upload runs."""
+    upload = _provider_upload(request, upload_id)
+    return render(request, "uploads/_status.html", {"upload": upload})
 
 
 @require_GET
 @provider_required
 def upload_history(request: HttpRequest) -> HttpResponse:
     provider = request.provider  # type: ignore[attr-defined]
-    since = timezone.now() - timedelta(days=30)
-    uploads = Upload.objects.for_provider(provider).filter(created_at__gte=since)
-    return render(request, "uploads/history.html", {"uploads": uploads, "nav": "uploads"})
+    since = timezone.now() - settings.UPLOAD_RETENTION
+    uploads = (
+        Upload.objects.for_provider(provider)
+        .visible()
+        .filter(created_at__gte=since)
+        .select_related("user")
+    )
+    context = {
+        "nav": "uploads",
+        "uploads": uploads,
+        "retention_days": settings.UPLOAD_RETENTION.days,
+    }
+    return render(request, "uploads/history.html", context)
+
+
+@require_GET
+@provider_required
+def upload_summary(request: HttpRequest, upload_id: int) -> HttpResponse:
+    """The Submitted Learner Summary Report PDF ("View" in the history) of what was stored."""
+    upload = _provider_upload(request, upload_id)
+    if upload.status != UploadStatus.COMPLETED or upload.mode != Mode.SUBMIT:
+        raise Http404("Only a processed upload has a learner summary.")
+    pdf = upload_summary_pdf(upload=upload, exported_by=request.user.email or str(request.user))
+    stamp = timezone.localtime().strftime("%Y_%m_%d_%H_%M_%S")
+    return HttpResponse(
+        pdf,
+        content_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="submitted_learners_{stamp}.pdf"'},
+    )
+
+
+@require_GET
+@provider_required
+def upload_rejected(request: HttpRequest, upload_id: int, fmt: str) -> FileResponse:
+    """The rejected rows as a file to correct and upload again."""
+    upload = _provider_upload(request, upload_id)
+    stored = upload.report_file if fmt == "txt" else upload.report_csv_file
+    if not stored or upload.files_removed_at is not None:
+        raise Http404("This upload has no rejected-rows report (or it has been removed).")
+    try:
+        handle = stored.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404("The report file is no longer stored.") from exc
+    stamp = timezone.localtime().strftime("%Y_%m_%d_%H_%M_%S")
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=f"rejected_learners_{stamp}.{fmt}",
+        content_type=REPORT_CONTENT_TYPES[fmt],
+    )
+
+
+@require_GET
+@provider_required
+def template_download(request: HttpRequest, program: str, ext: str) -> HttpResponse:
+    """The learner-file templates (.txt, .xlsx) and a sample .xml file."""
+    if program not in Program.values or (ext == "xml" and program != Program.BOARD):
+        raise Http404("No such template.")
+    if ext == "txt":
+        data = txt_template(program)
+    elif ext == "xlsx":
+        data = xlsx_template(program)
+    else:
+        data = samples.learner_reports_xml_sample(today=timezone.localdate())
+    name = "learner_reports_sample.xml" if ext == "xml" else f"{program}_learner_template.{ext}"
+    return HttpResponse(
+        data,
+        content_type=TEMPLATE_CONTENT_TYPES[ext],
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )

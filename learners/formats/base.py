@@ -44,6 +44,6 @@ def check_record_count(count: int, *, what: str = "learner records") -> None:
     limit = max_records()
     if count > limit:
         raise FileFormatError(
-            f"The file contains {count:,} {what}; the limit is {limit:,} per file. "
+            f"The file contains more than {limit:,} {what}, the limit per file. "
             f"Split it into files of at most {limit:,} records."
         )

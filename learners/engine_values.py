@@ -1,0 +1,88 @@
+"""Turning a row's strings into values: dates, birthdays, amounts. Pure and cached.
+
+A 2,500-row file repeats the same few dates and credit amounts over and over, so the parsers are
+memoised: each distinct string is parsed once per process.
+"""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+
+QUARTER = Decimal("0.25")
+_FOUR = Decimal(4)
+
+
+@lru_cache(maxsize=8192)
+def parse_date(text: str) -> date | None:
+    """MM/DD/YYYY (or M/D/YYYY) or YYYY-MM-DD, any time part dropped; None when not a date."""
+    value = text.strip().split(" ", 1)[0].split("T", 1)[0]
+    if "/" in value:
+        parts = value.split("/")
+        if len(parts) != 3:
+            return None
+        month, day, year = parts
+    else:
+        parts = value.split("-")
+        if len(parts) != 3:
+            return None
+        year, month, day = parts
+    if len(year) != 4 or not (year.isdigit() and month.isdigit() and day.isdigit()):
+        return None
+    try:
+        return date(int(year), int(month), int(day))
+    except ValueError:
+        return None
+
+
+@lru_cache(maxsize=4096)
+def parse_birth(text: str) -> tuple[int, int] | None:
+    """A birth month and day from MM/DD, M/D, MM/DD/YYYY, YYYY-MM-DD or --MM-DD; None when invalid."""
+    value = text.strip()
+    if value.startswith("--"):
+        parts = value[2:].split("-")
+    elif "/" in value:
+        parts = value.split("/")[:2] if value.count("/") in (1, 2) else []
+    else:
+        pieces = value.split("T", 1)[0].split("-")
+        parts = pieces[1:] if len(pieces) == 3 and len(pieces[0]) == 4 else []
+    if len(parts) != 2 or not all(p.isdigit() and 1 <= len(p) <= 2 for p in parts):
+        return None
+    month, day = int(parts[0]), int(parts[1])
+    # 2000 is a leap year, so 02/29 is a valid birthday.
+    if not 1 <= month <= 12 or not 1 <= day <= calendar.monthrange(2000, month)[1]:
+        return None
+    return month, day
+
+
+@lru_cache(maxsize=4096)
+def parse_amount(text: str) -> Decimal | None:
+    """A plain non-negative decimal ('2', '1.5', '.25'); None for anything else ('1,5', '-1', 'x')."""
+    value = text.strip()
+    if not value or value[0] in "+-" or not value.replace(".", "", 1).isdigit():
+        return None
+    try:
+        return Decimal(value)
+    except InvalidOperation:
+        return None
+
+
+def in_quarter_steps(value: Decimal) -> bool:
+    scaled = value * _FOUR
+    return scaled == scaled.to_integral_value()
+
+
+def reporting_deadline(completion: date) -> date:
+    """Completions of year Y are accepted until 31 March of Y+2."""
+    return _deadline(completion.year)
+
+
+@lru_cache(maxsize=64)
+def _deadline(year: int) -> date:
+    return date(year + 2, 3, 31)
+
+
+def format_date(value: date) -> str:
+    return f"{value.month:02d}/{value.day:02d}/{value.year}"

@@ -1,0 +1,152 @@
+"""Upload templates: a `.txt` header row and an `.xlsx` with hints and drop-down lists.
+
+The workbook mirrors ACCME's Excel learner template: a guidance row, the header row, then one row
+per learner, with drop-downs fed from a hidden "Lists" sheet (boards and credit types come from
+the reference tables, so a new board shows up without a code change). The readers treat the
+untouched template as "no learner records" and a filled one as rows.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Sequence
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+
+from learners.engine_rems import DEA_REGISTRATIONS, PRACTICE_AREAS, PROFESSIONS, TIMES_IN_PRACTICE
+from learners.formats.base import columns_for, max_records
+from learners.formats.tabdelimited import write_delimited
+from learners.models import Board, CreditType
+from learners.states import STATES
+
+GUIDANCE: dict[str, str] = {
+    "record_action": "Add or Delete",
+    "activity_id": "9-digit ACCME Activity ID",
+    "completion_date": "MM/DD/YYYY",
+    "first_name": "Learner's first name",
+    "last_name": "Learner's last name",
+    "birth_date": "MM/DD (no year)",
+    "licensing_state": "2-letter state code (CME for state licensing)",
+    "license_id": "State licence ID, or a 10-digit NPI",
+    "cme_credits": "AMA PRA Category 1 credits, in 0.25 steps",
+    "board": "Board acronym (MOC)",
+    "board_id": "Learner's certifying board ID",
+    "board_points": "Total MOC points, in 0.25 steps",
+    "credit_type": "Board credit type",
+    "credit_type_points": "Points for that credit type",
+    "additional_credit_type": "Optional second credit type",
+    "additional_credit_type_points": "Points for the second credit type",
+    "learner_local_id": "Your own id for the learner (no names)",
+    "profession": "Pick from the list",
+    "practice_area": "Pick from the list",
+    "dea_registration": "Individual, Institutional or None",
+    "practice_state": "2-letter state code",
+    "time_in_practice": "Pick from the list",
+    "performs_surgery": "Y or N",
+}
+# Identifiers are text: Excel would drop a licence id's leading zeros.
+TEXT_COLUMNS = frozenset({"activity_id", "license_id", "board_id", "learner_local_id"})
+GUIDANCE_ROW, HEADER_ROW, FIRST_DATA_ROW = 1, 2, 3
+LISTS_SHEET = "Lists"
+
+
+def txt_template(program: str = "board") -> bytes:
+    """The `.txt` template: the header row, UTF-8 with BOM, CRLF."""
+    return write_delimited([[title for _, title in columns_for(program)]])
+
+
+def drop_down_lists(program: str = "board") -> dict[str, list[str]]:
+    """Allowed values per column, for the workbook's drop-downs."""
+    if program == "rems":
+        return {
+            "record_action": ["Add", "Delete"],
+            "profession": list(PROFESSIONS),
+            "practice_area": list(PRACTICE_AREAS),
+            "dea_registration": list(DEA_REGISTRATIONS),
+            "practice_state": list(STATES),
+            "time_in_practice": list(TIMES_IN_PRACTICE),
+            "performs_surgery": ["Y", "N"],
+        }
+    credit_types = sorted(set(CreditType.objects.values_list("name", flat=True)))
+    return {
+        "record_action": ["Add", "Delete"],
+        "licensing_state": list(STATES),
+        "board": list(Board.objects.order_by("code").values_list("code", flat=True)),
+        "credit_type": credit_types,
+        "additional_credit_type": credit_types,
+    }
+
+
+def template_workbook(program: str = "board") -> Workbook:
+    """The `.xlsx` template as a workbook: guidance row, header row, drop-downs."""
+    workbook = Workbook()
+    sheet = workbook.active
+    assert isinstance(sheet, Worksheet)
+    sheet.title = "Learners"
+    columns = columns_for(program)
+    for index, (name, title) in enumerate(columns, start=1):
+        letter = get_column_letter(index)
+        hint = sheet.cell(row=GUIDANCE_ROW, column=index, value=GUIDANCE.get(name, ""))
+        hint.font = Font(italic=True, color="666666")
+        hint.alignment = Alignment(wrap_text=True, vertical="top")
+        sheet.cell(row=HEADER_ROW, column=index, value=title).font = Font(bold=True)
+        sheet.column_dimensions[letter].width = max(14, len(title) + 2)
+        if name in TEXT_COLUMNS:
+            sheet.column_dimensions[letter].number_format = "@"
+    sheet.freeze_panes = sheet.cell(row=FIRST_DATA_ROW, column=1)
+    _add_drop_downs(workbook, sheet, columns, drop_down_lists(program))
+    return workbook
+
+
+def _add_drop_downs(
+    workbook: Workbook,
+    sheet: Worksheet,
+    columns: Sequence[tuple[str, str]],
+    lists: dict[str, list[str]],
+) -> None:
+    # Lists live on a hidden sheet: an inline list is capped at 255 characters.
+    lists_sheet = workbook.create_sheet(LISTS_SHEET)
+    lists_sheet.sheet_state = "hidden"
+    last_row = FIRST_DATA_ROW + max_records() - 1
+    names = [name for name, _ in columns]
+    for list_index, (name, values) in enumerate(lists.items(), start=1):
+        list_letter = get_column_letter(list_index)
+        for row, value in enumerate(values, start=1):
+            lists_sheet.cell(row=row, column=list_index, value=value)
+        validation = DataValidation(
+            type="list",
+            formula1=f"={LISTS_SHEET}!${list_letter}$1:${list_letter}${max(len(values), 1)}",
+            allow_blank=True,
+            showErrorMessage=True,
+            errorTitle="Not in the list",
+            error="Pick a value from the drop-down list.",
+        )
+        column_letter = get_column_letter(names.index(name) + 1)
+        validation.add(f"{column_letter}{FIRST_DATA_ROW}:{column_letter}{last_row}")
+        sheet.add_data_validation(validation)
+
+
+def workbook_bytes(workbook: Workbook) -> bytes:
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def xlsx_template(program: str = "board") -> bytes:
+    """The `.xlsx` template, untouched."""
+    return workbook_bytes(template_workbook(program))
+
+
+def filled_xlsx(rows: Iterable[Sequence[object]], program: str = "board") -> bytes:
+    """The template with learner rows filled in (cells may be dates or numbers, as Excel's)."""
+    workbook = template_workbook(program)
+    sheet = workbook.worksheets[0]
+    for offset, values in enumerate(rows):
+        for column, value in enumerate(values, start=1):
+            if value not in ("", None):
+                sheet.cell(row=FIRST_DATA_ROW + offset, column=column, value=value)
+    return workbook_bytes(workbook)

@@ -1,0 +1,275 @@
+"""Forms of the learner screens: they parse what staff type; the engine judges it.
+
+The filter forms turn a query string into filter values. The manual-entry forms deliberately keep
+every learner field an optional string: a missing name or a bad date must get the engine's PARS
+code (622, 671, …) exactly as in a file, not a form message of their own.
+"""
+
+from __future__ import annotations
+
+import calendar
+from typing import Any
+
+from django import forms
+
+from learners.engine_rems import DEA_REGISTRATIONS, PRACTICE_AREAS, PROFESSIONS, TIMES_IN_PRACTICE
+from learners.models import Activity, Board, CreditType, RecordStatus
+from learners.records import (
+    ActivityFilters,
+    LearnerSearchFilters,
+    activity_program_choices,
+    activity_reporting_years,
+)
+from learners.rows import LearnerRow
+from learners.states import STATES
+from portal.models import Provider
+
+DATE_INPUT_FORMATS = ["%Y-%m-%d", "%m/%d/%Y"]
+MONTH_CHOICES = [("", "—"), *((m, calendar.month_name[m]) for m in range(1, 13))]
+DAY_CHOICES = [("", "—"), *((d, str(d)) for d in range(1, 32))]
+STATE_CHOICES = [("", "—"), *((code, f"{code} — {name}") for code, name in STATES.items())]
+
+
+def _text(label: str, max_length: int, **attrs: str) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        required=False,
+        max_length=max_length,
+        widget=forms.TextInput(attrs=attrs) if attrs else None,
+    )
+
+
+def _optional_int(label: str, choices: list[tuple[Any, str]]) -> forms.TypedChoiceField:
+    return forms.TypedChoiceField(
+        label=label, required=False, choices=choices, coerce=int, empty_value=None
+    )
+
+
+def _date(label: str) -> forms.DateField:
+    return forms.DateField(
+        label=label,
+        required=False,
+        input_formats=DATE_INPUT_FORMATS,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+
+def _choice_text(label: str, allowed: tuple[str, ...]) -> forms.CharField:
+    """A select of the REMS allowed values that still hands the engine whatever was posted."""
+    choices = [("", "—"), *((value, value) for value in allowed)]
+    return forms.CharField(
+        label=label, required=False, max_length=60, widget=forms.Select(choices=choices)
+    )
+
+
+class ActivityFilterForm(forms.Form):
+    """Activity Learner Summary: "Search for Learner Activities by using the filters below"."""
+
+    title = _text("Activity title", 500)
+    provider_activity_id = _text("Provider Activity ID", 50)
+    program = forms.ChoiceField(label="Board or program name", required=False)
+    reporting_year = _optional_int("Reporting year", [])
+
+    def __init__(self, *args: Any, provider: Provider, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["program"].choices = [  # type: ignore[attr-defined]
+            ("", "All boards and programs"),
+            *activity_program_choices(provider),
+        ]
+        self.fields["reporting_year"].choices = [  # type: ignore[attr-defined]
+            ("", "All years"),
+            *((year, str(year)) for year in activity_reporting_years(provider)),
+        ]
+
+    def filters(self) -> ActivityFilters:
+        return ActivityFilters(**self.cleaned_data)
+
+
+class LearnerSearchForm(forms.Form):
+    """Learner Search: any combination of the learner's identity and the completion."""
+
+    first_name = _text("First name", 100)
+    last_name = _text("Last name", 100)
+    board_id = _text("Certifying board ID", 50)
+    npi_or_license = _text("NPI or licensing ID", 50)
+    birth_month = _optional_int("Birth month", MONTH_CHOICES)
+    birth_day = _optional_int("Birth day", DAY_CHOICES)
+    activity = _text("Activity (ACCME or Provider Activity ID, or title)", 500)
+    completed_from = _date("Completed from")
+    completed_to = _date("Completed to")
+    status = forms.ChoiceField(
+        label="Status", required=False, choices=[("", "All statuses"), *RecordStatus.choices]
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("completed_from"), data.get("completed_to")
+        if start and end and start > end:
+            raise forms.ValidationError("The completion date range ends before it starts.")
+        return data
+
+    def filters(self) -> LearnerSearchFilters:
+        return LearnerSearchFilters(**self.cleaned_data)
+
+
+def _credit_type_choices(activity: Activity) -> list[tuple[str, Any]]:
+    """The credit types of the activity's boards, grouped by board, for a select."""
+    groups: dict[str, list[tuple[str, str]]] = {}
+    types = CreditType.objects.filter(board__mocregistration__activity=activity).select_related(
+        "board"
+    )
+    for credit_type in types.distinct():
+        groups.setdefault(credit_type.board.code, []).append((credit_type.name, credit_type.name))
+    return [("", "—"), *groups.items()]
+
+
+class ManualEntryForm(forms.Form):
+    """One learner completion, with the columns of the tab-delimited learner file (SPEC §2.1)."""
+
+    program = "board"
+
+    completion_date = _text("Completion Date", 20, type="date")
+    first_name = _text("First Name", 100, autocomplete="off")
+    last_name = _text("Last Name", 100, autocomplete="off")
+    birth_date = _text("Date of Birth (MM/DD)", 10, placeholder="MM/DD", inputmode="numeric")
+    licensing_state = forms.CharField(
+        label="Licensing State", required=False, max_length=30, widget=forms.Select
+    )
+    license_id = _text("Licensing ID or NPI", 50)
+    cme_credits = _text("Number of CME Credits", 10, inputmode="decimal")
+    board = forms.CharField(
+        label="Certifying Board", required=False, max_length=10, widget=forms.Select
+    )
+    board_id = _text("Certifying Board ID", 50)
+    board_points = _text("Total Board Credits", 10, inputmode="decimal")
+    credit_type = forms.CharField(
+        label="Credit Type", required=False, max_length=100, widget=forms.Select
+    )
+    credit_type_points = _text("Credits Awarded for Credit Type", 10, inputmode="decimal")
+    additional_credit_type = forms.CharField(
+        label="Additional Credit Type", required=False, max_length=100, widget=forms.Select
+    )
+    additional_credit_type_points = _text(
+        "Credits Awarded for Additional Credit Type", 10, inputmode="decimal"
+    )
+
+    CME_FIELDS = ("licensing_state", "license_id", "cme_credits")
+    MOC_FIELDS = (
+        "board",
+        "board_id",
+        "board_points",
+        "credit_type",
+        "credit_type_points",
+        "additional_credit_type",
+        "additional_credit_type_points",
+    )
+
+    def __init__(self, *args: Any, activity: Activity, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.activity = activity
+        # Choices only help the user pick; the field stays a plain string the engine judges.
+        self.fields["licensing_state"].widget.choices = STATE_CHOICES  # type: ignore[attr-defined]
+        boards = Board.objects.filter(mocregistration__activity=activity).distinct()
+        self.fields["board"].widget.choices = [  # type: ignore[attr-defined]
+            ("", "—"),
+            *((b.code, f"{b.code} — {b.name}") for b in boards),
+        ]
+        credit_types = _credit_type_choices(activity)
+        for name in ("credit_type", "additional_credit_type"):
+            self.fields[name].widget.choices = credit_types  # type: ignore[attr-defined]
+
+    def identity_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in ("completion_date", "first_name", "last_name", "birth_date")]
+
+    def cme_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.CME_FIELDS]
+
+    def moc_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.MOC_FIELDS]
+
+    def learner_row(self) -> LearnerRow:
+        """The engine's row for this completion, exactly as a file row would carry it."""
+        return LearnerRow(
+            row_number=1,
+            record_action="Add",
+            activity_id=self.activity.activity_id,
+            **self.cleaned_data,
+        )
+
+
+class RemsEntryForm(forms.Form):
+    """One de-identified Opioid Analgesic REMS completion: no name, birth date or ids."""
+
+    program = "rems"
+
+    completion_date = _text("Completion Date", 20, type="date")
+    learner_local_id = _text("Learner Local ID", 100)
+    profession = _choice_text("Profession", PROFESSIONS)
+    practice_area = _choice_text("Practice Area", PRACTICE_AREAS)
+    dea_registration = _choice_text("DEA Registration", DEA_REGISTRATIONS)
+    practice_state = forms.CharField(
+        label="State of Primary Practice", required=False, max_length=30, widget=forms.Select
+    )
+    time_in_practice = _choice_text("Time in Practice", TIMES_IN_PRACTICE)
+    performs_surgery = forms.CharField(
+        label="Performs Surgical Procedures",
+        required=False,
+        max_length=5,
+        widget=forms.Select(choices=[("", "—"), ("Y", "Yes"), ("N", "No")]),
+    )
+
+    def __init__(self, *args: Any, activity: Activity, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.activity = activity
+        self.fields["practice_state"].widget.choices = STATE_CHOICES  # type: ignore[attr-defined]
+
+    def learner_row(self) -> LearnerRow:
+        return LearnerRow(
+            row_number=1,
+            record_action="Add",
+            activity_id=self.activity.activity_id,
+            **self.cleaned_data,
+        )
+
+
+class LearnerMatchForm(forms.Form):
+    """PARS's Learner Match: first and last name and at least one more fact."""
+
+    first_name = forms.CharField(label="First name", max_length=100)
+    last_name = forms.CharField(label="Last name", max_length=100)
+    birth_month = _optional_int("Birth month", MONTH_CHOICES)
+    birth_day = _optional_int("Birth day", DAY_CHOICES)
+    npi = _text("NPI", 10, inputmode="numeric")
+    licensing_state = forms.ChoiceField(
+        label="Licensing state", required=False, choices=STATE_CHOICES
+    )
+    license_id = _text("Licensing ID", 100)
+    board = forms.ChoiceField(label="Certifying board", required=False)
+    board_id = _text("Certifying board ID", 100)
+    medical_school = _text("Medical school", 255)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["board"].choices = [  # type: ignore[attr-defined]
+            ("", "—"),
+            *Board.objects.values_list("code", "code"),
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if (data.get("birth_month") is None) != (data.get("birth_day") is None):
+            self.add_error("birth_day", "Give both the birth month and the birth day, or neither.")
+        if bool(data.get("licensing_state")) != bool(data.get("license_id")):
+            self.add_error("license_id", "The licensing state and the licensing ID go together.")
+        if bool(data.get("board")) != bool(data.get("board_id")):
+            self.add_error("board_id", "The certifying board and the board ID go together.")
+        facts = ("birth_month", "npi", "license_id", "board_id", "medical_school")
+        if not any(data.get(name) for name in facts):
+            raise forms.ValidationError(
+                "Besides the name, give at least one of: date of birth, NPI, licensing state and "
+                "ID, certifying board and ID, or medical school."
+            )
+        return data
+
+    def match_criteria(self) -> dict[str, Any]:
+        return dict(self.cleaned_data)

@@ -1,0 +1,241 @@
+"""Matching learners against the directory, in bulk for a chunk of rows or one at a time.
+
+A learner is identified (SPEC §3) by first + last name + birth month/day + one of: NPI,
+(licensing state, licence id), (certifying board, board id). Names compare through `name_key`, so
+case, accents, spaces, hyphens and apostrophes don't matter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from learners.codes import error
+from learners.engine_sql import any_of
+from learners.models import Board, Learner, LearnerBoardId, LearnerLicense
+from learners.names import name_key
+from learners.results import RowError
+from learners.states import state_code
+
+_PERSON_FIELDS = ("id", "first_name_key", "last_name_key", "birth_month", "birth_day")
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """The directory facts matching needs about one physician."""
+
+    pk: int
+    first_key: str
+    last_key: str
+    birth_month: int
+    birth_day: int
+
+    def has_name(self, first_key: str, last_key: str) -> bool:
+        return self.first_key == first_key and self.last_key == last_key
+
+    def has_birthday(self, birth: tuple[int, int]) -> bool:
+        return (self.birth_month, self.birth_day) == birth
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """What a row says about who the learner is (already parsed and checked for form)."""
+
+    first_key: str
+    last_key: str
+    birth: tuple[int, int]
+    npi: str = ""
+    licence: tuple[str, str] | None = None  # (state code, licence id)
+    board: tuple[int, str] | None = None  # (board pk, diplomate id)
+    board_code: str = ""
+    name: str = ""  # as given, for messages
+
+    @property
+    def has_id(self) -> bool:
+        return bool(self.npi or self.licence or self.board)
+
+
+def licence_key(state: str, license_id: str) -> tuple[str, str]:
+    return state, license_id.strip().upper()
+
+
+def _person(values: tuple) -> Person:
+    return Person(*values)
+
+
+@dataclass
+class DirectoryIndex:
+    """Directory look-ups for a chunk of rows, loaded with one query per kind of id."""
+
+    by_npi: dict[str, Person] = field(default_factory=dict)
+    by_licence: dict[tuple[str, str], Person] = field(default_factory=dict)
+    by_board: dict[tuple[int, str], Person] = field(default_factory=dict)
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        npis: Iterable[str] = (),
+        licences: Iterable[tuple[str, str]] = (),
+        board_ids: Iterable[tuple[int, str]] = (),
+    ) -> DirectoryIndex:
+        index = cls()
+        npis = {n for n in npis if n}
+        if npis:
+            rows = (
+                Learner.objects.filter(any_of("npi", npis))
+                .order_by()
+                .values_list("npi", *_PERSON_FIELDS)
+            )
+            index.by_npi = {npi: _person(rest) for npi, *rest in rows}
+        index.by_licence = _licences({licence_key(s, i) for s, i in licences})
+        index.by_board = _board_ids(set(board_ids))
+        return index
+
+    def match(self, identity: Identity) -> tuple[int | None, list[RowError]]:
+        """The matched learner's pk, or the codes that say why there is none (661/664/665/718/737)."""
+        found: dict[str, Person | None] = {}
+        if identity.board:
+            person = self.by_board.get(identity.board)
+            problems = _board_problems(identity, person)
+            if problems:
+                return None, problems
+            found["the Certifying Board ID"] = person
+        if identity.npi:
+            person = self.by_npi.get(identity.npi)
+            if person is None and identity.licence:
+                # A 10-digit licence id can pass the NPI check by chance: fall back to it.
+                person = self.by_licence.get(licence_key(*identity.licence))
+            found[f"NPI {identity.npi}"] = person
+        elif identity.licence:
+            state, license_id = identity.licence
+            found[f"{state} licence {license_id}"] = self.by_licence.get(
+                licence_key(*identity.licence)
+            )
+        return _decide(identity, found)
+
+
+def _licences(keys: set[tuple[str, str]]) -> dict[tuple[str, str], Person]:
+    if not keys:
+        return {}
+    states = {state for state, _ in keys}
+    ids = {license_id for _, license_id in keys}
+    rows = LearnerLicense.objects.filter(any_of("state", states), any_of("license_id", ids))
+    rows = rows.order_by().values_list(
+        "state", "license_id", *(f"learner__{name}" for name in _PERSON_FIELDS)
+    )
+    index = {}
+    for state, license_id, *rest in rows:
+        key = licence_key(state, license_id)
+        if key in keys:
+            index[key] = _person(rest)
+    return index
+
+
+def _board_ids(keys: set[tuple[int, str]]) -> dict[tuple[int, str], Person]:
+    if not keys:
+        return {}
+    diplomate_ids = {d for _, d in keys}
+    rows = (
+        LearnerBoardId.objects.filter(any_of("diplomate_id", diplomate_ids))
+        .order_by()
+        .values_list("board_id", "diplomate_id", *(f"learner__{name}" for name in _PERSON_FIELDS))
+    )
+    return {(b, d): _person(rest) for b, d, *rest in rows if (b, d) in keys}
+
+
+def _board_problems(identity: Identity, person: Person | None) -> list[RowError]:
+    assert identity.board is not None
+    board_id = identity.board[1]
+    if person is None:
+        return [error("661", board_id=board_id, board=identity.board_code)]
+    problems = []
+    if not person.has_birthday(identity.birth):
+        birth = f"{identity.birth[0]:02d}/{identity.birth[1]:02d}"
+        problems.append(
+            error("664", birth_date=birth, board=identity.board_code, board_id=board_id)
+        )
+    if not person.has_name(identity.first_key, identity.last_key):
+        problems.append(
+            error("665", name=identity.name, board=identity.board_code, board_id=board_id)
+        )
+    return problems
+
+
+def _decide(
+    identity: Identity, found: dict[str, Person | None]
+) -> tuple[int | None, list[RowError]]:
+    if not found:
+        return None, [error("718", identity="give an NPI, a licence or a Certifying Board ID")]
+    for described, person in found.items():
+        if person is None:
+            return None, [error("718", identity=f"{described} is not in the directory")]
+    people = {p.pk: p for p in found.values() if p is not None}
+    fitting = [
+        p
+        for p in people.values()
+        if p.has_name(identity.first_key, identity.last_key) and p.has_birthday(identity.birth)
+    ]
+    if len(fitting) > 1:
+        return None, [error("737", count=len(fitting))]
+    if len(fitting) == 1 and len(people) == 1:
+        return fitting[0].pk, []
+    if len(people) > 1:
+        return None, [error("718", identity="the ids given belong to different physicians")]
+    described = next(iter(found))
+    return None, [error("718", identity=f"the name or date of birth does not match {described}")]
+
+
+# -- Learner Match service ---------------------------------------------------------------------
+
+
+def identity_is_sufficient(*, first_name: str, last_name: str, facts: Iterable[object]) -> bool:
+    """First and last name plus at least one more fact: less than that identifies nobody."""
+    return bool(name_key(first_name) and name_key(last_name) and any(facts))
+
+
+def learner_match_count(
+    *,
+    first_name: str,
+    last_name: str,
+    birth_month: int | None = None,
+    birth_day: int | None = None,
+    npi: str = "",
+    licensing_state: str = "",
+    license_id: str = "",
+    board: str = "",
+    board_id: str = "",
+    medical_school: str = "",
+) -> int:
+    """How many directory learners fit every fact given (1 = safe to submit).
+
+    0 when the facts can't identify anyone: fewer than first + last name and one more fact, or a
+    board that doesn't exist.
+    """
+    birth = (birth_month, birth_day) if birth_month and birth_day else None
+    state = state_code(licensing_state) or licensing_state.strip().upper()
+    licence = (state, license_id.strip()) if license_id.strip() else None
+    facts = (birth, npi.strip(), licence, board_id.strip(), medical_school.strip())
+    if not identity_is_sufficient(first_name=first_name, last_name=last_name, facts=facts):
+        return 0
+    learners = Learner.objects.filter(
+        first_name_key=name_key(first_name), last_name_key=name_key(last_name)
+    )
+    if birth:
+        learners = learners.filter(birth_month=birth[0], birth_day=birth[1])
+    if npi.strip():
+        learners = learners.filter(npi=npi.strip())
+    if licence:
+        learners = learners.filter(
+            licenses__state=licence[0], licenses__license_id__iexact=licence[1]
+        )
+    if board_id.strip():
+        board_pk = (
+            Board.objects.filter(code__iexact=board.strip()).order_by().values_list("pk", flat=True)
+        )
+        learners = learners.filter(
+            board_ids__board__in=board_pk, board_ids__diplomate_id=board_id.strip()
+        )
+    if medical_school.strip():
+        learners = learners.filter(medical_school__iexact=medical_school.strip())
+    return learners.distinct().count()

@@ -1,0 +1,209 @@
+"""What provider staff look up and do on their reported learners: the summary and search lists,
+a hand-entered completion and the deletion of one record.
+
+The lists are queries scoped to one provider; entering and deleting are rows for the same engine
+(learners/services.py) as a file row or a web-service call, so they get the same codes.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, replace
+from datetime import date
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+
+from learners.engine_values import format_date
+from learners.models import (
+    Activity,
+    Board,
+    CompletionRecord,
+    LearnerBoardId,
+    LearnerLicense,
+    MocRegistration,
+    RecordSource,
+    RecordStatus,
+)
+from learners.names import name_key
+from learners.results import RowResult
+from learners.rows import LearnerRow
+from learners.services import learner_rows_store, learner_rows_validate
+from portal.models import Provider
+
+CME_ONLY = "CME"
+REMS = "REMS"
+
+
+@dataclass(frozen=True)
+class ActivityFilters:
+    """The Activity Learner Summary filters; empty values filter nothing."""
+
+    title: str = ""
+    provider_activity_id: str = ""
+    program: str = ""  # a board code, CME_ONLY or REMS
+    reporting_year: int | None = None
+
+
+def activity_program_choices(provider: Provider) -> list[tuple[str, str]]:
+    """The "Board or program name" options: CME only, each board, and REMS for REMS providers."""
+    choices = [(CME_ONLY, "CME (no MOC)")]
+    choices += [(board.code, f"{board.code} — {board.name}") for board in Board.objects.all()]
+    if provider.participates_in_rems:
+        choices.append((REMS, "Opioid Analgesic REMS"))
+    return choices
+
+
+def activity_reporting_years(provider: Provider) -> list[int]:
+    years = Activity.objects.for_provider(provider).values_list("reporting_year", flat=True)
+    return sorted(set(years), reverse=True)
+
+
+def _program_filter(program: str) -> Q:
+    registrations = MocRegistration.objects.filter(activity=OuterRef("pk"))
+    if program == CME_ONLY:
+        return ~Q(Exists(registrations))
+    if program == REMS:
+        return Q(rems_registered=True)
+    return Q(Exists(registrations.filter(board__code=program)))
+
+
+def activity_summary_list(*, provider: Provider, filters: ActivityFilters) -> QuerySet[Activity]:
+    """The provider's activities matching every given filter, with their learner counts by status."""
+    activities = Activity.objects.for_provider(provider)
+    if filters.title:
+        activities = activities.filter(title__icontains=filters.title)
+    if filters.provider_activity_id:
+        activities = activities.filter(provider_activity_id__icontains=filters.provider_activity_id)
+    if filters.program:
+        activities = activities.filter(_program_filter(filters.program))
+    if filters.reporting_year is not None:
+        activities = activities.filter(reporting_year=filters.reporting_year)
+    counts = {
+        f"n_{status.value}": Count("records", filter=Q(records__status=status.value))
+        for status in RecordStatus
+    }
+    live = Count("records", filter=~Q(records__status=RecordStatus.DELETED))
+    return (
+        activities.select_related("format")
+        .prefetch_related("moc_registrations__board")
+        .annotate(n_live=live, **counts)
+        .order_by("-start_date", "activity_id")
+    )
+
+
+@dataclass(frozen=True)
+class LearnerSearchFilters:
+    """The Learner Search criteria; empty values filter nothing."""
+
+    first_name: str = ""
+    last_name: str = ""
+    board_id: str = ""
+    npi_or_license: str = ""
+    birth_month: int | None = None
+    birth_day: int | None = None
+    activity: str = ""  # an ACCME Activity ID, a Provider Activity ID or words of the title
+    completed_from: date | None = None
+    completed_to: date | None = None
+    status: str = ""
+
+
+def _identity_filters(filters: LearnerSearchFilters) -> Q:
+    query = Q()
+    if filters.first_name:
+        query &= Q(learner__first_name_key__contains=name_key(filters.first_name))
+    if filters.last_name:
+        query &= Q(learner__last_name_key__contains=name_key(filters.last_name))
+    if filters.board_id:
+        # The id reported on the record, or any board id the matched physician holds.
+        holders = LearnerBoardId.objects.filter(diplomate_id__iexact=filters.board_id)
+        query &= Q(diplomate_id__iexact=filters.board_id) | Q(learner__in=holders.values("learner"))
+    if filters.npi_or_license:
+        value = filters.npi_or_license
+        holders = LearnerLicense.objects.filter(license_id__iexact=value)
+        query &= (
+            Q(npi=value)
+            | Q(license_id__iexact=value)
+            | Q(learner__npi=value)
+            | Q(learner__in=holders.values("learner"))
+        )
+    if filters.birth_month is not None:
+        query &= Q(learner__birth_month=filters.birth_month)
+    if filters.birth_day is not None:
+        query &= Q(learner__birth_day=filters.birth_day)
+    return query
+
+
+def _completion_filters(filters: LearnerSearchFilters) -> Q:
+    query = Q()
+    if filters.activity:
+        value = filters.activity
+        query &= (
+            Q(activity__activity_id=value)
+            | Q(activity__provider_activity_id__iexact=value)
+            | Q(activity__title__icontains=value)
+        )
+    if filters.completed_from is not None:
+        query &= Q(completion_date__gte=filters.completed_from)
+    if filters.completed_to is not None:
+        query &= Q(completion_date__lte=filters.completed_to)
+    if filters.status:
+        query &= Q(status=filters.status)
+    return query
+
+
+def learner_search_list(
+    *, provider: Provider, filters: LearnerSearchFilters
+) -> QuerySet[CompletionRecord]:
+    """The provider's reported learner completions matching every given criterion, newest first."""
+    return (
+        CompletionRecord.objects.for_provider(provider)
+        .filter(_identity_filters(filters) & _completion_filters(filters))
+        .select_related("learner", "activity", "board")
+        .order_by("-created_at", "-id")
+    )
+
+
+def activity_record_list(*, activity: Activity) -> QuerySet[CompletionRecord]:
+    """Everyone reported on one activity, with every status, newest completion first."""
+    return activity.records.select_related("learner", "board").order_by("-completion_date", "-id")
+
+
+def rems_entry_allowed(*, provider: Provider, activity: Activity) -> bool:
+    """REMS learners are entered on REMS-registered activities of providers that take part."""
+    return activity.rems_registered and provider.participates_in_rems
+
+
+def manual_credit_id() -> str:
+    """Hand-entered records get a Credit ID no file or web service can collide with."""
+    return f"M-{uuid.uuid4().hex}"
+
+
+def learner_manual_enter(
+    *, provider: Provider, row: LearnerRow, program: str = "board", today: date
+) -> RowResult:
+    """Judge one hand-entered completion with the engine and store it when it passes."""
+    row = replace(row, record_action="Add", credit_id=manual_credit_id())
+    [result] = learner_rows_validate(provider=provider, rows=[row], program=program, today=today)
+    if result.accepted:
+        learner_rows_store(provider=provider, results=[result], source=RecordSource.MANUAL)
+    return result
+
+
+def completion_record_delete(
+    *, provider: Provider, record: CompletionRecord, today: date
+) -> RowResult:
+    """Delete one of the provider's records as a file's Delete row would (records are never
+    edited: delete and add again), so the same rules apply, e.g. 706 past the deletion deadline.
+    Deleting a record already deleted is accepted and changes nothing.
+    """
+    row = LearnerRow(
+        row_number=1,
+        record_action="Delete",
+        activity_id=record.activity.activity_id,
+        completion_date=format_date(record.completion_date),
+        credit_id=record.credit_id,
+    )
+    [result] = learner_rows_validate(provider=provider, rows=[row], today=today)
+    if result.accepted:
+        learner_rows_store(provider=provider, results=[result], source=RecordSource.MANUAL)
+    return result

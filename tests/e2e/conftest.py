@@ -1,0 +1,145 @@
+"""Browser tests: Playwright driving Debian's chromium against pytest-django's live server.
+
+Playwright's sync API runs an event loop in the test thread, which makes Django believe it is
+called from async code and refuse database access; the tests never share a connection with that
+loop, so the guard is switched off for this package.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from learners.sandbox import DEMO_PASSWORD, PROVIDERS, seed_sandbox
+from tests.worker import celery_worker
+
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+DEMO_EMAIL = PROVIDERS[0].staff_email  # AAA Test Organization, 0001234
+OTHER_DEMO_EMAIL = PROVIDERS[1].staff_email
+TIMEOUT_MS = 10_000
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    # Keep each phase's report on the test item, so the page fixture knows whether to screenshot.
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: apt-get install chromium"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def sandbox(transactional_db: None, settings: Any) -> date:
+    """The synthetic sandbox seeded for today (the live server and the worker use the real clock)."""
+    # A fast hasher for the seeded accounts: the login screens, not PBKDF2, are under test here.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    today = timezone.localdate()
+    seed_sandbox(today=today)
+    return today
+
+
+@pytest.fixture
+def page(
+    browser: Any, live_server: Any, sandbox: date, request: pytest.FixtureRequest
+) -> Iterator[Any]:
+    context = browser.new_context(base_url=live_server.url, accept_downloads=True)
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    yield page
+    report = getattr(request.node, "rep_call", None)
+    if report is not None and report.failed:
+        ARTIFACTS.mkdir(exist_ok=True)
+        name = re.sub(r"[^\w.-]+", "_", request.node.nodeid)
+        page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+        (ARTIFACTS / f"{name}.html").write_text(page.content(), encoding="utf-8")
+    context.close()
+
+
+@pytest.fixture
+def login(page: Any) -> Callable[..., Any]:
+    """Log in through the real form; returns the page on the home screen."""
+
+    def log_in(email: str = DEMO_EMAIL, password: str = DEMO_PASSWORD) -> Any:
+        page.goto("/login/")
+        page.get_by_label("Email").fill(email)
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Log in").click()
+        page.wait_for_load_state()
+        return page
+
+    return log_in
+
+
+class UploadWorker:
+    """A real Celery worker for the upload tests, started on first need and kept for the session.
+
+    Started lazily so that a test can first see an upload waiting for a worker, then watch the
+    page follow the worker's progress.
+    """
+
+    def __init__(self) -> None:
+        self._stack = ExitStack()
+        self.process: subprocess.Popen[bytes] | None = None
+        # Messages left in the default queue by earlier runs belong to no upload of this run.
+        from portal.celery import app
+
+        with app.connection_for_write() as connection:
+            connection.default_channel.queue_purge("celery")
+
+    def start(self) -> None:
+        if self.process is None:
+            self.process = self._stack.enter_context(
+                celery_worker(
+                    "celery",
+                    extra_env={"EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend"},
+                )
+            )
+        assert self.process.poll() is None, "the Celery worker process died"
+
+    def stop(self) -> None:
+        self._stack.close()
+
+
+@pytest.fixture(scope="session")
+def upload_worker(django_db_setup: None) -> Iterator[UploadWorker]:
+    worker = UploadWorker()
+    yield worker
+    worker.stop()
+
+
+def unique_name(stem: str, suffix: str = ".txt") -> str:
+    return f"{stem}-{uuid.uuid4().hex[:6]}{suffix}"

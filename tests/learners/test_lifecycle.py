@@ -1,0 +1,451 @@
+"""The board lifecycle: Submitted → Transmitted → Approved or Rejected, emails, and re-runs."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from io import StringIO
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.test import Client
+from django.urls import reverse
+
+from learners.lifecycle import (
+    BoardPolicy,
+    Person,
+    Submission,
+    board_cycle_run,
+    board_decision,
+    board_records_transmit,
+)
+from learners.models import Activity, Board, CompletionRecord, Learner, RecordStatus
+from learners.tasks import board_cycle
+from portal.models import Provider
+from tests.factories import (
+    ActivityFactory,
+    CompletionRecordFactory,
+    LearnerFactory,
+    ProviderFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+TODAY = date(2026, 11, 22)
+
+
+@pytest.fixture(autouse=True)
+def frozen(time_machine: object) -> None:
+    noon = datetime(2026, 11, 22, 2, 0, tzinfo=ZoneInfo("America/Chicago"))
+    time_machine.move_to(noon, tick=False)  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def imu(provider: Provider) -> Activity:
+    return ActivityFactory(provider=provider, start_date=date(2026, 9, 1), boards={"ABIM": "10"})
+
+
+@pytest.fixture
+def peds(provider: Provider) -> Activity:
+    return ActivityFactory(provider=provider, start_date=date(2026, 9, 1), boards={"ABP": "25"})
+
+
+@pytest.fixture
+def jane() -> Learner:
+    return LearnerFactory(
+        first_name="Jane",
+        last_name="Smith-Jones",
+        birth_month=10,
+        birth_day=30,
+        board_ids={"ABIM": "999902", "ABP": "700001"},
+    )
+
+
+def _moc(activity: Activity, learner: Learner | None, **kwargs: object) -> CompletionRecord:
+    board = next(iter(activity.moc_registrations.all())).board
+    defaults: dict[str, object] = {
+        "activity": activity,
+        "learner": learner,
+        "board": board,
+        "diplomate_id": dict(
+            learner.board_ids.values_list("board__code", "diplomate_id")
+        ).get(board.code, "")
+        if learner
+        else "",
+        "moc_points": Decimal("2"),
+        "moc_credits": [{"type": "Medical Knowledge", "points": "2.00"}],
+        "completion_date": date(2026, 10, 1),
+        "status": RecordStatus.SUBMITTED,
+    }
+    defaults.update(kwargs)
+    return CompletionRecordFactory(**defaults)
+
+
+def _status(record: CompletionRecord) -> str:
+    record.refresh_from_db()
+    return record.status
+
+
+def _codes(record: CompletionRecord) -> list[str]:
+    record.refresh_from_db()
+    return [c["code"] for c in record.board_codes]
+
+
+def test_it_transmits_submitted_moc_records_then_the_board_approves_them(
+    imu: Activity, jane: Learner, mailoutbox: list[object]
+) -> None:
+    record = _moc(imu, jane)
+
+    assert board_records_transmit() == 1
+    assert _status(record) == RecordStatus.TRANSMITTED
+
+    summary = board_cycle_run(today=TODAY)
+
+    assert _status(record) == RecordStatus.APPROVED
+    assert record.board_codes == []
+    assert (summary.transmitted, summary.approved, summary.rejected) == (0, 1, 0)
+    assert mailoutbox == []
+
+
+def test_it_runs_the_whole_cycle_in_one_go(imu: Activity, jane: Learner) -> None:
+    record = _moc(imu, jane)
+
+    summary = board_cycle_run(today=TODAY)
+
+    assert (summary.transmitted, summary.approved) == (1, 1)
+    assert _status(record) == RecordStatus.APPROVED
+
+
+def test_it_leaves_cme_only_and_deleted_records_alone(imu: Activity, jane: Learner) -> None:
+    cme = CompletionRecordFactory(activity=imu, learner=jane, status=RecordStatus.ACCEPTED)
+    deleted = _moc(imu, jane, status=RecordStatus.DELETED)
+
+    summary = board_cycle_run(today=TODAY)
+
+    assert summary.transmitted == 0
+    assert _status(cme) == RecordStatus.ACCEPTED
+    assert _status(deleted) == RecordStatus.DELETED
+
+
+def test_it_rejects_a_birth_date_that_differs_from_the_diplomates(
+    imu: Activity, jane: Learner
+) -> None:
+    # The directory matched a namesake born on another day; the board knows the diplomate id.
+    namesake = LearnerFactory(first_name="Jane", last_name="Smith-Jones", birth_month=1, birth_day=2)
+    record = _moc(imu, namesake, diplomate_id="999902")
+
+    board_cycle_run(today=TODAY)
+
+    assert _status(record) == RecordStatus.REJECTED
+    assert _codes(record) == ["664"]
+    assert "01/02" in record.board_codes[0]["message"]
+
+
+def test_it_rejects_a_name_that_differs_from_the_diplomates(
+    imu: Activity, jane: Learner
+) -> None:
+    other = LearnerFactory(first_name="Joan", last_name="Smith", birth_month=10, birth_day=30)
+    record = _moc(imu, other, diplomate_id="999902")
+
+    board_cycle_run(today=TODAY)
+
+    assert _codes(record) == ["665"]
+
+
+def test_it_rejects_an_unknown_diplomate(imu: Activity, jane: Learner) -> None:
+    record = _moc(imu, jane, diplomate_id="000000")
+
+    board_cycle_run(today=TODAY)
+
+    assert _status(record) == RecordStatus.REJECTED
+    assert _codes(record) == ["661"]
+
+
+def test_it_rejects_points_above_the_activitys_registration(
+    imu: Activity, jane: Learner
+) -> None:
+    record = _moc(imu, jane, moc_points=Decimal("12"))
+
+    board_cycle_run(today=TODAY)
+
+    assert _codes(record) == ["674"]
+
+
+def test_abp_credits_a_diplomate_once_per_activity_and_date(
+    peds: Activity, jane: Learner
+) -> None:
+    first = _moc(peds, jane, credit_id="ABP-1")
+    second = _moc(peds, jane, credit_id="ABP-2")
+    other_day = _moc(peds, jane, credit_id="ABP-3", completion_date=date(2026, 10, 2))
+
+    board_cycle_run(today=TODAY)
+
+    assert _status(first) == RecordStatus.APPROVED
+    assert _codes(second) == ["717"]
+    assert _status(other_day) == RecordStatus.APPROVED
+
+
+def test_abp_rejects_a_completion_it_already_credited_in_an_earlier_run(
+    peds: Activity, jane: Learner
+) -> None:
+    _moc(peds, jane, status=RecordStatus.APPROVED)
+    again = _moc(peds, jane)
+
+    board_cycle_run(today=TODAY)
+
+    assert _codes(again) == ["717"]
+
+
+def test_other_boards_take_two_completions_on_one_day(imu: Activity, jane: Learner) -> None:
+    first, second = _moc(imu, jane), _moc(imu, jane)
+
+    board_cycle_run(today=TODAY)
+
+    assert _status(first) == _status(second) == RecordStatus.APPROVED
+
+
+def test_it_emails_the_primary_contact_once_per_provider_with_codes(
+    provider: Provider, imu: Activity, jane: Learner, mailoutbox: list[object]
+) -> None:
+    bad_id = _moc(imu, jane, credit_id="CR-1", diplomate_id="000000")
+    too_many = _moc(imu, jane, credit_id="CR-2", moc_points=Decimal("11"))
+    _moc(imu, jane, credit_id="CR-3")
+    elsewhere = ProviderFactory(primary_contact_email="cme@elsewhere.test")
+    their_activity = ActivityFactory(
+        provider=elsewhere, start_date=date(2026, 9, 1), boards={"ABIM": "10"}
+    )
+    _moc(their_activity, jane, credit_id="THEIRS-1", diplomate_id="000001")
+
+    summary = board_cycle_run(today=TODAY)
+
+    assert (summary.approved, summary.rejected, summary.emails) == (1, 3, 2)
+    ours = next(m for m in mailoutbox if m.to == [provider.primary_contact_email])  # type: ignore[attr-defined]
+    assert ours.subject == "PARS: 2 learner records rejected by the certifying board"
+    for text in ("CR-1", "661", "CR-2", "674", bad_id.activity.activity_id, "000000"):
+        assert text in ours.body, text
+    assert "CR-3" not in ours.body
+    assert "THEIRS-1" not in ours.body
+    html = ours.alternatives[0][0]
+    assert "CR-1" in html and "<strong>674</strong>" in html
+    assert reverse("learners:activity_detail", args=[too_many.activity.activity_id]) in html
+    theirs = next(m for m in mailoutbox if m.to == ["cme@elsewhere.test"])  # type: ignore[attr-defined]
+    assert "THEIRS-1" in theirs.body
+    assert "CR-1" not in theirs.body
+
+
+def test_a_second_run_changes_nothing(
+    imu: Activity, jane: Learner, mailoutbox: list[object], time_machine: object
+) -> None:
+    approved = _moc(imu, jane)
+    rejected = _moc(imu, jane, diplomate_id="000000")
+    board_cycle_run(today=TODAY)
+    before = {
+        r.pk: (r.status, r.board_codes, r.updated_at) for r in CompletionRecord.objects.all()
+    }
+    emails = len(mailoutbox)
+    time_machine.move_to(datetime(2026, 11, 23, 2, 0, tzinfo=ZoneInfo("America/Chicago")))  # type: ignore[attr-defined]
+
+    summary = board_cycle_run(today=date(2026, 11, 23))
+
+    after = {r.pk: (r.status, r.board_codes, r.updated_at) for r in CompletionRecord.objects.all()}
+    assert after == before
+    assert (summary.transmitted, summary.approved, summary.rejected, summary.emails) == (0, 0, 0, 0)
+    assert len(mailoutbox) == emails == 1
+    assert _status(approved) == RecordStatus.APPROVED
+    assert _status(rejected) == RecordStatus.REJECTED
+
+
+def test_it_finishes_records_a_crashed_run_left_transmitted(imu: Activity, jane: Learner) -> None:
+    leftover = _moc(imu, jane, status=RecordStatus.TRANSMITTED)
+
+    summary = board_cycle_run(today=TODAY)
+
+    assert summary.transmitted == 0
+    assert _status(leftover) == RecordStatus.APPROVED
+
+
+def test_it_judges_records_in_chunks(
+    imu: Activity, jane: Learner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("learners.lifecycle.CHUNK_SIZE", 2)
+    records = [_moc(imu, jane) for _ in range(5)]
+
+    summary = board_cycle_run(today=TODAY)
+
+    assert summary.approved == 5
+    assert {_status(r) for r in records} == {RecordStatus.APPROVED}
+
+
+def test_it_skips_the_email_for_a_provider_without_a_contact(
+    provider: Provider, imu: Activity, jane: Learner, mailoutbox: list[object]
+) -> None:
+    Provider.objects.filter(pk=provider.pk).update(primary_contact_email="")
+    record = _moc(imu, jane, diplomate_id="000000")
+
+    summary = board_cycle_run(today=TODAY)
+
+    assert _status(record) == RecordStatus.REJECTED
+    assert (summary.emails, mailoutbox) == (0, [])
+
+
+def test_the_statuses_show_on_the_activity_page_and_in_search(
+    staff_client: Client, imu: Activity, jane: Learner
+) -> None:
+    _moc(imu, jane, credit_id="OK-1")
+    _moc(imu, jane, credit_id="NO-1", diplomate_id="000000")
+    board_cycle_run(today=TODAY)
+
+    detail = staff_client.get(reverse("learners:activity_detail", args=[imu.activity_id]))
+    search = staff_client.get(reverse("learners:learner_search"), {"status": "rejected"})
+    summary = staff_client.get(reverse("learners:activity_summary"))
+
+    assert b"Approved" in detail.content and b"Rejected" in detail.content
+    assert b"<strong>661</strong>" in detail.content
+    assert [r.credit_id for r in search.context["page"]] == ["NO-1"]
+    row = next(a for a in summary.context["page"] if a.pk == imu.pk)
+    assert (row.n_approved, row.n_rejected) == (1, 1)
+
+
+# -- The board's rules as a pure function ------------------------------------------------------
+
+PERSON = Person("Jane", "Smith-Jones", 10, 30)
+SUBMISSION = Submission(
+    record_id=1,
+    board="ABIM",
+    board_id="999902",
+    activity_id="200000001",
+    completion_date=date(2026, 10, 1),
+    points=Decimal("2"),
+    learner=PERSON,
+)
+
+
+def _decide(**changes: object) -> list[str]:
+    options: dict[str, object] = {
+        "diplomate": PERSON,
+        "offered_points": Decimal("10"),
+        "policy": BoardPolicy(),
+        "already_credited": False,
+    }
+    options.update(changes)
+    return [e.code for e in board_decision(SUBMISSION, **options)]  # type: ignore[arg-type]
+
+
+def test_the_board_approves_a_matching_submission() -> None:
+    assert _decide() == []
+
+
+def test_the_board_compares_names_like_the_engine() -> None:
+    assert _decide(diplomate=Person("JANE", "smith jones", 10, 30)) == []
+
+
+def test_the_board_collects_every_reason() -> None:
+    codes = _decide(
+        diplomate=Person("Joan", "Smith", 1, 1),
+        offered_points=Decimal("1"),
+        policy=BoardPolicy(once_per_activity_day=True),
+        already_credited=True,
+    )
+
+    assert codes == ["664", "665", "674", "717"]
+
+
+def test_the_board_refuses_an_activity_no_longer_registered() -> None:
+    assert _decide(offered_points=None) == ["670"]
+
+
+def test_only_once_a_day_boards_refuse_a_second_completion() -> None:
+    assert _decide(already_credited=True) == []
+
+
+# -- Entrances: task, command, admin ------------------------------------------------------------
+
+
+def test_the_celery_task_runs_the_cycle(imu: Activity, jane: Learner) -> None:
+    record = _moc(imu, jane)
+
+    result = board_cycle()
+
+    assert result == {"transmitted": 1, "approved": 1, "rejected": 0, "emails": 0}
+    assert _status(record) == RecordStatus.APPROVED
+    assert board_cycle() == {"transmitted": 0, "approved": 0, "rejected": 0, "emails": 0}
+
+
+def test_the_command_runs_the_cycle(imu: Activity, jane: Learner) -> None:
+    record = _moc(imu, jane)
+    out = StringIO()
+
+    call_command("run_board_cycle", "--today", "2026-11-22", stdout=out)
+
+    assert "Board cycle 11/22/2026: 1 transmitted, 1 approved, 0 rejected" in out.getvalue()
+    assert _status(record) == RecordStatus.APPROVED
+
+
+def test_the_command_refuses_a_bad_date() -> None:
+    with pytest.raises(CommandError, match="YYYY-MM-DD"):
+        call_command("run_board_cycle", "--today", "22/11/2026")
+
+
+@pytest.fixture
+def admin_client() -> Client:
+    client = Client()
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    return client
+
+
+RUN_URL = "admin:learners_completionrecord_run_board_cycle"
+
+
+def test_the_admin_offers_a_button_to_run_the_cycle(admin_client: Client) -> None:
+    response = admin_client.get(reverse("admin:learners_completionrecord_changelist"))
+
+    assert response.status_code == 200
+    assert b"Run board cycle now" in response.content
+    assert reverse(RUN_URL).encode() in response.content
+
+
+def test_the_admin_button_runs_the_cycle(
+    admin_client: Client, imu: Activity, jane: Learner
+) -> None:
+    record = _moc(imu, jane)
+
+    response = admin_client.post(reverse(RUN_URL), follow=True)
+
+    assert response.status_code == 200
+    assert b"Board cycle run: 1 transmitted, 1 approved, 0 rejected" in response.content
+    assert _status(record) == RecordStatus.APPROVED
+
+
+def test_the_admin_button_refuses_get(admin_client: Client) -> None:
+    assert admin_client.get(reverse(RUN_URL)).status_code == 405
+
+
+def test_the_admin_button_is_for_superusers_only(imu: Activity, jane: Learner) -> None:
+    record = _moc(imu, jane)
+    client = Client()
+    client.force_login(UserFactory(is_staff=True, is_superuser=False))
+
+    assert client.post(reverse(RUN_URL)).status_code == 403
+    assert _status(record) == RecordStatus.SUBMITTED
+
+
+def test_the_admin_button_is_not_for_provider_staff(staff_client: Client) -> None:
+    response = staff_client.post(reverse(RUN_URL))
+
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
+
+
+def test_board_codes_are_kept_for_every_board(imu: Activity, jane: Learner) -> None:
+    # Each board is data: every reference board has a simulated board that answers.
+    for board in Board.objects.all():
+        activity = ActivityFactory(
+            provider=imu.provider, start_date=date(2026, 9, 1), boards={board.code: "5"}
+        )
+        _moc(activity, jane, diplomate_id="unknown")
+
+    summary = board_cycle_run(today=TODAY)
+
+    assert summary.rejected == Board.objects.count()

@@ -1,0 +1,399 @@
+"""Manual entry of one learner completion and the Learner Match check, both through the engine."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from learners.models import Activity, CompletionRecord, Learner, RecordSource, RecordStatus
+from portal.models import Provider
+from tests.factories import ActivityFactory, LearnerFactory
+
+pytestmark = pytest.mark.django_db
+
+MATCH = reverse("learners:learner_match")
+
+
+@pytest.fixture(autouse=True)
+def today(time_machine: object) -> date:
+    noon = datetime(2026, 11, 22, 12, 0, tzinfo=ZoneInfo("America/Chicago"))
+    time_machine.move_to(noon, tick=False)  # type: ignore[attr-defined]
+    return noon.date()
+
+
+@pytest.fixture
+def activity(provider: Provider) -> Activity:
+    return ActivityFactory(
+        provider=provider,
+        title="Internal Medicine Update",
+        start_date=date(2026, 9, 1),
+        boards={"ABIM": "10"},
+    )
+
+
+@pytest.fixture
+def georgia() -> Learner:
+    return LearnerFactory(
+        first_name="Georgia",
+        last_name="O'Keeffe",
+        birth_month=11,
+        birth_day=15,
+        license=("IL", "036123456"),
+        board_ids={"ABIM": "979790"},
+        medical_school="Lakeshore University School of Medicine",
+    )
+
+
+def _entry_url(activity: Activity) -> str:
+    return reverse("learners:manual_entry", args=[activity.activity_id])
+
+
+def _detail_url(activity: Activity) -> str:
+    return reverse("learners:activity_detail", args=[activity.activity_id])
+
+
+CME_ENTRY = {
+    "program": "board",
+    "completion_date": "2026-10-01",
+    "first_name": "Georgia",
+    "last_name": "O'Keeffe",
+    "birth_date": "11/15",
+    "licensing_state": "IL",
+    "license_id": "036123456",
+    "cme_credits": "2.5",
+}
+
+MOC_ENTRY = {
+    **CME_ENTRY,
+    "board": "ABIM",
+    "board_id": "979790",
+    "board_points": "2",
+    "credit_type": "Medical Knowledge",
+    "credit_type_points": "2",
+}
+
+
+def _records(activity: Activity) -> list[CompletionRecord]:
+    return list(CompletionRecord.objects.filter(activity=activity).order_by("pk"))
+
+
+def test_it_offers_the_entry_form_on_the_activity_page(
+    staff_client: Client, activity: Activity
+) -> None:
+    response = staff_client.get(_detail_url(activity))
+
+    content = response.content.decode()
+    assert "Enter learner manually" in content
+    for label in (
+        "Completion Date",
+        "First Name",
+        "Date of Birth",
+        "Licensing ID or NPI",
+        "Number of CME Credits",
+        "Certifying Board ID",
+        "Total Board Credits",
+        "Additional Credit Type",
+    ):
+        assert label in content, label
+    assert "Medical Knowledge" in content  # the activity's credit types are offered
+    assert "Opioid Analgesic REMS learner" not in content
+
+
+def test_it_accepts_a_cme_entry_and_redirects_to_the_activity(
+    staff_client: Client, activity: Activity, georgia: Learner
+) -> None:
+    response = staff_client.post(_entry_url(activity), CME_ENTRY, follow=True)
+
+    assert response.redirect_chain == [(_detail_url(activity), 302)]
+    [record] = _records(activity)
+    assert record.status == RecordStatus.ACCEPTED
+    assert record.source == RecordSource.MANUAL
+    assert record.learner == georgia
+    assert record.credit_id.startswith("M-") and len(record.credit_id) == 34
+    assert record.completion_date == date(2026, 10, 1)
+    assert f"Learner record {record.credit_id} was accepted.".encode() in response.content
+
+
+def test_it_submits_a_moc_entry_for_the_board(
+    staff_client: Client, activity: Activity, georgia: Learner
+) -> None:
+    response = staff_client.post(_entry_url(activity), MOC_ENTRY)
+
+    assert response.status_code == 302
+    [record] = _records(activity)
+    assert record.status == RecordStatus.SUBMITTED
+    assert record.board is not None and record.board.code == "ABIM"
+    assert record.diplomate_id == "979790"
+    assert record.moc_credits == [{"type": "Medical Knowledge", "points": "2.00"}]
+
+
+def test_it_rejects_an_entry_with_the_engines_codes_and_a_client_error(
+    staff_client: Client, activity: Activity, georgia: Learner
+) -> None:
+    entry = {**CME_ENTRY, "first_name": "", "completion_date": "13/45/2026", "cme_credits": "0.3"}
+
+    response = staff_client.post(_entry_url(activity), entry)
+
+    assert response.status_code == 400
+    content = response.content.decode()
+    assert "This learner record was not accepted." in content
+    for code in ("622", "671", "722"):
+        assert f"<strong>{code}</strong>" in content, code
+    assert "13/45/2026" in content  # the message names the value; the form keeps what was typed
+    assert _records(activity) == []
+
+
+def test_it_rejects_a_learner_the_directory_does_not_know(
+    staff_client: Client, activity: Activity
+) -> None:
+    response = staff_client.post(_entry_url(activity), CME_ENTRY)
+
+    assert response.status_code == 400
+    assert b"<strong>718</strong>" in response.content
+    assert _records(activity) == []
+
+
+def test_it_rejects_the_same_completion_twice(
+    staff_client: Client, activity: Activity, georgia: Learner
+) -> None:
+    staff_client.post(_entry_url(activity), CME_ENTRY)
+
+    response = staff_client.post(_entry_url(activity), CME_ENTRY)
+
+    assert response.status_code == 400
+    assert b"<strong>709</strong>" in response.content
+    assert len(_records(activity)) == 1
+
+
+def test_it_accepts_the_completion_again_after_a_delete(
+    staff_client: Client, activity: Activity, georgia: Learner
+) -> None:
+    staff_client.post(_entry_url(activity), MOC_ENTRY)
+    [first] = _records(activity)
+    delete = reverse("learners:record_delete", args=[activity.activity_id, first.pk])
+    assert staff_client.post(delete).status_code == 302
+
+    response = staff_client.post(_entry_url(activity), MOC_ENTRY)
+
+    assert response.status_code == 302
+    first_again, second = _records(activity)
+    assert first_again.status == RecordStatus.DELETED
+    assert second.status == RecordStatus.SUBMITTED
+    assert second.credit_id != first.credit_id
+
+
+def test_it_refuses_an_overlong_value_with_a_client_error(
+    staff_client: Client, activity: Activity
+) -> None:
+    response = staff_client.post(_entry_url(activity), {**CME_ENTRY, "first_name": "x" * 101})
+
+    assert response.status_code == 400
+    assert b"Ensure this value has at most 100 characters" in response.content
+
+
+def test_it_answers_404_to_an_outsider(
+    outsider_client: Client, activity: Activity, georgia: Learner
+) -> None:
+    response = outsider_client.post(_entry_url(activity), CME_ENTRY)
+
+    assert response.status_code == 404
+    assert _records(activity) == []
+
+
+def test_it_refuses_get_on_the_entry_url(staff_client: Client, activity: Activity) -> None:
+    assert staff_client.get(_entry_url(activity)).status_code == 405
+
+
+def test_it_requires_the_csrf_token_to_enter(
+    staff_client: Client, activity: Activity, georgia: Learner
+) -> None:
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(staff_client.user)  # type: ignore[attr-defined]
+
+    assert client.post(_entry_url(activity), CME_ENTRY).status_code == 403
+    assert _records(activity) == []
+
+
+# -- REMS --------------------------------------------------------------------------------------
+
+REMS_ENTRY = {
+    "program": "rems",
+    "completion_date": "10/01/2026",
+    "learner_local_id": "LMS-0042",
+    "profession": "Pharmacist",
+    "practice_area": "Pain",
+    "dea_registration": "None",
+    "practice_state": "IL",
+    "time_in_practice": "6-10 years",
+    "performs_surgery": "N",
+}
+
+
+@pytest.fixture
+def rems_activity(provider: Provider) -> Activity:
+    return ActivityFactory(provider=provider, start_date=date(2026, 9, 1), rems_registered=True)
+
+
+def test_it_accepts_a_rems_entry_without_identity(
+    staff_client: Client, rems_activity: Activity
+) -> None:
+    page = staff_client.get(_detail_url(rems_activity))
+    assert b"Enter an Opioid Analgesic REMS learner" in page.content
+
+    response = staff_client.post(_entry_url(rems_activity), REMS_ENTRY, follow=True)
+
+    assert response.redirect_chain == [(_detail_url(rems_activity), 302)]
+    [record] = _records(rems_activity)
+    assert record.learner is None
+    assert record.status == RecordStatus.ACCEPTED
+    assert (record.rems_learner_local_id, record.rems_profession) == ("LMS-0042", "Pharmacist")
+    assert record.rems_performs_surgery is False
+    assert b"LMS-0042" in response.content
+
+
+def test_it_rejects_a_rems_entry_with_rems_codes(
+    staff_client: Client, rems_activity: Activity
+) -> None:
+    entry = {**REMS_ENTRY, "profession": "Wizard", "practice_area": ""}
+
+    response = staff_client.post(_entry_url(rems_activity), entry)
+
+    assert response.status_code == 400
+    assert b"<strong>715</strong>" in response.content
+    assert b"<strong>714</strong>" in response.content
+    assert _records(rems_activity) == []
+
+
+def test_it_refuses_rems_entry_on_an_activity_without_rems(
+    staff_client: Client, activity: Activity
+) -> None:
+    response = staff_client.post(_entry_url(activity), REMS_ENTRY)
+
+    assert response.status_code == 400
+    assert b"does not take Opioid Analgesic REMS learners" in response.content
+    assert _records(activity) == []
+
+
+def test_it_refuses_rems_entry_for_a_provider_outside_rems(
+    outsider_client: Client, other_provider: Provider
+) -> None:
+    activity = ActivityFactory(
+        provider=other_provider, start_date=date(2026, 9, 1), rems_registered=True
+    )
+
+    response = outsider_client.post(_entry_url(activity), REMS_ENTRY)
+
+    assert response.status_code == 400
+    assert _records(activity) == []
+
+
+# -- Learner Match -----------------------------------------------------------------------------
+
+
+def test_it_shows_the_learner_match_form(staff_client: Client) -> None:
+    response = staff_client.get(MATCH)
+
+    assert response.status_code == 200
+    assert b"Learner Match" in response.content
+    assert b"csrfmiddlewaretoken" in response.content
+
+
+def test_it_answers_one_match_as_safe_to_submit(staff_client: Client, georgia: Learner) -> None:
+    response = staff_client.post(
+        MATCH,
+        {
+            "first_name": "georgia",
+            "last_name": "OKeeffe",
+            "birth_month": "11",
+            "birth_day": "15",
+            "licensing_state": "IL",
+            "license_id": "036123456",
+        },
+    )
+
+    assert response.status_code == 200
+    assert response.context["count"] == 1
+    assert b"1 learner matched." in response.content
+    assert b"safe to submit" in response.content
+
+
+def test_it_answers_no_match(staff_client: Client, georgia: Learner) -> None:
+    response = staff_client.post(
+        MATCH, {"first_name": "Georgia", "last_name": "O'Keeffe", "board": "ABIM", "board_id": "1"}
+    )
+
+    assert response.context["count"] == 0
+    assert b"No learner in PARS matches" in response.content
+
+
+def test_it_answers_many_matches_as_ambiguous(staff_client: Client, georgia: Learner) -> None:
+    LearnerFactory(
+        first_name="Georgia",
+        last_name="O'Keeffe",
+        birth_month=11,
+        birth_day=15,
+        medical_school="Lakeshore University School of Medicine",
+    )
+
+    response = staff_client.post(
+        MATCH,
+        {
+            "first_name": "Georgia",
+            "last_name": "O'Keeffe",
+            "birth_month": "11",
+            "birth_day": "15",
+            "medical_school": "Lakeshore University School of Medicine",
+        },
+    )
+
+    assert response.context["count"] == 2
+    assert b"2 learners matched." in response.content
+    assert b"ambiguous" in response.content
+    assert b"add an identifier" in response.content
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"first_name": "Georgia", "last_name": "O'Keeffe"}, b"at least one of"),
+        ({"last_name": "O'Keeffe", "npi": "1234567893"}, b"This field is required."),
+        (
+            {"first_name": "G", "last_name": "O", "licensing_state": "IL"},
+            b"The licensing state and the licensing ID go together.",
+        ),
+        (
+            {"first_name": "G", "last_name": "O", "board_id": "979790"},
+            b"The certifying board and the board ID go together.",
+        ),
+        (
+            {"first_name": "G", "last_name": "O", "birth_month": "11"},
+            b"Give both the birth month and the birth day",
+        ),
+    ],
+)
+def test_it_refuses_an_insufficient_identity_with_a_client_error(
+    staff_client: Client, data: dict[str, str], message: bytes
+) -> None:
+    response = staff_client.post(MATCH, data)
+
+    assert response.status_code == 400
+    assert message in response.content
+
+
+def test_it_refuses_other_methods_on_learner_match(staff_client: Client) -> None:
+    assert staff_client.put(MATCH).status_code == 405
+
+
+def test_it_requires_a_login_for_learner_match() -> None:
+    assert Client().get(MATCH).status_code == 302
+
+
+def test_it_requires_the_csrf_token_for_learner_match(staff_client: Client) -> None:
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(staff_client.user)  # type: ignore[attr-defined]
+
+    assert client.post(MATCH, {"first_name": "G", "last_name": "O"}).status_code == 403

@@ -1,0 +1,148 @@
+"""Matching learners against the directory: the Learner Match count and the bulk index."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from learners.matching import DirectoryIndex, Identity, learner_match_count
+from learners.models import Board, Learner
+from learners.names import name_key
+from learners.npi import make_npi
+from learners.sandbox import physician_specs, seed_directory
+from tests.factories import LearnerFactory
+
+pytestmark = pytest.mark.django_db
+
+NPI = make_npi("400000001")
+
+
+@pytest.fixture
+def muñoz() -> Learner:
+    return LearnerFactory(
+        first_name="Zoë",
+        last_name="Muñoz-O'Keeffe",
+        birth_month=4,
+        birth_day=9,
+        npi=NPI,
+        medical_school="Coastal Medical College",
+        license=("IL", "IL777"),
+        board_ids={"ABIM": "555"},
+    )
+
+
+def test_it_counts_one_learner_for_a_name_and_an_id(muñoz: Learner) -> None:
+    assert learner_match_count(first_name="Zoë", last_name="Muñoz-O'Keeffe", npi=NPI) == 1
+    assert (
+        learner_match_count(
+            first_name="Zoë",
+            last_name="Muñoz-O'Keeffe",
+            licensing_state="Illinois",
+            license_id="il777",
+        )
+        == 1
+    )
+    assert (
+        learner_match_count(
+            first_name="Zoë", last_name="Muñoz-O'Keeffe", board="abim", board_id="555"
+        )
+        == 1
+    )
+
+
+@pytest.mark.parametrize(
+    ("first", "last"),
+    [
+        ("zoe", "munozokeeffe"),
+        ("ZOË", "MUÑOZ O'KEEFFE"),
+        (" Zoe ", "Munoz O Keeffe"),
+        ("Zoë", "Muñoz-O\u2019Keeffe"),  # a typographic apostrophe
+        ("zoë", "muñoz-o`keeffe"),
+    ],
+)
+def test_it_ignores_accents_case_spaces_hyphens_and_apostrophes(
+    muñoz: Learner, first: str, last: str
+) -> None:
+    assert learner_match_count(first_name=first, last_name=last, birth_month=4, birth_day=9) == 1
+
+
+def test_it_counts_zero_when_a_fact_differs(muñoz: Learner) -> None:
+    name = {"first_name": "Zoë", "last_name": "Muñoz-O'Keeffe"}
+    assert learner_match_count(**name, birth_month=4, birth_day=10) == 0
+    assert learner_match_count(**name, npi=make_npi("400000002")) == 0
+    assert learner_match_count(**name, licensing_state="OH", license_id="IL777") == 0
+    assert learner_match_count(**name, board="ABP", board_id="555") == 0
+    assert learner_match_count(**name, medical_school="Prairie State College of Medicine") == 0
+    assert learner_match_count(first_name="Zoey", last_name="Muñoz-O'Keeffe", npi=NPI) == 0
+
+
+def test_it_counts_zero_for_too_few_facts(muñoz: Learner) -> None:
+    assert learner_match_count(first_name="Zoë", last_name="Muñoz-O'Keeffe") == 0
+    assert learner_match_count(first_name="", last_name="Muñoz-O'Keeffe", npi=NPI) == 0
+    assert learner_match_count(first_name="Zoë", last_name="Muñoz-O'Keeffe", board="ABIM") == 0
+
+
+def test_it_counts_many_learners_sharing_name_and_birthday() -> None:
+    for n in range(3):
+        LearnerFactory(first_name="Ana", last_name="Lima", birth_month=1, birth_day=2,
+                       license=("IL", f"L{n}"))  # fmt: skip
+    assert learner_match_count(first_name="Ana", last_name="Lima", birth_month=1, birth_day=2) == 3
+    assert learner_match_count(first_name="ana", last_name="LIMA", license_id="L1",
+                               licensing_state="IL") == 1  # fmt: skip
+
+
+def test_it_finds_the_sandbox_twins() -> None:
+    seed_directory()
+    specs = physician_specs()
+    twin = specs[20]  # every 20th physician shares a name and birthday with another
+    count = learner_match_count(
+        first_name=twin.first_name,
+        last_name=twin.last_name,
+        birth_month=twin.birth_month,
+        birth_day=twin.birth_day,
+    )
+    assert count >= 2
+    assert (
+        learner_match_count(first_name=twin.first_name, last_name=twin.last_name, npi=twin.npi) == 1
+    )
+
+
+def _identity(learner: Learner, **kwargs: Any) -> Identity:
+    return Identity(
+        first_key=name_key(learner.first_name),
+        last_key=name_key(learner.last_name),
+        birth=(learner.birth_month, learner.birth_day),
+        name=f"{learner.first_name} {learner.last_name}",
+        **kwargs,
+    )
+
+
+def test_it_builds_the_index_with_one_query_per_kind_of_id(
+    muñoz: Learner, django_assert_num_queries: Any
+) -> None:
+    abim = Board.objects.get(code="ABIM").pk
+    with django_assert_num_queries(3):
+        index = DirectoryIndex.build(
+            npis=[NPI, make_npi("400000009")],
+            licences=[("IL", "il777")],
+            board_ids=[(abim, "555"), (abim, "nope")],
+        )
+    assert index.match(_identity(muñoz, npi=NPI)) == (muñoz.pk, [])
+    assert index.match(_identity(muñoz, licence=("IL", "IL777"))) == (muñoz.pk, [])
+    assert index.match(_identity(muñoz, board=(abim, "555"), board_code="ABIM")) == (muñoz.pk, [])
+
+
+def test_it_explains_why_nobody_matched(muñoz: Learner) -> None:
+    abim = Board.objects.get(code="ABIM").pk
+    index = DirectoryIndex.build(npis=[NPI], board_ids=[(abim, "555"), (abim, "404")])
+    wrong_birthday = Identity(
+        first_key="zoe", last_key="munozokeeffe", birth=(4, 10), board=(abim, "555"),
+        board_code="ABIM",
+    )  # fmt: skip
+    assert [e.code for e in index.match(wrong_birthday)[1]] == ["664"]
+    unknown = _identity(muñoz, board=(abim, "404"), board_code="ABIM")
+    [problem] = index.match(unknown)[1]
+    assert problem.code == "661" and "404" in problem.message and "ABIM" in problem.message
+    renamed = Identity(first_key="zoey", last_key="munozokeeffe", birth=(4, 9), npi=NPI)
+    assert [e.code for e in index.match(renamed)[1]] == ["718"]

@@ -1,0 +1,131 @@
+"""One upload at a time per provider: a database fact, so racing requests can't both pass."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+from unittest import mock
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+from django.test import Client
+
+from portal.models import Provider
+from tests.factories import MembershipFactory, UserFactory
+from tests.uploads.conftest import PostUpload
+from uploads import services
+from uploads.models import Upload, UploadStatus
+from uploads.refusals import Refusal, UploadRefused
+from uploads.services import IncomingFile, upload_create
+
+
+def _row(provider: Provider, status: str, name: str = "a.txt") -> Upload:
+    return Upload.objects.create(
+        provider=provider,
+        user=UserFactory(),
+        original_name=name,
+        size=1,
+        sha256="0" * 64,
+        file_type="txt",
+        status=status,
+    )
+
+
+def test_it_lets_the_database_refuse_a_second_active_upload(provider: Provider) -> None:
+    _row(provider, UploadStatus.QUEUED)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        _row(provider, UploadStatus.PROCESSING)
+
+
+@pytest.mark.parametrize(
+    "status",
+    [UploadStatus.PENDING, UploadStatus.COMPLETED, UploadStatus.FAILED, UploadStatus.CANCELLED],
+)
+def test_it_does_not_count_finished_or_unconfirmed_uploads_for_the_lock(
+    provider: Provider, status: str
+) -> None:
+    _row(provider, status)
+    _row(provider, UploadStatus.QUEUED)
+    assert Upload.objects.active().count() == 1
+
+
+def test_it_lets_two_providers_upload_at_the_same_time(
+    provider: Provider, other_provider: Provider
+) -> None:
+    _row(provider, UploadStatus.PROCESSING)
+    _row(other_provider, UploadStatus.PROCESSING)
+    assert Upload.objects.active().count() == 2
+
+
+def test_it_refuses_when_a_competing_upload_appears_between_check_and_insert(
+    staff_client: Client,
+    provider: Provider,
+    post_upload: PostUpload,
+    good_and_bad_file: bytes,
+    media: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    checked = services._check_before_reading
+
+    def check_then_lose_the_race(**kwargs: Any) -> None:
+        checked(**kwargs)
+        _row(provider, UploadStatus.QUEUED, name="competitor.txt")
+
+    monkeypatch.setattr(services, "_check_before_reading", check_then_lose_the_race)
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = post_upload(staff_client, good_and_bad_file, name="mine.txt")
+
+    assert response.status_code == 409
+    assert "YOUR PREVIOUSLY UPLOADED FILE IS IN PROGRESS" in response.content.decode()
+    assert list(Upload.objects.values_list("original_name", flat=True)) == ["competitor.txt"]
+    assert not callbacks
+    assert not [p for p in media.rglob("*") if p.is_file()]  # the stored file was removed
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_lets_only_one_of_two_simultaneous_requests_through(
+    provider: Provider, good_and_bad_file: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    users = [MembershipFactory(provider=provider).user for _ in range(2)]
+    barrier = threading.Barrier(2, timeout=20)
+    checked = services._check_before_reading
+
+    def check_together(**kwargs: Any) -> None:
+        checked(**kwargs)
+        barrier.wait()  # both requests have passed the early check: only the constraint is left
+
+    monkeypatch.setattr(services, "_check_before_reading", check_together)
+    outcomes: list[object] = []
+
+    def request(user: Any, name: str) -> None:
+        try:
+            intake = upload_create(
+                provider=provider,
+                user=user,
+                file_type="txt",
+                program="board",
+                mode="submit",
+                incoming=IncomingFile(
+                    name=name, size=len(good_and_bad_file), read=lambda: good_and_bad_file
+                ),
+            )
+            outcomes.append(intake.upload.status)
+        except UploadRefused as refusal:
+            outcomes.append(refusal.refusal)
+        finally:
+            connection.close()
+
+    with mock.patch.object(services, "upload_send_to_worker"):
+        threads = [
+            threading.Thread(target=request, args=(user, f"file{i}.txt"))
+            for i, user in enumerate(users)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+
+    assert sorted(map(str, outcomes)) == sorted([str(UploadStatus.QUEUED), str(Refusal.IN_PROGRESS)])
+    assert Upload.objects.filter(provider=provider).count() == 1

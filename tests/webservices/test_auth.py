@@ -1,0 +1,161 @@
+"""Credentials: 451 Invalid User (HTTP 403), throttling (HTTP 429), the verified-password cache."""
+
+from __future__ import annotations
+
+from unittest import mock
+
+import pytest
+from django.test import Client
+
+from portal.models import AuthFailure, Provider, WebServiceAccount
+from tests.webservices.conftest import (
+    BY_CREDIT_ID,
+    LEARNER_MATCH,
+    LEARNER_NS,
+    OTHER_PROVIDER_ID,
+    OTHER_USER,
+    SAVE_ACTIVITY,
+    SAVE_LEARNER,
+    codes,
+    fixture,
+    messages,
+    post,
+    status_code,
+    submit,
+    xml,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def by_credit_id(*, user: str = "ws@aaa-test.org", password: str = "pars-ws-demo", provider_id: str = "0001234") -> str:
+    return (
+        fixture("status_by_credit_id_request.xml")
+        .replace("<User>ws@aaa-test.org</User>", f"<User>{user}</User>")
+        .replace("<Password>pars-ws-demo</Password>", f"<Password>{password}</Password>")
+        .replace("<ProviderId>0001234</ProviderId>", f"<ProviderId>{provider_id}</ProviderId>")
+    )
+
+
+def test_it_accepts_the_demo_credentials(sandbox: Provider, ws: Client) -> None:
+    assert post(ws, BY_CREDIT_ID, by_credit_id()).status_code == 200
+
+
+def test_it_accepts_a_provider_id_without_leading_zeros(sandbox: Provider, ws: Client) -> None:
+    assert post(ws, BY_CREDIT_ID, by_credit_id(provider_id="1234")).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"password": "wrong"},
+        {"user": "nobody@aaa-test.org"},
+        {"user": ""},
+        {"password": ""},
+        {"provider_id": OTHER_PROVIDER_ID},
+        {"provider_id": "abc"},
+        {"user": OTHER_USER},  # another provider's account with this provider's id
+    ],
+)
+def test_it_answers_451_with_http_403_for_bad_credentials(
+    sandbox: Provider, ws: Client, kwargs: dict[str, str]
+) -> None:
+    response = post(ws, BY_CREDIT_ID, by_credit_id(**kwargs))
+    assert response.status_code == 403
+    assert codes(response) == ["451"]
+    assert messages(response) == ["Invalid User: Access Denied"]
+    assert xml(response).tag == f"{{{LEARNER_NS}}}ArrayOfResponseMessage"
+    assert AuthFailure.objects.filter(scope=AuthFailure.Scope.WEBSERVICE).count() == 2
+
+
+def test_it_answers_a_response_message_for_bad_credentials_on_save(
+    sandbox: Provider, ws: Client
+) -> None:
+    body = fixture("save_activity_request.xml").replace("pars-ws-demo", "wrong")
+    response = post(ws, SAVE_ACTIVITY, body)
+    assert response.status_code == 403
+    assert status_code(response) == "Rejected"
+    assert codes(response) == ["451"]
+
+
+def test_it_refuses_an_inactive_account(sandbox: Provider, ws: Client) -> None:
+    WebServiceAccount.objects.filter(username="ws@aaa-test.org").update(is_active=False)
+    assert post(ws, BY_CREDIT_ID, by_credit_id()).status_code == 403
+
+
+def test_it_checks_the_learner_match_account_without_a_provider_id(
+    sandbox: Provider, ws: Client
+) -> None:
+    body = fixture("learner_match_request.xml").replace("pars-ws-demo", "wrong")
+    assert post(ws, LEARNER_MATCH, body).status_code == 403
+    assert post(ws, LEARNER_MATCH, fixture("learner_match_request.xml")).status_code == 200
+
+
+def test_it_checks_a_provider_id_given_to_learner_match(sandbox: Provider, ws: Client) -> None:
+    body = fixture("learner_match_request.xml").replace(
+        "<StateName>", f"<ProviderId>{OTHER_PROVIDER_ID}</ProviderId><StateName>"
+    )
+    assert post(ws, LEARNER_MATCH, body).status_code == 403
+
+
+def test_it_throttles_repeated_failures_with_429(
+    sandbox: Provider, ws: Client, settings: object
+) -> None:
+    settings.THROTTLE_MAX_FAILURES = 3  # type: ignore[attr-defined]
+    for _ in range(3):
+        assert post(ws, BY_CREDIT_ID, by_credit_id(password="guess")).status_code == 403
+    response = post(ws, BY_CREDIT_ID, by_credit_id())  # even the right password, for now
+    assert response.status_code == 429
+    assert response["Retry-After"] == str(15 * 60)
+    assert codes(response) == ["451"]
+    assert "too many failed attempts" in messages(response)[0]
+
+
+def test_it_throttles_by_address_across_user_names(
+    sandbox: Provider, ws: Client, settings: object
+) -> None:
+    settings.THROTTLE_MAX_FAILURES = 3  # type: ignore[attr-defined]
+    for n in range(3):
+        post(ws, BY_CREDIT_ID, by_credit_id(user=f"guess{n}@example.org"))
+    assert post(ws, BY_CREDIT_ID, by_credit_id()).status_code == 429
+
+
+def test_it_clears_failures_after_a_verified_password(sandbox: Provider, ws: Client) -> None:
+    post(ws, BY_CREDIT_ID, by_credit_id(password="typo"))
+    assert AuthFailure.objects.count() == 2
+    post(ws, BY_CREDIT_ID, by_credit_id())
+    assert AuthFailure.objects.count() == 0
+
+
+def test_it_checks_a_password_hash_once_per_minute_per_client(sandbox: Provider, ws: Client) -> None:
+    with mock.patch.object(
+        WebServiceAccount, "check_password", autospec=True, side_effect=lambda a, p: p == "pars-ws-demo"
+    ) as check:
+        for _ in range(3):
+            assert post(ws, BY_CREDIT_ID, by_credit_id()).status_code == 200
+        assert check.call_count == 1
+        # A wrong password is never answered from what was remembered.
+        assert post(ws, BY_CREDIT_ID, by_credit_id(password="pars-ws-dem0")).status_code == 403
+        assert check.call_count == 2
+
+
+def test_it_forgets_a_remembered_password_when_it_changes(sandbox: Provider, ws: Client) -> None:
+    assert post(ws, BY_CREDIT_ID, by_credit_id()).status_code == 200
+    account = WebServiceAccount.objects.get(username="ws@aaa-test.org")
+    account.set_password("rotated-secret")
+    account.save()
+    assert post(ws, BY_CREDIT_ID, by_credit_id()).status_code == 403
+    assert post(ws, BY_CREDIT_ID, by_credit_id(password="rotated-secret")).status_code == 200
+
+
+def test_it_refuses_a_remembered_account_once_deactivated(sandbox: Provider, ws: Client) -> None:
+    assert post(ws, BY_CREDIT_ID, by_credit_id()).status_code == 200
+    WebServiceAccount.objects.filter(username="ws@aaa-test.org").update(is_active=False)
+    assert post(ws, BY_CREDIT_ID, by_credit_id()).status_code == 403
+
+
+def test_it_authenticates_before_reading_the_record(sandbox: Provider, ws: Client) -> None:
+    body = submit("not xml at all", namespace=LEARNER_NS, password="wrong")
+    response = post(ws, SAVE_LEARNER, body)
+    assert response.status_code == 403
+    assert codes(response) == ["451"]
