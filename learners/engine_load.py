@@ -84,14 +84,15 @@ def load_activities(*, provider: Provider, activity_ids: Iterable[str]) -> dict[
     return facts
 
 
-def load_directory(judgements: Sequence[Judgement]) -> DirectoryIndex:
-    """The directory entries the chunk's identities point at (one query per kind of id)."""
+def load_directory(index: DirectoryIndex, judgements: Sequence[Judgement]) -> DirectoryIndex:
+    """Add the directory entries the chunk's identities point at (one query per kind of id)."""
     identities = [j.identity for j in judgements if j.identity is not None]
-    return DirectoryIndex.build(
+    index.add(
         npis={i.npi for i in identities if i.npi},
         licences={i.licence for i in identities if i.licence},
         board_ids={i.board for i in identities if i.board},
     )
+    return index
 
 
 def load_records(*, provider: Provider, ctx: RuleContext, judgements: Sequence[Judgement]) -> None:

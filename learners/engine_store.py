@@ -1,10 +1,9 @@
 """Writing accepted rows as CompletionRecords: one statement per chunk, idempotent on Credit ID.
 
-On PostgreSQL the chunk goes in as one `INSERT … SELECT FROM unnest(arrays) ON CONFLICT DO
-NOTHING`: one array parameter per column instead of a placeholder per value, which is what keeps a
-2,500-row file within a fraction of a second. Elsewhere (SQLite) `bulk_create(ignore_conflicts=
-True)` does the same job. Either way the (provider, credit_id) constraint makes a retried batch
-add nothing twice.
+On PostgreSQL the chunk is COPied into a scratch table and moved over with one `INSERT … SELECT
+… ON CONFLICT DO NOTHING`, which keeps a 2,500-row file within a fraction of a second. Elsewhere
+(SQLite) `bulk_create(ignore_conflicts=True)` does the same job. Either way the (provider,
+credit_id) constraint makes a retried batch add nothing twice.
 """
 
 from __future__ import annotations
@@ -12,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from functools import cache
+from operator import itemgetter
 from typing import Any
 
 from django.db import connection, models
@@ -22,18 +22,26 @@ INSERT_BATCH_SIZE = 500
 
 
 @cache
-def _columns() -> tuple[tuple[models.Field, object], ...]:
-    """Every concrete column but the key, with the value a record gets when a row doesn't say."""
-    columns = []
-    for f in CompletionRecord._meta.concrete_fields:
-        if f.primary_key:
-            continue
-        columns.append((f, f.get_default()))
-    return tuple(columns)
+def _columns() -> tuple[models.Field, ...]:
+    """Every concrete column but the key."""
+    return tuple(f for f in CompletionRecord._meta.concrete_fields if not f.primary_key)
+
+
+@cache
+def _defaults() -> dict[str, object]:
+    return {f.attname: f.get_default() for f in _columns()}
+
+
+def record_values(**values: object) -> dict[str, object]:
+    """A full {attname: value} record: the given values over every column's default."""
+    return {**_defaults(), **values}
 
 
 def insert_records(rows: Sequence[Mapping[str, Any]]) -> int:
-    """Insert records given as {attname: value}; conflicts on Credit ID are skipped. Returns added."""
+    """Insert full records (see `record_values`); Credit IDs already stored are skipped.
+
+    Returns how many were added.
+    """
     if not rows:
         return 0
     if connection.vendor == "postgresql":
@@ -46,22 +54,31 @@ def insert_records(rows: Sequence[Mapping[str, Any]]) -> int:
 
 
 def _insert_postgresql(rows: Sequence[Mapping[str, Any]]) -> int:
-    names, casts, arrays = [], [], []
-    for f, default in _columns():
-        values = [row.get(f.attname, default) for row in rows]
-        if isinstance(f, models.JSONField):
-            values = [json.dumps(v) for v in values]
-        names.append(connection.ops.quote_name(f.column))
-        casts.append(f"%s::{f.db_type(connection)}[]")
-        arrays.append(values)
-    table = connection.ops.quote_name(CompletionRecord._meta.db_table)
-    constraint = connection.ops.quote_name("credit_id_unique_per_provider")
-    # Every name comes from the model's metadata, every value travels as a parameter.
-    sql = (
-        f"INSERT INTO {table} ({', '.join(names)}) "  # noqa: S608
-        f"SELECT * FROM unnest({', '.join(casts)}) "
-        f"ON CONFLICT ON CONSTRAINT {constraint} DO NOTHING"
-    )
+    """COPY the chunk into a scratch table, then one INSERT … SELECT that skips known Credit IDs.
+
+    COPY moves the values in psycopg's C code; binding thousands of values as query parameters
+    costs more than the database's own work.
+    """
+    quote = connection.ops.quote_name
+    columns = _columns()
+    names = ", ".join(quote(f.column) for f in columns)
+    scratch = quote("engine_new_records")
+    definition = ", ".join(f"{quote(f.column)} {f.db_type(connection)}" for f in columns)
+    in_order = itemgetter(*(f.attname for f in columns))
+    json_columns = [i for i, f in enumerate(columns) if isinstance(f, models.JSONField)]
     with connection.cursor() as cursor:
-        cursor.execute(sql, arrays)
-        return cursor.rowcount
+        cursor.execute(f"CREATE TEMPORARY TABLE {scratch} ({definition}) ON COMMIT DROP")
+        with cursor.cursor.copy(f"COPY {scratch} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                values = list(in_order(row))
+                for i in json_columns:
+                    values[i] = json.dumps(values[i]) if values[i] else "[]"
+                copy.write_row(values)
+        cursor.execute(
+            f"INSERT INTO {quote(CompletionRecord._meta.db_table)} ({names}) "  # noqa: S608
+            f"SELECT {names} FROM {scratch} "
+            f"ON CONFLICT ON CONSTRAINT {quote('credit_id_unique_per_provider')} DO NOTHING"
+        )
+        added = cursor.rowcount
+        cursor.execute(f"DROP TABLE {scratch}")
+    return added

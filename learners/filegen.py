@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 from learners.engine_rems import DEA_REGISTRATIONS, PRACTICE_AREAS, PROFESSIONS, TIMES_IN_PRACTICE
 from learners.formats import FILE_TYPES
@@ -186,7 +187,7 @@ class _BoardRows:
             return None
         self.used.add(key)
         self.completed.add(once)
-        values = {
+        values: dict[str, Any] = {
             **self._person(physician, with_licence=kind == "cme" or rng.random() < 0.3),
             **(self._moc(physician, board, activity.moc[board]) if board else {}),
         }
@@ -292,7 +293,7 @@ Defect = Callable[[LearnerRow, date], LearnerRow]
 UNKNOWN_ACTIVITY_ID = "199999999"  # below the ids the system assigns (200000000 upwards)
 
 
-def _replace(**changes: str) -> Defect:
+def _replace(**changes: Any) -> Defect:
     return lambda row, today: dataclasses.replace(row, **changes)
 
 

@@ -30,6 +30,12 @@ DAY_CHOICES = [("", "—"), *((d, str(d)) for d in range(1, 32))]
 STATE_CHOICES = [("", "—"), *((code, f"{code} — {name}") for code, name in STATES.items())]
 
 
+class PortalForm(forms.Form):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")  # labels read as PARS's, without a colon
+        super().__init__(*args, **kwargs)
+
+
 def _text(label: str, max_length: int, **attrs: str) -> forms.CharField:
     return forms.CharField(
         label=label,
@@ -62,7 +68,7 @@ def _choice_text(label: str, allowed: tuple[str, ...]) -> forms.CharField:
     )
 
 
-class ActivityFilterForm(forms.Form):
+class ActivityFilterForm(PortalForm):
     """Activity Learner Summary: "Search for Learner Activities by using the filters below"."""
 
     title = _text("Activity title", 500)
@@ -85,7 +91,7 @@ class ActivityFilterForm(forms.Form):
         return ActivityFilters(**self.cleaned_data)
 
 
-class LearnerSearchForm(forms.Form):
+class LearnerSearchForm(PortalForm):
     """Learner Search: any combination of the learner's identity and the completion."""
 
     first_name = _text("First name", 100)
@@ -123,7 +129,7 @@ def _credit_type_choices(activity: Activity) -> list[tuple[str, Any]]:
     return [("", "—"), *groups.items()]
 
 
-class ManualEntryForm(forms.Form):
+class ManualEntryForm(PortalForm):
     """One learner completion, with the columns of the tab-delimited learner file (SPEC §2.1)."""
 
     program = "board"
@@ -197,7 +203,7 @@ class ManualEntryForm(forms.Form):
         )
 
 
-class RemsEntryForm(forms.Form):
+class RemsEntryForm(PortalForm):
     """One de-identified Opioid Analgesic REMS completion: no name, birth date or ids."""
 
     program = "rems"
@@ -232,7 +238,7 @@ class RemsEntryForm(forms.Form):
         )
 
 
-class LearnerMatchForm(forms.Form):
+class LearnerMatchForm(PortalForm):
     """PARS's Learner Match: first and last name and at least one more fact."""
 
     first_name = forms.CharField(label="First name", max_length=100)

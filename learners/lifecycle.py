@@ -4,7 +4,8 @@
 to a simulated board per certifying board, which approves or rejects each by its own rules. Every
 move is a conditional UPDATE on the current status, so two runs (or a retried task) never handle a
 record twice, and a run that died half-way is finished by the next one. Rejections are emailed to
-each provider's primary contact, once per provider per run.
+each provider's primary contact, once per provider per run, after the statuses are stored: a run
+that dies before its emails leaves the rejections (with their codes) on the screens only.
 """
 
 from __future__ import annotations
@@ -155,7 +156,8 @@ def board_records_transmit() -> int:
 
 
 def _diplomate_key(board_pk: int, diplomate_id: str) -> tuple[int, str]:
-    return board_pk, diplomate_id.strip().casefold()
+    # Exact ids, as the intake matching compares them.
+    return board_pk, diplomate_id.strip()
 
 
 def _credit_key(record: CompletionRecord) -> tuple[int, int, date, str]:

@@ -65,11 +65,16 @@ def _person(values: tuple) -> Person:
 
 @dataclass
 class DirectoryIndex:
-    """Directory look-ups for a chunk of rows, loaded with one query per kind of id."""
+    """Directory look-ups for a batch of rows, loaded with one query per kind of id.
+
+    `add` only asks for ids the index doesn't know yet (found or not), so a batch that names the
+    same physicians chunk after chunk looks each one up once.
+    """
 
     by_npi: dict[str, Person] = field(default_factory=dict)
     by_licence: dict[tuple[str, str], Person] = field(default_factory=dict)
     by_board: dict[tuple[int, str], Person] = field(default_factory=dict)
+    asked: set[object] = field(default_factory=set)
 
     @classmethod
     def build(
@@ -80,17 +85,30 @@ class DirectoryIndex:
         board_ids: Iterable[tuple[int, str]] = (),
     ) -> DirectoryIndex:
         index = cls()
-        npis = {n for n in npis if n}
-        if npis:
+        index.add(npis=npis, licences=licences, board_ids=board_ids)
+        return index
+
+    def add(
+        self,
+        *,
+        npis: Iterable[str] = (),
+        licences: Iterable[tuple[str, str]] = (),
+        board_ids: Iterable[tuple[int, str]] = (),
+    ) -> None:
+        """Load the entries for ids not asked about before."""
+        new_npis = {n for n in npis if n} - self.asked
+        new_licences = {licence_key(s, i) for s, i in licences} - self.asked
+        new_board_ids = set(board_ids) - self.asked
+        self.asked |= new_npis | new_licences | new_board_ids
+        if new_npis:
             rows = (
-                Learner.objects.filter(any_of("npi", npis))
+                Learner.objects.filter(any_of("npi", new_npis))
                 .order_by()
                 .values_list("npi", *_PERSON_FIELDS)
             )
-            index.by_npi = {npi: _person(rest) for npi, *rest in rows}
-        index.by_licence = _licences({licence_key(s, i) for s, i in licences})
-        index.by_board = _board_ids(set(board_ids))
-        return index
+            self.by_npi.update((npi, _person(rest)) for npi, *rest in rows)
+        self.by_licence.update(_licences(new_licences))
+        self.by_board.update(_board_ids(new_board_ids))
 
     def match(self, identity: Identity) -> tuple[int | None, list[RowError]]:
         """The matched learner's pk, or the codes that say why there is none (661/664/665/718/737)."""

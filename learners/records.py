@@ -119,12 +119,12 @@ def _identity_filters(filters: LearnerSearchFilters) -> Q:
         query &= Q(diplomate_id__iexact=filters.board_id) | Q(learner__in=holders.values("learner"))
     if filters.npi_or_license:
         value = filters.npi_or_license
-        holders = LearnerLicense.objects.filter(license_id__iexact=value)
+        licensed = LearnerLicense.objects.filter(license_id__iexact=value)
         query &= (
             Q(npi=value)
             | Q(license_id__iexact=value)
             | Q(learner__npi=value)
-            | Q(learner__in=holders.values("learner"))
+            | Q(learner__in=licensed.values("learner"))
         )
     if filters.birth_month is not None:
         query &= Q(learner__birth_month=filters.birth_month)

@@ -45,13 +45,9 @@ def report_rows(results: Sequence[ResultLike], *, program: str = "board") -> lis
     for result in results:
         if not result.errors:
             continue
-        lines.append(
-            file_values(result.row, program=program)
-            + [
-                CODE_SEPARATOR.join(error.code for error in result.errors),
-                MESSAGE_SEPARATOR.join(error.message for error in result.errors),
-            ]
-        )
+        codes = CODE_SEPARATOR.join(error.code for error in result.errors)
+        messages = MESSAGE_SEPARATOR.join(error.message for error in result.errors)
+        lines.append([*file_values(result.row, program=program), codes, messages])
     return lines
 
 

@@ -41,8 +41,10 @@ from learners.npi import is_valid_npi
 from learners.states import state_code
 
 BLANK = "(blank)"
-# A batch names the same few hundred physicians over and over: normalise each name once.
+# A batch names the same few hundred physicians over and over: normalise each value once.
 _name_key = lru_cache(maxsize=16384)(name_key)
+_is_npi = lru_cache(maxsize=16384)(is_valid_npi)
+_state_code = lru_cache(maxsize=256)(state_code)
 CREDIT_ID_MAX = 100
 # Codes that mean the row's identity can't be looked up as given: matching would only add noise.
 IDENTITY_FIELD_CODES = frozenset({"622", "623", "624", "719", "720", "721", "728", "621", "718"})
@@ -158,14 +160,14 @@ def judge_licence(j: Judgement) -> None:
     state_text = j.row.licensing_state.strip()
     value = j.row.license_id.strip()
     npi = j.row.npi.strip()
-    if npi and not is_valid_npi(npi):
+    if npi and not _is_npi(npi):
         j.errors.append(error("718", identity=f"'{npi}' is not a valid NPI"))
         npi = ""
-    if value and not npi and is_valid_npi(value):
+    if value and not npi and _is_npi(value):
         npi, value = value, ""
     j.npi = npi
     if state_text:
-        j.state = state_code(state_text) or ""
+        j.state = _state_code(state_text) or ""
         if not j.state:
             j.errors.append(error("721", value=state_text))
     if bool(state_text) != bool(value) and not (state_text and j.npi and not value):

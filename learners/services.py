@@ -32,7 +32,8 @@ from learners.engine_load import (
     load_directory,
     load_records,
 )
-from learners.engine_store import insert_records
+from learners.engine_store import insert_records, record_values
+from learners.matching import DirectoryIndex
 from learners.models import CompletionRecord, RecordStatus
 from learners.results import RowError, RowResult
 from learners.rows import LearnerRow
@@ -89,6 +90,7 @@ class _BatchJudge:
         self.batch = BatchMemory()
         self.activities: dict[str, ActivityFacts] = {}
         self.missing: set[str] = set()
+        self.directory = DirectoryIndex()
 
     def judge(self, rows: Sequence[LearnerRow]) -> list[RowResult]:
         ctx = RuleContext(
@@ -101,7 +103,7 @@ class _BatchJudge:
         judgements = [self._start(row) for row in rows]
         for j in judgements:
             rules.judge_fields(j, ctx)
-        ctx.directory = load_directory(judgements)
+        ctx.directory = load_directory(self.directory, judgements)
         for j in judgements:
             rules.judge_identity(j, ctx)
         load_records(provider=self.provider, ctx=ctx, judgements=judgements)
@@ -158,18 +160,19 @@ def _result(j: Judgement, program: str) -> RowResult:
 def _record_values(j: Judgement, program: str) -> dict[str, object]:
     """The CompletionRecord fields an accepted add row becomes."""
     assert j.activity is not None
-    values: dict[str, object] = {
-        "activity_id": j.activity.pk,
-        "learner_id": j.learner_id,
-        "credit_id": j.credit_id,
-        "completion_date": j.completion,
-        "source_row": j.row.row_number,
-        "status": RecordStatus.SUBMITTED if j.has_moc else RecordStatus.ACCEPTED,
-    }
+    status = RecordStatus.SUBMITTED if j.has_moc else RecordStatus.ACCEPTED
     if program == REMS_PROGRAM:
-        values.update(j.rems or {})
-        return values
-    values.update(
+        return record_values(
+            activity_id=j.activity.pk, credit_id=j.credit_id, completion_date=j.completion,
+            source_row=j.row.row_number, status=status, **(j.rems or {}),
+        )  # fmt: skip
+    return record_values(
+        activity_id=j.activity.pk,
+        learner_id=j.learner_id,
+        credit_id=j.credit_id,
+        completion_date=j.completion,
+        source_row=j.row.row_number,
+        status=status,
         ama_credits=j.cme,
         licensing_state=j.state,
         license_id=j.license_id,
@@ -179,7 +182,6 @@ def _record_values(j: Judgement, program: str) -> dict[str, object]:
         moc_points=j.points,
         moc_credits=[{"type": name, "points": f"{points:.2f}"} for name, points in j.credits],
     )
-    return values
 
 
 def learner_rows_validate(

@@ -45,8 +45,8 @@ from learners.records import (
 from learners.results import RowResult
 from portal.access import provider_required
 
-ACTIVITIES_PER_PAGE = 25
-RECORDS_PER_PAGE = 50
+PER_PAGE = 25  # PARS's "Showing 1 - 25 of N"
+LEARNERS_PER_PAGE = 50  # one activity's learners
 
 
 def _page(request: HttpRequest, items: QuerySet[Any], per_page: int) -> Page[Any]:
@@ -70,6 +70,14 @@ def _export(fmt: str, header: tuple[str, ...], rows: Any, *, name: str) -> HttpR
     return response
 
 
+def _invalid_filters(
+    request: HttpRequest, form: ActivityFilterForm | LearnerSearchForm, template: str, *, nav: str
+) -> HttpResponse:
+    """Bad filters get the form back with its messages and a 400, never a guess or a 500."""
+    context = {"form": form, "page": None, "nav": nav}
+    return render(request, template, context, status=400)
+
+
 def _get_activity(request: HttpRequest, activity_id: str) -> Activity:
     provider = request.provider  # type: ignore[attr-defined]
     return get_object_or_404(
@@ -86,12 +94,11 @@ def activity_summary(request: HttpRequest) -> HttpResponse:
     provider = request.provider  # type: ignore[attr-defined]
     form = ActivityFilterForm(request.GET, provider=provider)
     if not form.is_valid():
-        context = {"form": form, "page": None, "nav": "summary"}
-        return render(request, "learners/activity_summary.html", context, status=400)
+        return _invalid_filters(request, form, "learners/activity_summary.html", nav="summary")
     activities = activity_summary_list(provider=provider, filters=form.filters())
     context = {
         "form": form,
-        "page": _page(request, activities, ACTIVITIES_PER_PAGE),
+        "page": _page(request, activities, PER_PAGE),
         "filtered": any(form.cleaned_data.values()),
         "nav": "summary",
     }
@@ -104,8 +111,7 @@ def activity_summary_export(request: HttpRequest, fmt: str) -> HttpResponse:
     provider = request.provider  # type: ignore[attr-defined]
     form = ActivityFilterForm(request.GET, provider=provider)
     if not form.is_valid():
-        context = {"form": form, "page": None, "nav": "summary"}
-        return render(request, "learners/activity_summary.html", context, status=400)
+        return _invalid_filters(request, form, "learners/activity_summary.html", nav="summary")
     activities = activity_summary_list(provider=provider, filters=form.filters())
     rows = activity_summary_rows(activities)
     return _export(fmt, ACTIVITY_SUMMARY_HEADER, rows, name="activity_learner_summary")
@@ -130,7 +136,7 @@ def _activity_page(
         "registrations": activity.moc_registrations.select_related("board").prefetch_related(
             "credit_types"
         ),
-        "page": _page(request, activity_record_list(activity=activity), RECORDS_PER_PAGE),
+        "page": _page(request, activity_record_list(activity=activity), LEARNERS_PER_PAGE),
         "entry_form": _keep(posted, ManualEntryForm) or ManualEntryForm(activity=activity),
         "rems_form": (_keep(posted, RemsEntryForm) or RemsEntryForm(activity=activity))
         if takes_rems
@@ -213,12 +219,11 @@ def learner_search(request: HttpRequest) -> HttpResponse:
     provider = request.provider  # type: ignore[attr-defined]
     form = LearnerSearchForm(request.GET)
     if not form.is_valid():
-        context = {"form": form, "page": None, "nav": "search"}
-        return render(request, "learners/learner_search.html", context, status=400)
+        return _invalid_filters(request, form, "learners/learner_search.html", nav="search")
     records = learner_search_list(provider=provider, filters=form.filters())
     context = {
         "form": form,
-        "page": _page(request, records, ACTIVITIES_PER_PAGE),
+        "page": _page(request, records, PER_PAGE),
         "filtered": any(value not in (None, "") for value in form.cleaned_data.values()),
         "nav": "search",
     }
@@ -231,8 +236,7 @@ def learner_search_export(request: HttpRequest, fmt: str) -> HttpResponse:
     provider = request.provider  # type: ignore[attr-defined]
     form = LearnerSearchForm(request.GET)
     if not form.is_valid():
-        context = {"form": form, "page": None, "nav": "search"}
-        return render(request, "learners/learner_search.html", context, status=400)
+        return _invalid_filters(request, form, "learners/learner_search.html", nav="search")
     records = learner_search_list(provider=provider, filters=form.filters())
     rows = learner_search_rows(records.iterator(chunk_size=2000))
     return _export(fmt, LEARNER_SEARCH_HEADER, rows, name="learner_search")

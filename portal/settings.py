@@ -231,8 +231,6 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
-# A staff session lasts a working day, not Django's default two weeks.
-SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 12 * 60 * 60)
 X_FRAME_OPTIONS = "DENY"
 # Learner files hold personal data: readable by the portal's own user and group only.
 FILE_UPLOAD_PERMISSIONS = 0o640

@@ -14,8 +14,8 @@ from uploads.services import upload_cancel, upload_rerun
 class UploadEventInline(admin.TabularInline):
     model = UploadEvent
     extra = 0
-    fields = ["created_at", "type", "message", "data"]
-    readonly_fields = fields
+    fields = ("created_at", "type", "message", "data")
+    readonly_fields = ("created_at", "type", "message", "data")
     can_delete = False
 
     def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:

@@ -17,7 +17,11 @@ from uploads.models import FileType, Upload
 logger = logging.getLogger(__name__)
 
 # How PARS names the file types in its emails.
-FILE_TYPE_WORDS = {FileType.TXT: "Tab-Delimited", FileType.XML: "XML", FileType.XLSX: "Excel"}
+FILE_TYPE_WORDS: dict[str, str] = {
+    FileType.TXT: "Tab-Delimited",
+    FileType.XML: "XML",
+    FileType.XLSX: "Excel",
+}
 
 
 def upload_complete_email_send(*, upload: Upload) -> bool:
@@ -53,8 +57,20 @@ def _send(upload: Upload, name: str) -> bool:
     if not to:
         events.upload_email_failed_event(upload=upload, error="The uploader has no email address.")
         return False
+    try:
+        _message(upload, name, to).send()
+    except Exception as exc:
+        # The upload itself succeeded; a mail (or template) problem is recorded, not raised.
+        logger.exception("Could not email upload %s to %s", upload.pk, to)
+        events.upload_email_failed_event(upload=upload, error=repr(exc))
+        return False
+    events.upload_email_sent_event(upload=upload, to=to)
+    return True
+
+
+def _message(upload: Upload, name: str, to: str) -> EmailMultiAlternatives:
     context = _context(upload)
-    subject = render_to_string(f"emails/{name}_subject.txt", context).strip()
+    subject = render_to_string(f"emails/{name}_subject.txt", context)
     message = EmailMultiAlternatives(
         subject=" ".join(subject.split()),
         body=render_to_string(f"emails/{name}_body.txt", context),
@@ -62,12 +78,4 @@ def _send(upload: Upload, name: str) -> bool:
         to=[to],
     )
     message.attach_alternative(render_to_string(f"emails/{name}_body.html", context), "text/html")
-    try:
-        message.send()
-    except Exception as exc:
-        # The upload itself succeeded; a mail outage is recorded, not turned into a failure.
-        logger.exception("Could not email upload %s to %s", upload.pk, to)
-        events.upload_email_failed_event(upload=upload, error=repr(exc))
-        return False
-    events.upload_email_sent_event(upload=upload, to=to)
-    return True
+    return message

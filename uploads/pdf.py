@@ -26,21 +26,23 @@ from learners.models import CompletionRecord
 from uploads.models import Upload
 
 TITLE = "Submitted Learner Summary Report"
-# (header, width in inches, most characters shown): 10 inches across a landscape letter page.
-COLUMNS: tuple[tuple[str, float, int], ...] = (
-    ("LEARNER ID", 0.65, 12),
-    ("FIRST NAME", 0.85, 16),
-    ("LAST NAME", 0.95, 18),
-    ("DOB", 0.4, 5),
-    ("ACCME\nACTIVITY ID", 0.8, 9),
-    ("ACTIVITY TITLE", 1.45, 30),
-    ("ACTIVITY TYPE", 1.15, 24),
-    ("ACCREDITED\nPROVIDER", 1.15, 24),
-    ("DATE\nCOMPLETED", 0.75, 10),
-    ("POINTS/\nCREDITS", 0.55, 8),
-    ("CREDITS\nAWARDED", 0.75, 40),
-    ("STATUS", 0.55, 11),
+# (header, width in inches): 10 inches across a landscape letter page.
+COLUMNS: tuple[tuple[str, float], ...] = (
+    ("LEARNER ID", 0.6),
+    ("FIRST NAME", 0.7),
+    ("LAST NAME", 0.8),
+    ("DOB", 0.38),
+    ("ACCME\nACTIVITY ID", 0.68),
+    ("ACTIVITY TITLE", 1.42),
+    ("ACTIVITY TYPE", 1.0),
+    ("ACCREDITED\nPROVIDER", 1.05),
+    ("DATE\nCOMPLETED", 0.68),
+    ("POINTS/\nCREDITS", 0.52),
+    ("CREDITS\nAWARDED", 1.4),
+    ("STATUS", 0.77),
 )
+FONT_SIZE = 6.5
+PADDING = 3
 FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"))
 NAVY = colors.HexColor("#1d3557")
 
@@ -117,7 +119,11 @@ def summary_row(record: CompletionRecord) -> list[str]:
         _credits_awarded(record),
         record.get_status_display().upper(),
     ]
-    return [_clip(value, limit) for value, (_, _, limit) in zip(values, COLUMNS, strict=True)]
+    font, _ = fonts()
+    return [
+        _fit(value, width * inch - 2 * PADDING, font)
+        for value, (_, width) in zip(values, COLUMNS, strict=True)
+    ]
 
 
 def _points(record: CompletionRecord) -> str:
@@ -138,9 +144,19 @@ def _decimal(value: Decimal | None) -> str:
     return "" if value is None else f"{value:.2f}"
 
 
-def _clip(value: str, limit: int) -> str:
+def _fit(value: str, room: float, font: str) -> str:
+    """The value, cut with " ..." (as PARS does) when it is wider than its column."""
     value = " ".join(str(value).split())
-    return value if len(value) <= limit else value[: limit - 4].rstrip() + " ..."
+    # Most cells are short: skip measuring when even the widest glyphs would fit.
+    if len(value) * FONT_SIZE <= room or _width(value, font) <= room:
+        return value
+    while value and _width(value + " ...", font) > room:
+        value = value[: max(len(value) - max(len(value) // 8, 1), 0)]
+    return value.rstrip() + " ..."
+
+
+def _width(value: str, font: str) -> float:
+    return float(pdfmetrics.stringWidth(value, font, FONT_SIZE))
 
 
 def _escape(value: str) -> str:
@@ -148,26 +164,26 @@ def _escape(value: str) -> str:
 
 
 def _table(rows: list[list[str]], regular: str, bold: str) -> LongTable:
-    header = [name for name, _, _ in COLUMNS]
+    header = [name for name, _ in COLUMNS]
     body = rows or [["No records were stored from this file."] + [""] * (len(COLUMNS) - 1)]
     table = LongTable(
         [header, *body],
-        colWidths=[width * inch for _, width, _ in COLUMNS],
+        colWidths=[width * inch for _, width in COLUMNS],
         rowHeights=[22] + [13] * len(body),
         repeatRows=1,
     )
     table.setStyle(
         TableStyle(
             [
-                ("FONT", (0, 0), (-1, 0), bold, 6.5),
-                ("FONT", (0, 1), (-1, -1), regular, 6.5),
+                ("FONT", (0, 0), (-1, 0), bold, FONT_SIZE),
+                ("FONT", (0, 1), (-1, -1), regular, FONT_SIZE),
                 ("TEXTCOLOR", (0, 0), (-1, 0), colors.white),
                 ("BACKGROUND", (0, 0), (-1, 0), NAVY),
                 ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
                 ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, colors.HexColor("#f1f4f8")]),
                 ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.HexColor("#c9d1dc")),
-                ("LEFTPADDING", (0, 0), (-1, -1), 3),
-                ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+                ("LEFTPADDING", (0, 0), (-1, -1), PADDING),
+                ("RIGHTPADDING", (0, 0), (-1, -1), PADDING),
             ]
         )
     )

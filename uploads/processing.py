@@ -283,7 +283,9 @@ def upload_files_remove_expired(*, now: datetime | None = None) -> int:
     )
     removed = 0
     for upload in expired:
-        names = [f.name for f in (upload.file, upload.report_file, upload.report_csv_file) if f]
+        names = [
+            str(f.name) for f in (upload.file, upload.report_file, upload.report_csv_file) if f
+        ]
         for name in names:
             default_storage.delete(name)
         Upload.objects.filter(pk=upload.pk).update(
@@ -295,6 +297,6 @@ def upload_files_remove_expired(*, now: datetime | None = None) -> int:
         status=UploadStatus.PENDING, created_at__lt=now - PENDING_EXPIRY
     ):
         if pending.file:
-            default_storage.delete(pending.file.name)
+            default_storage.delete(str(pending.file.name))
         pending.delete()
     return removed

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
@@ -210,7 +210,8 @@ def upload_summary(request: HttpRequest, upload_id: int) -> HttpResponse:
     upload = _provider_upload(request, upload_id)
     if upload.status != UploadStatus.COMPLETED or upload.mode != Mode.SUBMIT:
         raise Http404("Only a processed upload has a learner summary.")
-    pdf = upload_summary_pdf(upload=upload, exported_by=request.user.email or str(request.user))
+    exported_by = getattr(request.user, "email", "") or str(request.user)
+    pdf = upload_summary_pdf(upload=upload, exported_by=exported_by)
     stamp = timezone.localtime().strftime("%Y_%m_%d_%H_%M_%S")
     return HttpResponse(
         pdf,
@@ -221,22 +222,22 @@ def upload_summary(request: HttpRequest, upload_id: int) -> HttpResponse:
 
 @require_GET
 @provider_required
-def upload_rejected(request: HttpRequest, upload_id: int, fmt: str) -> FileResponse:
+def upload_rejected(request: HttpRequest, upload_id: int, fmt: str) -> HttpResponse:
     """The rejected rows as a file to correct and upload again."""
     upload = _provider_upload(request, upload_id)
     stored = upload.report_file if fmt == "txt" else upload.report_csv_file
     if not stored or upload.files_removed_at is not None:
         raise Http404("This upload has no rejected-rows report (or it has been removed).")
     try:
-        handle = stored.open("rb")
+        with stored.open("rb") as handle:
+            data = handle.read()  # a report of at most 2,500 rows: small
     except FileNotFoundError as exc:
         raise Http404("The report file is no longer stored.") from exc
     stamp = timezone.localtime().strftime("%Y_%m_%d_%H_%M_%S")
-    return FileResponse(
-        handle,
-        as_attachment=True,
-        filename=f"rejected_learners_{stamp}.{fmt}",
+    return HttpResponse(
+        data,
         content_type=REPORT_CONTENT_TYPES[fmt],
+        headers={"Content-Disposition": f'attachment; filename="rejected_learners_{stamp}.{fmt}"'},
     )
 
 
@@ -244,7 +245,11 @@ def upload_rejected(request: HttpRequest, upload_id: int, fmt: str) -> FileRespo
 @provider_required
 def template_download(request: HttpRequest, program: str, ext: str) -> HttpResponse:
     """The learner-file templates (.txt, .xlsx) and a sample .xml file."""
-    if program not in Program.values or (ext == "xml" and program != Program.BOARD):
+    if (
+        program not in Program.values
+        or ext not in TEMPLATE_CONTENT_TYPES
+        or (ext == "xml" and program != Program.BOARD)
+    ):
         raise Http404("No such template.")
     if ext == "txt":
         data = txt_template(program)

@@ -73,21 +73,22 @@ def account_authenticate(
 
     `provider_id` None means the method has no ProviderId (Learner Match): the account decides.
     """
-    keys = throttle_keys(username, client_ip)
-    if is_throttled(scope=SCOPE, keys=keys):
-        raise Throttled
     account = (
         WebServiceAccount.objects.select_related("provider")
         .filter(username=username.strip(), is_active=True)
         .first()
     )
-    if account is None or not _provider_matches(account.provider, provider_id):
-        record_failure(scope=SCOPE, keys=keys)
-        raise AccessDenied
-    key = (account.username, hashlib.sha256(password.encode()).hexdigest(), account.password)
-    if _remembered(key):
-        return account
-    if not account.check_password(password):
+    key = None
+    if account is not None and _provider_matches(account.provider, provider_id):
+        key = (account.username, hashlib.sha256(password.encode()).hexdigest(), account.password)
+        # A remembered check proves the caller sent the exact password verified moments ago, so
+        # it skips the throttle look-up; every check that could confirm a guess passes through it.
+        if _remembered(key):
+            return account
+    keys = throttle_keys(username, client_ip)
+    if is_throttled(scope=SCOPE, keys=keys):
+        raise Throttled
+    if key is None or account is None or not account.check_password(password):
         record_failure(scope=SCOPE, keys=keys)
         raise AccessDenied
     _remember(key)

@@ -309,7 +309,9 @@ def _integer(name: str, value: str) -> int | None:
     if value == "":
         return None
     if not re.fullmatch(r"[+-]?\d{1,9}", value):
-        raise EnvelopeError(f"Element '{name}' must be a whole number (at most 9 digits), not '{value}'.")
+        raise EnvelopeError(
+            f"Element '{name}' must be a whole number (at most 9 digits), not '{value}'."
+        )
     return int(value)
 
 

@@ -118,4 +118,5 @@ def write_delimited(rows: Iterable[Sequence[str]], *, delimiter: str = "\t") -> 
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
     writer.writerows([escape_cell(value.replace("\x00", "")) for value in row] for row in rows)
-    return codecs.BOM_UTF8 + buffer.getvalue().encode("utf-8")
+    # A lone surrogate can only come from a bug upstream; never let it break the report.
+    return codecs.BOM_UTF8 + buffer.getvalue().encode("utf-8", errors="replace")

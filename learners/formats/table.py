@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from itertools import chain, islice
+from typing import Any
 
 from learners.formats.base import (
     Columns,
@@ -81,24 +82,22 @@ _PROGRAM_LABEL = {"board": "Licensing or Specialty Board", "rems": "Opioid Analg
 def clean_cell(value: str) -> str:
     """Strip, and drop the one apostrophe our report put before a formula-like lead character."""
     value = value.strip()
-    if value[:1] == "'":
-        rest = value.lstrip("'")
-        if rest[:1] in INJECTION_LEADS and rest:
-            return value[1:]
+    if value[:1] == "'" and value.lstrip("'")[:1] in INJECTION_LEADS:
+        return value[1:]
     return value
 
 
 def escape_cell(value: str) -> str:
     """The writer's side of `clean_cell`: `clean_cell(escape_cell(v)) == v` for any stripped v."""
-    if value and value.lstrip("'")[:1] in INJECTION_LEADS and value.lstrip("'"):
+    if value.lstrip("'")[:1] in INJECTION_LEADS:
         return "'" + value
     return value
 
 
-Mapping = list[tuple[int, str]]  # (cell index, LearnerRow field)
+ColumnMap = list[tuple[int, str]]  # (cell index, LearnerRow field)
 
 
-def _match_header(cells: list[str], program: str) -> Mapping | None:
+def _match_header(cells: list[str], program: str) -> ColumnMap | None:
     """The column mapping if `cells` is a header row of `program`'s layout, else None."""
     keys = [header_key(cell) for cell in cells]
     matches = {p: sum(1 for k in keys if k and k in index) for p, index in _HEADERS.items()}
@@ -125,11 +124,11 @@ def _match_header(cells: list[str], program: str) -> Mapping | None:
     return sorted(named.items())
 
 
-def _positional(program: str) -> Mapping:
+def _positional(program: str) -> ColumnMap:
     return [(i, name) for i, (name, _) in enumerate(columns_for(program))]
 
 
-def _values(cells: list[str], mapping: Mapping) -> dict[str, str]:
+def _values(cells: list[str], mapping: ColumnMap) -> dict[str, str]:
     width = len(cells)
     values = {name: cells[i].strip() if i < width else "" for i, name in mapping}
     if "'" in "".join(cells):  # rare: only then look for a report's escaping apostrophe
@@ -194,7 +193,7 @@ def rows_from_table(
 
 
 def _data_rows(
-    lines: Iterable[tuple[int, list[str]]], mapping: Mapping, *, header_seen: bool
+    lines: Iterable[tuple[int, list[str]]], mapping: ColumnMap, *, header_seen: bool
 ) -> list[LearnerRow]:
     limit = max_records()
     rows: list[LearnerRow] = []
@@ -207,7 +206,8 @@ def _data_rows(
             guidance_slots -= 1
             continue
         guidance_slots = 0
-        rows.append(LearnerRow(row_number=number, raw=tuple(cells), **values))
+        fields: dict[str, Any] = values
+        rows.append(LearnerRow(row_number=number, raw=tuple(cells), **fields))
         if len(rows) > limit:
             break  # refused below; no need to read the rest
     return rows

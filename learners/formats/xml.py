@@ -19,11 +19,11 @@ rows through the file (for board reports it is the ActivityReport's position). D
 file columns' forms: completion `MM/DD/YYYY`, birth date `MM/DD`; anything unrecognised is kept
 as given for the rules to judge.
 
-For the web services, which need exactly one of each node (codes 738–745):
+For the web services, which need exactly one of each node (codes 738-745):
 `parse_activity_reports(data)` returns a `ParsedReport` per ActivityReport with its rows and
 `problems` (from `structure_problems(element)`: 738 Activity, 739 Module, 740 Member, 741 Name,
 742 BirthDate, 743 UniqueID (none, or one domain given twice), 744 XtensibleInfo, 745
-Participants; REMS reports, those with `ar:Participants`, are checked for 745 instead of 740–743).
+Participants; REMS reports, those with `ar:Participants`, are checked for 745 instead of 740-743).
 
 Parsing is hardened: no DTD (a DOCTYPE or ENTITY declaration is refused outright, which stops
 XXE and "billion laughs"), no entity resolution, no network, no huge trees, a byte cap.
@@ -35,8 +35,8 @@ import codecs
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import lru_cache
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 from lxml import etree
 
@@ -64,7 +64,7 @@ _MONTH_DAY = re.compile(r"(?:--)?(\d{1,2})[-/](\d{1,2})")
 
 @dataclass(frozen=True, slots=True)
 class ParsedReport:
-    """One ar:ActivityReport: its rows and its structure problems (codes 738–745)."""
+    """One ar:ActivityReport: its rows and its structure problems (codes 738-745)."""
 
     number: int  # 1-based position among the ActivityReports
     line: int | None  # source line of the element
@@ -90,7 +90,7 @@ def parse_xml(data: bytes) -> etree._Element:
         remove_pis=True,
     )
     try:
-        root = etree.fromstring(data, parser=parser)  # noqa: S320 - the parser above is hardened
+        root = etree.fromstring(data, parser=parser)  # the parser above is hardened
     except (etree.LxmlError, ValueError) as error:
         raise FileFormatError(
             f"The file is not well-formed XML: {_syntax_message(error)}"
@@ -142,7 +142,7 @@ def activity_report_elements(root: etree._Element) -> list[etree._Element]:
 
 
 def structure_problems(report: etree._Element, *, program: str = "board") -> list[str]:
-    """Codes 738–745 for the nodes a single web-service ActivityReport must hold exactly once."""
+    """Codes 738-745 for the nodes a single web-service ActivityReport must hold exactly once."""
     problems: list[str] = []
     activities = _all(report, "ar:Activity")
     if len(activities) != 1:

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import subprocess
-import uuid
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -131,7 +131,18 @@ class UploadWorker:
         assert self.process.poll() is None, "the Celery worker process died"
 
     def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            # A cold shutdown: nothing is running, and a warm one waits seconds on the broker.
+            self.process.send_signal(signal.SIGQUIT)
         self._stack.close()
+        self.process = None
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        """No worker runs inside the block (as when all are busy); one runs again after it."""
+        self.stop()
+        yield
+        self.start()
 
 
 @pytest.fixture(scope="session")
@@ -139,7 +150,3 @@ def upload_worker(django_db_setup: None) -> Iterator[UploadWorker]:
     worker = UploadWorker()
     yield worker
     worker.stop()
-
-
-def unique_name(stem: str, suffix: str = ".txt") -> str:
-    return f"{stem}-{uuid.uuid4().hex[:6]}{suffix}"

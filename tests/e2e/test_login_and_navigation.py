@@ -41,7 +41,9 @@ def test_it_opens_each_navigation_link(
 
     nav = page.get_by_role("navigation", name="Main")
     response_statuses: list[int] = []
-    page.on("response", lambda r: response_statuses.append(r.status) if r.url.endswith(path) else None)
+    page.on(
+        "response", lambda r: response_statuses.append(r.status) if r.url.endswith(path) else None
+    )
     nav.get_by_role("link", name=link).click()
 
     expect(page).to_have_url(re.compile(re.escape(path) + "$"))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import dataclasses
 import io
 import re
 from collections.abc import Callable
@@ -47,17 +46,23 @@ def corrected_report(report: bytes, fixed: list[Any]) -> bytes:
     header, rows = lines[0], [line for line in lines[1:] if any(line)]
     assert len(rows) == len(fixed)
     width = len(BOARD_COLUMNS)
-    corrected = [row.values(BOARD_COLUMNS) + line[width:] for row, line in zip(fixed, rows, strict=True)]
+    corrected = [
+        row.values(BOARD_COLUMNS) + line[width:] for row, line in zip(fixed, rows, strict=True)
+    ]
     out = io.StringIO(newline="")
     csv.writer(out, delimiter="\t", lineterminator="\r\n").writerows([header, *corrected])
     return out.getvalue().encode("utf-8")
 
 
 def choose_and_upload(page: Any, name: str, data: bytes, *, button: str = "Upload file") -> None:
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Batch Upload Learners").click()
+    page.get_by_role("navigation", name="Main").get_by_role(
+        "link", name="Batch Upload Learners"
+    ).click()
     page.get_by_label("Tab Delimited File .txt").check()
     page.get_by_label("Submit Learners for Licensing or Specialty Board").check()
-    page.locator("#id_file").set_input_files({"name": name, "mimeType": "text/plain", "buffer": data})
+    page.locator("#id_file").set_input_files(
+        {"name": name, "mimeType": "text/plain", "buffer": data}
+    )
     page.get_by_role("button", name=button, exact=True).click()
 
 
@@ -77,16 +82,16 @@ def test_it_uploads_a_file_fixes_the_rejected_rows_and_uploads_them_again(
     data, fixed = learner_files(sandbox)
     page = login()
 
-    choose_and_upload(page, "november_learners.txt", data)
-
-    # Before any worker runs, the page says the file waits, and that the user may leave.
-    expect(page).to_have_url(re.compile(r"/uploads/\d+/$"))
     status = page.locator("#upload-status")
-    expect(status).to_contain_text("YOUR FILE (NOVEMBER_LEARNERS.TXT) IS PROCESSING")
-    expect(status).to_contain_text("YOU MAY LEAVE THIS PAGE")
-    expect(page.locator("#upload-progress")).to_be_visible()
+    with upload_worker.held():
+        choose_and_upload(page, "november_learners.txt", data)
 
-    upload_worker.start()
+        # Until a worker takes it, the page says the file is processing and the user may leave.
+        expect(page).to_have_url(re.compile(r"/uploads/\d+/$"))
+        expect(status).to_contain_text("YOUR FILE (NOVEMBER_LEARNERS.TXT) IS PROCESSING")
+        expect(status).to_contain_text("YOU MAY LEAVE THIS PAGE")
+        expect(page.locator("#upload-progress")).to_be_visible()
+
     wait_until_done(page)  # htmx polling follows the worker to the end, without a reload
 
     expect(status).to_contain_text("HAS BEEN PROCESSED")

@@ -65,7 +65,7 @@ def test_it_writes_typed_xlsx_cells_that_read_back() -> None:
 
 
 def test_it_keeps_a_formula_looking_xlsx_cell_as_text() -> None:
-    data = rows_to_xlsx(HEADER, [("=HYPERLINK(\"x\")", None, None, None)], title="Summary")
+    data = rows_to_xlsx(HEADER, [('=HYPERLINK("x")', None, None, None)], title="Summary")
 
     workbook = openpyxl.load_workbook(io.BytesIO(data))
     cell = workbook.active["A2"]

@@ -38,7 +38,11 @@ def test_it_reads_every_excel_encoding_and_line_end_to_the_same_rows(path: Path)
     ]  # fmt: skip
     assert [r.row_number for r in rows] == [2, 3, 4]
     assert second.cme_credits == "1.25" and second.board == ""
-    assert (third.record_action, third.birth_date, third.license_id) == ("Delete", "2/9", "1000000004")
+    assert (third.record_action, third.birth_date, third.license_id) == (
+        "Delete",
+        "2/9",
+        "1000000004",
+    )
 
 
 def test_it_reads_a_file_without_a_header_by_position() -> None:
@@ -46,7 +50,11 @@ def test_it_reads_a_file_without_a_header_by_position() -> None:
 
     assert len(rows) == 1
     assert rows[0].row_number == 1
-    assert (rows[0].first_name, rows[0].license_id, rows[0].cme_credits) == ("Jane", "036999902", "2")
+    assert (rows[0].first_name, rows[0].license_id, rows[0].cme_credits) == (
+        "Jane",
+        "036999902",
+        "2",
+    )
 
 
 def test_it_skips_a_guidance_row_above_the_header() -> None:
@@ -96,14 +104,18 @@ def test_it_matches_headers_loosely_and_by_name() -> None:
 
 
 def test_it_ignores_the_error_columns_of_our_report() -> None:
-    rows = read(f"{HEADER}\tError Codes\tError Messages\n{ROW}\t\t\t\t\t\t\t\t690\tNo such activity\n")
+    rows = read(
+        f"{HEADER}\tError Codes\tError Messages\n{ROW}\t\t\t\t\t\t\t\t690\tNo such activity\n"
+    )
 
     assert rows[0].values()[-1] == ""
     assert rows[0].raw[-2:] == ("690", "No such activity")
 
 
 def test_it_drops_one_apostrophe_before_formula_characters() -> None:
-    rows = read(f"{HEADER}\nAdd\t210015516\t07/06/2025\t'=Jane\t'-Smith\t'@x\t'+1\t''=kept\t'plain\n")
+    rows = read(
+        f"{HEADER}\nAdd\t210015516\t07/06/2025\t'=Jane\t'-Smith\t'@x\t'+1\t''=kept\t'plain\n"
+    )
 
     row = rows[0]
     assert (row.first_name, row.last_name, row.birth_date) == ("=Jane", "-Smith", "@x")
@@ -200,7 +212,7 @@ def test_it_refuses_files_that_are_not_text(data: bytes, message: str) -> None:
 
 
 def test_it_names_the_line_of_a_quote_that_is_never_closed() -> None:
-    with pytest.raises(FileFormatError, match='Line 3: a cell begins with a double quote'):
+    with pytest.raises(FileFormatError, match="Line 3: a cell begins with a double quote"):
         read(f'{HEADER}\n{ROW}\nAdd\t"210015516\t07/06/2025\nAdd\t1\n')
 
 
@@ -218,7 +230,9 @@ def test_it_refuses_a_file_above_the_byte_limit(settings) -> None:
 
 
 def test_it_reads_2500_rows_quickly() -> None:
-    data = ("\r\n".join([HEADER, *([ROW + "\t\tABIM\t1001\t1\tMedical Knowledge\t1"] * 2500)]) + "\r\n").encode()
+    data = (
+        "\r\n".join([HEADER, *([ROW + "\t\tABIM\t1001\t1\tMedical Knowledge\t1"] * 2500)]) + "\r\n"
+    ).encode()
     read_learner_file(data, file_type="txt")  # warm up
 
     started = time.perf_counter()

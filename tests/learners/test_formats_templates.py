@@ -43,7 +43,9 @@ def test_it_offers_the_board_drop_downs_from_the_reference_tables() -> None:
     assert lists["Record Action"] == ["Add", "Delete"]
     assert lists["Certifying Board"] == list(Board.objects.values_list("code", flat=True))
     assert "IL" in lists["Licensing State"] and len(lists["Licensing State"]) == 51
-    assert {"Medical Knowledge", "Lifelong Learning", "Quality Improvement"} <= set(lists["Credit Type"])
+    assert {"Medical Knowledge", "Lifelong Learning", "Quality Improvement"} <= set(
+        lists["Credit Type"]
+    )
     assert lists["Additional Credit Type"] == lists["Credit Type"]
 
 
@@ -81,13 +83,36 @@ def test_it_reads_a_filled_template_as_rows() -> None:
     rows = read_learner_file(data, file_type="xlsx")
 
     assert [r.row_number for r in rows] == [3, 4]
-    assert rows[0].values()[:9] == ["Add", "210015516", "07/06/2025", "Jane", "ACCME", "10/30", "IL", "036999902", "2"]
+    assert rows[0].values()[:9] == [
+        "Add",
+        "210015516",
+        "07/06/2025",
+        "Jane",
+        "ACCME",
+        "10/30",
+        "IL",
+        "036999902",
+        "2",
+    ]
     assert (rows[1].first_name, rows[1].birth_date, rows[1].cme_credits) == ("Zoë", "3/7", "0.25")
 
 
 def test_it_reads_a_filled_rems_template_as_rows() -> None:
     data = filled_xlsx(
-        [["Add", "210015525", date(2026, 10, 15), "L-1", "Physician", "Pain", "None", "MI", "Trainee", "Y"]],
+        [
+            [
+                "Add",
+                "210015525",
+                date(2026, 10, 15),
+                "L-1",
+                "Physician",
+                "Pain",
+                "None",
+                "MI",
+                "Trainee",
+                "Y",
+            ]
+        ],
         "rems",
     )
 

@@ -57,7 +57,15 @@ def test_it_keeps_a_typed_birth_date_text_as_given() -> None:
 
 @pytest.mark.parametrize(
     ("value", "text"),
-    [(None, ""), (2, "2"), (2.0, "2"), (0.25, "0.25"), (1e-7, "0.0000001"), (True, "TRUE"), ("x", "x")],
+    [
+        (None, ""),
+        (2, "2"),
+        (2.0, "2"),
+        (0.25, "0.25"),
+        (1e-7, "0.0000001"),
+        (True, "TRUE"),
+        ("x", "x"),
+    ],
 )
 def test_it_writes_numbers_as_clean_strings(value: object, text: str) -> None:
     assert cell_text(value) == text
@@ -83,7 +91,11 @@ def test_it_reads_the_rems_layout() -> None:
 
     (row,) = read_learner_file(data, file_type="xlsx", program="rems")
 
-    assert (row.learner_local_id, row.completion_date, row.performs_surgery) == ("H1", "10/15/2026", "N")
+    assert (row.learner_local_id, row.completion_date, row.performs_surgery) == (
+        "H1",
+        "10/15/2026",
+        "N",
+    )
 
 
 def test_it_ignores_the_error_columns_of_a_report_saved_as_xlsx() -> None:

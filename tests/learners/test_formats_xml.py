@@ -33,14 +33,21 @@ def test_it_reads_the_guide_sample() -> None:
     (row,) = parse_learner_reports_xml(SAMPLE)
 
     assert row.row_number == 1
-    assert (row.record_action, row.activity_id, row.completion_date) == ("add", "210015516", "07/06/2021")
+    assert (row.record_action, row.activity_id, row.completion_date) == (
+        "add",
+        "210015516",
+        "07/06/2021",
+    )
     assert (row.first_name, row.last_name, row.birth_date) == ("Jane", "ACCME", "10/30")
     # UniqueID domain="ME" is a state (Maine) licence; domain="ABIM" the diplomate id.
     assert (row.licensing_state, row.license_id) == ("ME", "MD999902")
     assert (row.board, row.board_id) == ("ABIM", "999902")
     assert row.cme_credits == "2"
     assert (row.credit_type, row.credit_type_points) == ("Medical Knowledge", "1.58")
-    assert (row.additional_credit_type, row.additional_credit_type_points) == ("Patient Safety", "1.5")
+    assert (row.additional_credit_type, row.additional_credit_type_points) == (
+        "Patient Safety",
+        "1.5",
+    )
     assert row.board_points == "3.08"
     assert row.credit_id == "ccid:aaatestorganization.org:v31234"
     assert row.extra_credit_types == ()
@@ -48,7 +55,10 @@ def test_it_reads_the_guide_sample() -> None:
 
 def test_it_reads_a_delete_and_several_reports_in_order() -> None:
     second = REPORT.replace(b">add<", b">delete<").replace(b"v3123", b"v4123")
-    second = second.replace(b'<m:UniqueID domain="ME"> MD999902</m:UniqueID>', b'<m:UniqueID domain="NPI">1999999026</m:UniqueID>')
+    second = second.replace(
+        b'<m:UniqueID domain="ME"> MD999902</m:UniqueID>',
+        b'<m:UniqueID domain="NPI">1999999026</m:UniqueID>',
+    )
 
     rows = parse_learner_reports_xml(document(REPORT, second, REPORT))
 
@@ -102,9 +112,21 @@ def test_it_reads_rems_participants_one_row_each() -> None:
 
     assert [r.row_number for r in rows] == [1, 2]
     first, second = rows
-    assert (first.activity_id, first.completion_date, first.record_action) == ("210015525", "10/15/2026", "add")
-    assert (first.learner_local_id, first.profession, first.practice_area) == ("H046431", "Physician", "General Surgery")
-    assert (first.practice_state, first.dea_registration, first.time_in_practice) == ("Michigan", "Individual", "0-5 years post training")
+    assert (first.activity_id, first.completion_date, first.record_action) == (
+        "210015525",
+        "10/15/2026",
+        "add",
+    )
+    assert (first.learner_local_id, first.profession, first.practice_area) == (
+        "H046431",
+        "Physician",
+        "General Surgery",
+    )
+    assert (first.practice_state, first.dea_registration, first.time_in_practice) == (
+        "Michigan",
+        "Individual",
+        "0-5 years post training",
+    )
     assert (first.performs_surgery, second.performs_surgery) == ("Y", "N")
 
 
@@ -126,16 +148,30 @@ def test_it_reports_no_structure_problems_for_the_sample() -> None:
 @pytest.mark.parametrize(
     ("old", "new", "code"),
     [
-        (b"<ar:Activity>", b"<ar:Activity><ar:ActivityName>x</ar:ActivityName></ar:Activity><ar:Activity>", "738"),
-        (b"</ar:Module>", b"</ar:Module><ar:Module><ar:ModuleName>x</ar:ModuleName></ar:Module>", "739"),
+        (
+            b"<ar:Activity>",
+            b"<ar:Activity><ar:ActivityName>x</ar:ActivityName></ar:Activity><ar:Activity>",
+            "738",
+        ),
+        (
+            b"</ar:Module>",
+            b"</ar:Module><ar:Module><ar:ModuleName>x</ar:ModuleName></ar:Module>",
+            "739",
+        ),
         (b"</ar:Member>", b"</ar:Member><ar:Member/>", "740"),
         (b"</m:Name>", b"</m:Name><m:Name/>", "741"),
         (b"<m:BirthDate>1904-10-30</m:BirthDate>", b"", "742"),
-        (b'<m:UniqueID domain="ABIM">999902</m:UniqueID>', b'<m:UniqueID domain="ME">1</m:UniqueID>', "743"),
+        (
+            b'<m:UniqueID domain="ABIM">999902</m:UniqueID>',
+            b'<m:UniqueID domain="ME">1</m:UniqueID>',
+            "743",
+        ),
         (b"<ar:XtensibleInfo>", b"<ar:XtensibleInfo/><ar:XtensibleInfo>", "744"),
     ],
 )
-def test_it_names_each_node_that_is_not_there_exactly_once(old: bytes, new: bytes, code: str) -> None:
+def test_it_names_each_node_that_is_not_there_exactly_once(
+    old: bytes, new: bytes, code: str
+) -> None:
     (report,) = parse_activity_reports(document(REPORT.replace(old, new)))
 
     assert report.problems == (code,)
@@ -166,7 +202,10 @@ def test_it_reads_a_bare_medbiquitous_activity_reports_root() -> None:
         ("xxe.xml", "DOCTYPE or ENTITY declaration"),
         ("billion_laughs.xml", "DOCTYPE or ENTITY declaration"),
         ("external_dtd.xml", "DOCTYPE or ENTITY declaration"),
-        ("wrong_namespace.xml", "namespace 'http://docs.accme.org/schemas/ACCMELearnerReports/v2/'"),
+        (
+            "wrong_namespace.xml",
+            "namespace 'http://docs.accme.org/schemas/ACCMELearnerReports/v2/'",
+        ),
     ],
 )
 def test_it_refuses_dangerous_or_foreign_documents(fixture: str, message: str) -> None:
@@ -227,7 +266,9 @@ def test_it_reads_back_what_the_writer_wrote() -> None:
             license_id="TX100002", cme_credits="1.25", credit_id="ccid:x:2",
         ),
     ]  # fmt: skip
-    data = learner_reports_xml(rows, reporting_organization="AAA", provider_id="0001234", created=date(2026, 11, 22))
+    data = learner_reports_xml(
+        rows, reporting_organization="AAA", provider_id="0001234", created=date(2026, 11, 22)
+    )
 
     back = parse_learner_reports_xml(data)
 

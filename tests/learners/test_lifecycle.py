@@ -22,6 +22,7 @@ from learners.lifecycle import (
 )
 from learners.models import Activity, Board, CompletionRecord, Learner, RecordStatus
 from learners.tasks import board_cycle
+from portal.celery import app
 from portal.models import Provider
 from tests.factories import (
     ActivityFactory,
@@ -69,9 +70,9 @@ def _moc(activity: Activity, learner: Learner | None, **kwargs: object) -> Compl
         "activity": activity,
         "learner": learner,
         "board": board,
-        "diplomate_id": dict(
-            learner.board_ids.values_list("board__code", "diplomate_id")
-        ).get(board.code, "")
+        "diplomate_id": dict(learner.board_ids.values_list("board__code", "diplomate_id")).get(
+            board.code, ""
+        )
         if learner
         else "",
         "moc_points": Decimal("2"),
@@ -133,7 +134,9 @@ def test_it_rejects_a_birth_date_that_differs_from_the_diplomates(
     imu: Activity, jane: Learner
 ) -> None:
     # The directory matched a namesake born on another day; the board knows the diplomate id.
-    namesake = LearnerFactory(first_name="Jane", last_name="Smith-Jones", birth_month=1, birth_day=2)
+    namesake = LearnerFactory(
+        first_name="Jane", last_name="Smith-Jones", birth_month=1, birth_day=2
+    )
     record = _moc(imu, namesake, diplomate_id="999902")
 
     board_cycle_run(today=TODAY)
@@ -143,9 +146,7 @@ def test_it_rejects_a_birth_date_that_differs_from_the_diplomates(
     assert "01/02" in record.board_codes[0]["message"]
 
 
-def test_it_rejects_a_name_that_differs_from_the_diplomates(
-    imu: Activity, jane: Learner
-) -> None:
+def test_it_rejects_a_name_that_differs_from_the_diplomates(imu: Activity, jane: Learner) -> None:
     other = LearnerFactory(first_name="Joan", last_name="Smith", birth_month=10, birth_day=30)
     record = _moc(imu, other, diplomate_id="999902")
 
@@ -163,9 +164,7 @@ def test_it_rejects_an_unknown_diplomate(imu: Activity, jane: Learner) -> None:
     assert _codes(record) == ["661"]
 
 
-def test_it_rejects_points_above_the_activitys_registration(
-    imu: Activity, jane: Learner
-) -> None:
+def test_it_rejects_points_above_the_activitys_registration(imu: Activity, jane: Learner) -> None:
     record = _moc(imu, jane, moc_points=Decimal("12"))
 
     board_cycle_run(today=TODAY)
@@ -173,9 +172,7 @@ def test_it_rejects_points_above_the_activitys_registration(
     assert _codes(record) == ["674"]
 
 
-def test_abp_credits_a_diplomate_once_per_activity_and_date(
-    peds: Activity, jane: Learner
-) -> None:
+def test_abp_credits_a_diplomate_once_per_activity_and_date(peds: Activity, jane: Learner) -> None:
     first = _moc(peds, jane, credit_id="ABP-1")
     second = _moc(peds, jane, credit_id="ABP-2")
     other_day = _moc(peds, jane, credit_id="ABP-3", completion_date=date(2026, 10, 2))
@@ -241,9 +238,7 @@ def test_a_second_run_changes_nothing(
     approved = _moc(imu, jane)
     rejected = _moc(imu, jane, diplomate_id="000000")
     board_cycle_run(today=TODAY)
-    before = {
-        r.pk: (r.status, r.board_codes, r.updated_at) for r in CompletionRecord.objects.all()
-    }
+    before = {r.pk: (r.status, r.board_codes, r.updated_at) for r in CompletionRecord.objects.all()}
     emails = len(mailoutbox)
     time_machine.move_to(datetime(2026, 11, 23, 2, 0, tzinfo=ZoneInfo("America/Chicago")))  # type: ignore[attr-defined]
 
@@ -371,6 +366,13 @@ def test_the_celery_task_runs_the_cycle(imu: Activity, jane: Learner) -> None:
     assert result == {"transmitted": 1, "approved": 1, "rejected": 0, "emails": 0}
     assert _status(record) == RecordStatus.APPROVED
     assert board_cycle() == {"transmitted": 0, "approved": 0, "rejected": 0, "emails": 0}
+
+
+def test_the_task_is_registered_under_the_name_beat_schedules() -> None:
+    app.loader.import_default_modules()
+
+    assert board_cycle.name == "learners.board_cycle"
+    assert "learners.board_cycle" in app.tasks
 
 
 def test_the_command_runs_the_cycle(imu: Activity, jane: Learner) -> None:

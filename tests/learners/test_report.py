@@ -29,7 +29,9 @@ def lines_of(data: bytes, delimiter: str = "\t") -> list[list[str]]:
 
 
 def test_it_writes_the_header_and_only_the_rejected_rows() -> None:
-    bad = LearnerRow(row_number=2, record_action="Add", activity_id="999", first_name="Zoë", last_name="Muñoz")
+    bad = LearnerRow(
+        row_number=2, record_action="Add", activity_id="999", first_name="Zoë", last_name="Muñoz"
+    )
     good = LearnerRow(row_number=3, record_action="Add", activity_id="210015516")
 
     data = rejected_rows_txt([result(bad, "690", "719"), result(good)])
@@ -49,7 +51,14 @@ def test_it_neutralises_formula_cells() -> None:
 
     _, line = lines_of(rejected_rows_txt([result(row, "622")]))
 
-    assert line[3:9] == ["'=HYPERLINK(\"http://x\")", "'+1", "'-2", "'@SUM(A1)", "''=already", "plain"]
+    assert line[3:9] == [
+        '\'=HYPERLINK("http://x")',
+        "'+1",
+        "'-2",
+        "'@SUM(A1)",
+        "''=already",
+        "plain",
+    ]
 
 
 def test_it_writes_xml_rows_in_the_file_columns() -> None:
@@ -62,12 +71,27 @@ def test_it_writes_xml_rows_in_the_file_columns() -> None:
 
     _, line = lines_of(rejected_rows_txt([result(row, "705")]))
 
-    assert line[:8] == ["add", "210015516", "07/06/2021", "Jane", "ACCME", "10/30", "", "1999999026"]
+    assert line[:8] == [
+        "add",
+        "210015516",
+        "07/06/2021",
+        "Jane",
+        "ACCME",
+        "10/30",
+        "",
+        "1999999026",
+    ]
     assert line[9:14] == ["ABIM", "999902", "3.08", "Medical Knowledge", "1.58"]
 
 
 def test_it_writes_the_rems_columns_for_rems() -> None:
-    row = LearnerRow(row_number=2, record_action="Add", activity_id="210015525", learner_local_id="L1", profession="Astrologer")
+    row = LearnerRow(
+        row_number=2,
+        record_action="Add",
+        activity_id="210015525",
+        learner_local_id="L1",
+        profession="Astrologer",
+    )
 
     header, line = lines_of(rejected_rows_txt([result(row, "715")], program="rems"))
 
@@ -86,8 +110,16 @@ def test_it_writes_the_same_report_as_csv() -> None:
 
 def test_it_uploads_again_as_it_is() -> None:
     rows = [
-        LearnerRow(row_number=2, record_action="Add", activity_id="21001551", first_name="O'Keeffe", last_name="-Smith"),
-        LearnerRow(row_number=5, record_action="Delete", completion_date="2025-13-01", board_points="=1+1"),
+        LearnerRow(
+            row_number=2,
+            record_action="Add",
+            activity_id="21001551",
+            first_name="O'Keeffe",
+            last_name="-Smith",
+        ),
+        LearnerRow(
+            row_number=5, record_action="Delete", completion_date="2025-13-01", board_points="=1+1"
+        ),
     ]
 
     back = read_learner_file(rejected_rows_txt([result(r, "690") for r in rows]), file_type="txt")
@@ -96,7 +128,9 @@ def test_it_uploads_again_as_it_is() -> None:
 
 
 # Values a reader can produce: stripped, no NUL (a NUL-bearing file is refused as binary).
-cell_values = st.text(alphabet=st.characters(blacklist_characters="\x00"), max_size=12).map(str.strip)
+cell_values = st.text(
+    alphabet=st.characters(exclude_categories=("Cs",), exclude_characters="\x00"), max_size=12
+).map(str.strip)
 leading = st.sampled_from(["=", "+", "-", "@", "'", "''=", '"', ""])
 tricky_values = st.builds(lambda lead, rest: (lead + rest).strip(), leading, cell_values)
 
@@ -113,7 +147,9 @@ errors = st.lists(
 )
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(rows=st.lists(rows_of(BOARD_COLUMNS), min_size=1, max_size=4), row_errors=errors)
 def test_it_reads_back_any_row_it_wrote(rows: list[LearnerRow], row_errors: list[RowError]) -> None:
     data = rejected_rows_txt([RowResult(row=r, errors=row_errors) for r in rows])
@@ -123,9 +159,13 @@ def test_it_reads_back_any_row_it_wrote(rows: list[LearnerRow], row_errors: list
     assert [r.values() for r in back] == [r.values() for r in rows]
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(rows=st.lists(rows_of(REMS_COLUMNS), min_size=1, max_size=3), row_errors=errors)
-def test_it_reads_back_any_rems_row_it_wrote(rows: list[LearnerRow], row_errors: list[RowError]) -> None:
+def test_it_reads_back_any_rems_row_it_wrote(
+    rows: list[LearnerRow], row_errors: list[RowError]
+) -> None:
     data = rejected_rows_txt([RowResult(row=r, errors=row_errors) for r in rows], program="rems")
 
     back = read_learner_file(data, file_type="txt", program="rems")

@@ -44,6 +44,11 @@ def _activity(provider: Provider, **kwargs: Any) -> Activity:
 
 @pytest.fixture
 def world(provider: Provider, other_provider: Provider) -> World:
+    return build_world(provider, other_provider)
+
+
+def build_world(provider: Provider, other_provider: Provider) -> World:
+    """Activities of every kind the rules tell apart, Jane O'Keeffe and two indistinct twins."""
     abp_qi = _activity(provider)
     registration = MocRegistration.objects.create(
         activity=abp_qi, board=Board.objects.get(code="ABP"), points=Decimal("5")

@@ -10,7 +10,9 @@ from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from learners.models import Activity, Board, CompletionRecord, Learner, RecordStatus
@@ -119,9 +121,7 @@ def test_it_lists_every_reported_learner_of_the_provider(
     response = staff_client.get(SEARCH)
 
     assert response.status_code == 200
-    assert _found(response) == _pks(
-        records, "georgia_moc", "georgia_cme", "claude", "jose", "rems"
-    )
+    assert _found(response) == _pks(records, "georgia_moc", "georgia_cme", "claude", "jose", "rems")
     assert b"Their Grand Rounds" not in response.content
 
 
@@ -295,10 +295,10 @@ def test_it_exports_search_results_as_xlsx(
     assert response.status_code == 200  # type: ignore[attr-defined]
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active  # type: ignore[attr-defined]
     header, *rows = list(sheet.iter_rows(values_only=True))
-    by_credit = {row[header.index("Credit ID")]: dict(zip(header, row, strict=True)) for row in rows}
-    assert set(by_credit) == {
-        records[name].credit_id for name in ("georgia_cme", "jose", "rems")
+    by_credit = {
+        row[header.index("Credit ID")]: dict(zip(header, row, strict=True)) for row in rows
     }
+    assert set(by_credit) == {records[name].credit_id for name in ("georgia_cme", "jose", "rems")}
     rems = by_credit[records["rems"].credit_id]
     assert rems["Board"] == "REMS"
     assert rems["First Name"] is None
@@ -321,4 +321,25 @@ def test_it_refuses_bad_criteria_on_export(staff_client: Client) -> None:
 
 
 def test_it_refuses_post_on_search_export(staff_client: Client) -> None:
-    assert staff_client.post(reverse("learners:learner_search_export", args=["csv"])).status_code == 405
+    assert (
+        staff_client.post(reverse("learners:learner_search_export", args=["csv"])).status_code
+        == 405
+    )
+
+
+def test_search_costs_the_same_queries_for_more_results(
+    staff_client: Client, provider: Provider
+) -> None:
+    activity = ActivityFactory(provider=provider)
+    CompletionRecordFactory(activity=activity)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            staff_client.get(SEARCH)
+        return len(captured)
+
+    few = queries()
+    for _ in range(10):
+        CompletionRecordFactory(activity=ActivityFactory(provider=provider))
+
+    assert queries() == few

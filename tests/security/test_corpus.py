@@ -11,6 +11,7 @@ import csv
 import html
 import io
 import re
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -47,7 +48,13 @@ def test_it_has_a_corpus_of_at_least_fifty_files_all_in_the_manifest() -> None:
 
 
 @pytest.fixture
-def demo_client(db: None, settings: Any, tmp_path: Path) -> Client:
+def frozen_today() -> Iterator[None]:
+    with time_machine.travel("2026-11-22 10:00 -06:00", tick=False):
+        yield
+
+
+@pytest.fixture
+def demo_client(db: None, frozen_today: None, settings: Any, tmp_path: Path) -> Client:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
@@ -71,7 +78,6 @@ def report_codes(upload: Upload) -> list[set[str]]:
 
 
 @pytest.mark.parametrize("entry", ENTRIES, ids=entry_id)
-@time_machine.travel("2026-11-22 10:00 -06:00", tick=False)
 def test_it_answers_each_corpus_file_as_the_manifest_says(
     demo_client: Client, entry: dict[str, Any], settings: Any
 ) -> None:
@@ -105,7 +111,9 @@ def assert_refused(response: Any, expect: dict[str, Any], media: Path) -> None:
     assert stored_files(media) == []
 
 
-def assert_processed(response: Any, expect: dict[str, Any], data: bytes, entry: dict[str, Any]) -> None:
+def assert_processed(
+    response: Any, expect: dict[str, Any], data: bytes, entry: dict[str, Any]
+) -> None:
     assert response.status_code == 303, html.unescape(response.content.decode())[:3000]
     upload = Upload.objects.get()
     assert upload.status == UploadStatus.QUEUED

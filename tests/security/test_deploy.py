@@ -179,7 +179,9 @@ def test_it_recognises_the_secrets_it_looks_for() -> None:
     }
     for what, sample in samples.items():
         assert SECRET_PATTERNS[what].search(sample), what
-    assert not SECRET_PATTERNS["password in a URL"].search("postgres://pars:${POSTGRES_PASSWORD}@db")
+    assert not SECRET_PATTERNS["password in a URL"].search(
+        "postgres://pars:${POSTGRES_PASSWORD}@db"
+    )
 
 
 @pytest.mark.django_db

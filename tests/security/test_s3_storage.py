@@ -20,7 +20,7 @@ from moto.server import ThreadedMotoServer
 from learners.models import CompletionRecord
 from learners.sandbox import PROVIDERS, seed_sandbox
 from portal.models import Provider
-from tests.corpus.build import cme_row, good_rows, txt
+from tests.corpus.makers import cme_row, good_rows, txt
 from uploads.models import Upload, UploadStatus
 from uploads.processing import upload_process
 from uploads.services import IncomingFile, upload_create

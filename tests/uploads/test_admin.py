@@ -15,7 +15,6 @@ from tests.factories import UserFactory
 from uploads.models import Upload, UploadEventType, UploadStatus
 
 
-
 def changelist() -> str:
     return reverse("admin:uploads_upload_changelist")
 

@@ -86,10 +86,8 @@ def test_it_walks_from_upload_to_corrected_reupload(
 
     download = staff_client.get(reverse("uploads:rejected_txt", args=[upload.pk]))
     assert download.status_code == 200
-    assert download["Content-Disposition"].startswith(
-        'attachment; filename="rejected_learners_'
-    )
-    report = b"".join(download.streaming_content).decode("utf-8-sig")
+    assert download["Content-Disposition"].startswith('attachment; filename="rejected_learners_')
+    report = download.content.decode("utf-8-sig")
     assert "Pollock" in report and "722" in report
     corrected = report.replace("\t1.10\t", "\t1.00\t").encode("utf-8")
 

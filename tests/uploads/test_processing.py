@@ -186,7 +186,9 @@ def test_it_fails_cleanly_on_an_unexpected_error(
     page = staff_client.get(reverse("uploads:detail", args=[queued.pk])).content.decode()
     assert "COULD NOT BE PROCESSED" in page
     # The lock is released: the next file is taken.
-    assert post_upload(staff_client, good_and_bad_file + b"\r\n", name="next.txt").status_code == 303
+    assert (
+        post_upload(staff_client, good_and_bad_file + b"\r\n", name="next.txt").status_code == 303
+    )
 
 
 def test_it_fails_with_the_readers_reason_when_the_stored_file_is_unreadable(

@@ -18,7 +18,9 @@ from tests.factories import UserFactory
 from tests.uploads.conftest import Physician, PostUpload, cme_row, txt_file
 from uploads.models import Upload, UploadStatus
 
-NOT_FORMATTED = "THE FILE IS NOT FORMATTED CORRECTLY. PLEASE USE THE FORMAT PROVIDED IN THIS TEMPLATE."
+NOT_FORMATTED = (
+    "THE FILE IS NOT FORMATTED CORRECTLY. PLEASE USE THE FORMAT PROVIDED IN THIS TEMPLATE."
+)
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(64)
 
 
@@ -39,9 +41,21 @@ def _refused(response: Any, status: int, *messages: str) -> str:
 @pytest.mark.parametrize(
     ("file_type", "name", "message"),
     [
-        ("xml", "May_Learners.txt", "THE FILE SELECTED IS NOT A .XML FILE. PLEASE UPLOAD A .XML FILE."),
-        ("txt", "May_Learners.xml", "THE FILE SELECTED IS NOT A .TXT FILE. PLEASE UPLOAD A .TXT FILE."),
-        ("xlsx", "May_Learners.xls", "THE FILE SELECTED IS NOT A .XLSX FILE. PLEASE UPLOAD A .XLSX FILE."),
+        (
+            "xml",
+            "May_Learners.txt",
+            "THE FILE SELECTED IS NOT A .XML FILE. PLEASE UPLOAD A .XML FILE.",
+        ),
+        (
+            "txt",
+            "May_Learners.xml",
+            "THE FILE SELECTED IS NOT A .TXT FILE. PLEASE UPLOAD A .TXT FILE.",
+        ),
+        (
+            "xlsx",
+            "May_Learners.xls",
+            "THE FILE SELECTED IS NOT A .XLSX FILE. PLEASE UPLOAD A .XLSX FILE.",
+        ),
         ("txt", "no_extension", "THE FILE SELECTED IS NOT A .TXT FILE. PLEASE UPLOAD A .TXT FILE."),
     ],
 )
@@ -83,7 +97,9 @@ def test_it_refuses_content_that_is_not_what_the_extension_claims(
 ) -> None:
     response = post_upload(staff_client, data, name=name, file_type=file_type)
     ext = file_type.upper()
-    _refused(response, 400, f"THE FILE SELECTED IS NOT A .{ext} FILE. PLEASE UPLOAD A .{ext} FILE.", what)
+    _refused(
+        response, 400, f"THE FILE SELECTED IS NOT A .{ext} FILE. PLEASE UPLOAD A .{ext} FILE.", what
+    )
     assert _nothing_stored(media)
 
 
@@ -222,7 +238,9 @@ def test_it_refuses_an_incomplete_form(
     assert _nothing_stored(media)
 
 
-def test_it_refuses_an_empty_file(staff_client: Client, post_upload: PostUpload, media: Path) -> None:
+def test_it_refuses_an_empty_file(
+    staff_client: Client, post_upload: PostUpload, media: Path
+) -> None:
     response = post_upload(staff_client, b"", name="empty.txt")
     _refused(response, 400, "THE FILE SELECTED IS EMPTY")
     assert _nothing_stored(media)

@@ -119,17 +119,13 @@ def child(element: etree._Element, name: str) -> etree._Element:
 
 def codes(response: Any) -> list[str]:
     root = xml(response)
-    return [
-        element.text or ""
-        for element in root.iter(f"{{{etree.QName(root).namespace}}}Code")
-    ]
+    return [element.text or "" for element in root.iter(f"{{{etree.QName(root).namespace}}}Code")]
 
 
 def messages(response: Any) -> list[str]:
     root = xml(response)
     return [
-        element.text or ""
-        for element in root.iter(f"{{{etree.QName(root).namespace}}}Message")
+        element.text or "" for element in root.iter(f"{{{etree.QName(root).namespace}}}Message")
     ]
 
 

@@ -28,7 +28,9 @@ from tests.webservices.conftest import (
 pytestmark = pytest.mark.django_db
 
 
-def by_credit_id(*, user: str = "ws@aaa-test.org", password: str = "pars-ws-demo", provider_id: str = "0001234") -> str:
+def by_credit_id(
+    *, user: str = "ws@aaa-test.org", password: str = "pars-ws-demo", provider_id: str = "0001234"
+) -> str:
     return (
         fixture("status_by_credit_id_request.xml")
         .replace("<User>ws@aaa-test.org</User>", f"<User>{user}</User>")
@@ -127,9 +129,14 @@ def test_it_clears_failures_after_a_verified_password(sandbox: Provider, ws: Cli
     assert AuthFailure.objects.count() == 0
 
 
-def test_it_checks_a_password_hash_once_per_minute_per_client(sandbox: Provider, ws: Client) -> None:
+def test_it_checks_a_password_hash_once_per_minute_per_client(
+    sandbox: Provider, ws: Client
+) -> None:
     with mock.patch.object(
-        WebServiceAccount, "check_password", autospec=True, side_effect=lambda a, p: p == "pars-ws-demo"
+        WebServiceAccount,
+        "check_password",
+        autospec=True,
+        side_effect=lambda a, p: p == "pars-ws-demo",
     ) as check:
         for _ in range(3):
             assert post(ws, BY_CREDIT_ID, by_credit_id()).status_code == 200

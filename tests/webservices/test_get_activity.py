@@ -71,7 +71,9 @@ def test_it_finds_the_guides_sample_activity_after_saving_it(sandbox: Provider, 
 def test_it_finds_an_activity_by_its_id(sandbox: Provider, ws: Client) -> None:
     response = search(ws, ActivityID="210015516")
     assert activity_ids(response) == ["210015516"]
-    credits = parse_data(response).findtext(".//{http://ns.medbiq.org/lom/extend/v1/}numberOfCredits")
+    credits = parse_data(response).findtext(
+        ".//{http://ns.medbiq.org/lom/extend/v1/}numberOfCredits"
+    )
     assert credits == "10.00"
 
 
@@ -81,7 +83,9 @@ def test_it_finds_activities_by_start_date_and_type(sandbox: Provider, ws: Clien
 
 
 def test_it_accepts_a_start_date_with_a_time(sandbox: Provider, ws: Client) -> None:
-    response = search(ws, ActivityStartDate="2025-03-01T00:00:00", ActivityTypeName="Regularly Scheduled Series")
+    response = search(
+        ws, ActivityStartDate="2025-03-01T00:00:00", ActivityTypeName="Regularly Scheduled Series"
+    )
     assert activity_ids(response) == ["210015529"]
 
 

@@ -63,7 +63,11 @@ def accme_id(value: str) -> str:
 
 
 def save(ws: Client, data: str, *, reporting_year: str | None = "2021", **kwargs: str) -> object:
-    return post(ws, SAVE_ACTIVITY, submit(data, namespace=ACTIVITY_NS, reporting_year=reporting_year, **kwargs))
+    return post(
+        ws,
+        SAVE_ACTIVITY,
+        submit(data, namespace=ACTIVITY_NS, reporting_year=reporting_year, **kwargs),
+    )
 
 
 def imu2_update(**changes: str) -> str:
@@ -83,7 +87,9 @@ def imu2_update(**changes: str) -> str:
 # -- The guide's sample ------------------------------------------------------------------------
 
 
-def test_it_adds_the_guides_sample_and_answers_like_the_guide(sandbox: Provider, ws: Client) -> None:
+def test_it_adds_the_guides_sample_and_answers_like_the_guide(
+    sandbox: Provider, ws: Client
+) -> None:
     response = post(ws, SAVE_ACTIVITY, fixture("save_activity_request.xml"))
     assert response.status_code == 200
     expected = etree.fromstring(fixture("save_activity_response.xml").encode())
@@ -124,7 +130,10 @@ def test_it_keeps_only_the_date_of_a_date_with_a_time(sandbox: Provider, ws: Cli
     )
     assert status_code(save(ws, data)) == "Accepted"
     activity = Activity.objects.get(provider=sandbox, provider_activity_id="addactivityexample")
-    assert (activity.start_date, activity.credit_claim_date) == (date(2021, 1, 30), date(2021, 12, 31))
+    assert (activity.start_date, activity.credit_claim_date) == (
+        date(2021, 1, 30),
+        date(2021, 12, 31),
+    )
 
 
 def test_it_uses_the_end_date_when_no_claim_date_is_given(sandbox: Provider, ws: Client) -> None:
@@ -189,7 +198,9 @@ def test_it_answers_103_for_an_add_of_a_used_provider_activity_id(
     assert "IMU-2" in messages(response)[0]
 
 
-def test_it_answers_476_for_an_add_of_an_existing_activity_id(sandbox: Provider, ws: Client) -> None:
+def test_it_answers_476_for_an_add_of_an_existing_activity_id(
+    sandbox: Provider, ws: Client
+) -> None:
     response = save(ws, activity_xml(accme_id=accme_id("210015516")))
     assert codes(response) == ["476"]
     assert Activity.objects.filter(provider=sandbox).count() == 15
@@ -268,7 +279,9 @@ def test_it_answers_462_when_the_reporting_year_is_not_the_start_year(
     assert "2022" in messages(response)[0]
 
 
-def test_it_answers_453_with_http_400_for_data_that_is_not_xml(sandbox: Provider, ws: Client) -> None:
+def test_it_answers_453_with_http_400_for_data_that_is_not_xml(
+    sandbox: Provider, ws: Client
+) -> None:
     response = save(ws, "this is not XML")
     assert response.status_code == 400
     assert status_code(response) == "Rejected"
@@ -302,7 +315,9 @@ def test_it_answers_475_for_a_claim_date_before_the_end(sandbox: Provider, ws: C
 
 
 def test_it_answers_481_for_an_edit_of_a_closed_activity(sandbox: Provider, ws: Client) -> None:
-    data = imu2_update(accme_id=accme_id("210015529"), provider_id="<lom:entry>GR-CLOSED</lom:entry>")
+    data = imu2_update(
+        accme_id=accme_id("210015529"), provider_id="<lom:entry>GR-CLOSED</lom:entry>"
+    )
     response = save(ws, data, reporting_year="2025")
     assert codes(response) == ["481"]
 
@@ -323,13 +338,15 @@ def test_it_answers_315_for_a_start_date_in_another_format(sandbox: Provider, ws
 
 
 def test_it_answers_468_for_credits_off_the_quarter_steps(sandbox: Provider, ws: Client) -> None:
-    assert codes(save(ws, activity_xml(credits="<hx:numberOfCredits>2.1</hx:numberOfCredits>"))) == [
-        "468"
-    ]
+    assert codes(
+        save(ws, activity_xml(credits="<hx:numberOfCredits>2.1</hx:numberOfCredits>"))
+    ) == ["468"]
 
 
 def test_it_answers_456_for_an_unknown_board(sandbox: Provider, ws: Client) -> None:
-    data = activity_xml().replace("<ex:boardName>ABIM</ex:boardName>", "<ex:boardName>ABX</ex:boardName>")
+    data = activity_xml().replace(
+        "<ex:boardName>ABIM</ex:boardName>", "<ex:boardName>ABX</ex:boardName>"
+    )
     response = save(ws, data)
     assert codes(response) == ["456"]
     assert "boardName: ABX" in messages(response)[0]
@@ -358,7 +375,9 @@ def test_it_answers_464_for_an_update_that_moves_the_reporting_year(
     assert codes(save(ws, data, reporting_year="2026")) == ["464"]
 
 
-def test_it_answers_320_for_removing_a_board_that_has_learners(sandbox: Provider, ws: Client) -> None:
+def test_it_answers_320_for_removing_a_board_that_has_learners(
+    sandbox: Provider, ws: Client
+) -> None:
     activity = Activity.objects.get(activity_id="210015516")
     record = CompletionRecordFactory(activity=activity, completion_date=date(2025, 7, 6))
     record.board = activity.moc_registrations.get().board
@@ -383,9 +402,7 @@ def test_it_treats_another_providers_activity_as_unknown(sandbox: Provider, ws: 
 
 
 def test_it_adds_to_the_callers_provider(sandbox: Provider, ws: Client) -> None:
-    response = save(
-        ws, activity_xml(), user="ws@wrmc.org", provider_id=OTHER_PROVIDER_ID
-    )
+    response = save(ws, activity_xml(), user="ws@wrmc.org", provider_id=OTHER_PROVIDER_ID)
     assert status_code(response) == "Accepted"
     activity = Activity.objects.get(provider_activity_id="addactivityexample")
     assert activity.provider.accme_id == OTHER_PROVIDER_ID

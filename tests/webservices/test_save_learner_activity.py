@@ -30,10 +30,10 @@ pytestmark = pytest.mark.django_db
 CREDIT_ID = "ccid:aaatestorganization.org:v31234"
 
 
-def report(**replacements: str) -> str:
-    """The guide's learner sample (cleaned), with literal replacements (old=new by keyword)."""
+def report(**replacements: tuple[str, str]) -> str:
+    """The guide's learner sample (cleaned), with literal (old, new) replacements."""
     data = fixture("learner_report.xml")
-    for old, new in replacements.values():  # type: ignore[misc]
+    for old, new in replacements.values():
         assert old in data, old
         data = data.replace(old, new)
     return data
@@ -117,12 +117,16 @@ def test_it_treats_another_providers_activity_as_unknown(sandbox: Provider, ws: 
 
 
 def test_it_stores_for_the_callers_provider_only(sandbox: Provider, ws: Client) -> None:
-    response = save(ws, fixture("learner_report.xml"), user="ws@wrmc.org", provider_id=OTHER_PROVIDER_ID)
+    response = save(
+        ws, fixture("learner_report.xml"), user="ws@wrmc.org", provider_id=OTHER_PROVIDER_ID
+    )
     assert "690" in codes(response)  # 210015516 is AAA's
     assert not CompletionRecord.objects.exists()
 
 
-def test_it_answers_453_with_http_400_for_data_that_is_not_xml(sandbox: Provider, ws: Client) -> None:
+def test_it_answers_453_with_http_400_for_data_that_is_not_xml(
+    sandbox: Provider, ws: Client
+) -> None:
     response = save(ws, "<accme:ACCMELearnerReports>")
     assert response.status_code == 400
     assert codes(response) == ["453"]
@@ -150,8 +154,12 @@ def test_it_answers_738_for_two_activity_reports(sandbox: Provider, ws: Client) 
         (lambda: without("ar:Member"), "740"),
         (lambda: without("m:Name"), "741"),
         (lambda: without("m:PersonalInfo"), "742"),
-        (lambda: fixture("learner_report.xml").replace(
-            '<m:UniqueID domain="ABIM">999902</m:UniqueID>\n', ""), "743"),
+        (
+            lambda: fixture("learner_report.xml").replace(
+                '<m:UniqueID domain="ABIM">999902</m:UniqueID>\n', ""
+            ),
+            "743",
+        ),
         (lambda: without("ar:XtensibleInfo"), "744"),
     ],
     ids=["738", "739", "740", "741", "742", "743", "744"],
@@ -181,7 +189,9 @@ REMS_PARTICIPANTS = """<ar:Participants>
 
 
 def rems_report(participants: str) -> str:
-    data = without("ar:Member").replace("210015516", "210015525")
+    data = (
+        without("ar:Member").replace("210015516", "210015525").replace("2025-07-06", "2026-10-01")
+    )
     data = data.replace("<ar:Activity>", participants + "<ar:Activity>")
     return re.sub(r"<ar:CreditCertificate>.*</ar:CreditCertificate>\n", "", data, flags=re.S)
 
@@ -193,7 +203,8 @@ def test_it_answers_745_for_two_participants_nodes(sandbox: Provider, ws: Client
 
 def test_it_accepts_a_rems_report(sandbox: Provider, ws: Client) -> None:
     data = rems_report(REMS_PARTICIPANTS).replace(
-        "<ar:Status>", "<ar:CreditCertificate><ar:CreditID>rems-1</ar:CreditID></ar:CreditCertificate><ar:Status>"
+        "<ar:Status>",
+        "<ar:CreditCertificate><ar:CreditID>rems-1</ar:CreditID></ar:CreditCertificate><ar:Status>",
     )
     response = save(ws, data)
     assert status_code(response) == "Accepted", messages(response)

@@ -100,14 +100,19 @@ def test_it_refuses_entities_and_doctypes_with_400(ws: Client, body: str) -> Non
 
 def test_it_refuses_the_guides_out_of_order_sample_naming_the_element(ws: Client) -> None:
     # The guide's own GetLearnerStatusByLearner sample puts UniqueId before Password.
-    body = fixture("status_by_learner_request.xml").replace(
-        "<UniqueId>999902</UniqueId>\n", ""
-    ).replace("<Password>", "<UniqueId>999902</UniqueId>\n<Password>")
+    body = (
+        fixture("status_by_learner_request.xml")
+        .replace("<UniqueId>999902</UniqueId>\n", "")
+        .replace("<Password>", "<UniqueId>999902</UniqueId>\n<Password>")
+    )
     response = post(ws, BY_LEARNER, body)
     assert response.status_code == 400
     message = messages(response)[0]
     assert "Element 'Password' is out of order" in message
-    assert "ActivityId, BirthDay, BirthMonth, CompletionDate, Password, ProviderId, UniqueId, User" in message
+    assert (
+        "ActivityId, BirthDay, BirthMonth, CompletionDate, Password, ProviderId, UniqueId, User"
+        in message
+    )
     assert xml(response).tag == f"{{{LEARNER_NS}}}ArrayOfResponseMessage"
 
 
@@ -148,7 +153,11 @@ def test_it_refuses_an_empty_required_element(ws: Client) -> None:
 @pytest.mark.parametrize(
     ("old", "new", "expected"),
     [
-        ("<BirthDay>30</BirthDay>", "<BirthDay>thirty</BirthDay>", "'BirthDay' must be a whole number"),
+        (
+            "<BirthDay>30</BirthDay>",
+            "<BirthDay>thirty</BirthDay>",
+            "'BirthDay' must be a whole number",
+        ),
         (
             "<CompletionDate>2025-07-06</CompletionDate>",
             "<CompletionDate>07/06/2025</CompletionDate>",

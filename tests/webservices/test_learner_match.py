@@ -1,0 +1,119 @@
+"""GetLearnerMatch: how many directory learners fit the identity sent (1 = safe to submit)."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from lxml import etree
+
+from learners.sandbox import physician_specs
+from portal.models import Provider
+from tests.webservices.conftest import (
+    LEARNER_MATCH,
+    LEARNER_NS,
+    PASSWORD,
+    USER,
+    child,
+    envelope,
+    fixture,
+    messages,
+    post,
+    shape,
+    xml,
+)
+
+pytestmark = pytest.mark.django_db
+
+FIELDS = (
+    "BirthDay", "BirthMonth", "FirstName", "LastName", "LicenseId", "MedicalSchoolName", "Npi",
+    "Password", "StateName", "User",
+)  # fmt: skip
+
+
+def match(ws: Client, **values: str) -> object:
+    fields = {name: values.get(name) for name in FIELDS}
+    fields.update(Password=PASSWORD, User=USER)
+    return post(ws, LEARNER_MATCH, envelope("LearnerMatchRequest", LEARNER_NS, fields))
+
+
+def count(response: object) -> int:
+    assert response.status_code == 200, messages(response)  # type: ignore[attr-defined]
+    return int(child(xml(response), "MatchedLearnerCount").text or "")
+
+
+def test_it_matches_the_guides_sample_once_and_answers_like_the_guide(
+    sandbox: Provider, ws: Client
+) -> None:
+    response = post(ws, LEARNER_MATCH, fixture("learner_match_request.xml"))
+    expected = etree.fromstring(fixture("learner_match_response.xml").encode())
+    assert shape(xml(response)) == shape(expected)
+    assert count(response) == 1
+
+
+@pytest.mark.parametrize(
+    "facts",
+    [
+        {"BirthDay": "30", "BirthMonth": "10"},
+        {"Npi": "1999999026"},
+        {"LicenseId": "036999902", "StateName": "IL"},
+        {"LicenseId": "036999902", "StateName": "Illinois"},
+        {"MedicalSchoolName": "Lakeshore University School of Medicine"},
+    ],
+)
+def test_it_matches_names_with_any_one_more_fact(
+    sandbox: Provider, ws: Client, facts: dict[str, str]
+) -> None:
+    assert count(match(ws, FirstName="jane", LastName="accme", **facts)) == 1
+
+
+def test_it_matches_by_board_id(sandbox: Provider, ws: Client) -> None:
+    body = fixture("learner_match_request.xml")
+    for name in ("BirthDay", "BirthMonth", "LicenseId", "MedicalSchoolName", "Npi", "StateName"):
+        start, end = body.index(f"<{name}>"), body.index(f"</{name}>") + len(name) + 3
+        body = body[:start] + body[end:]
+    assert count(post(ws, LEARNER_MATCH, body)) == 1
+
+
+def test_it_counts_two_physicians_who_share_a_name_and_birthday(
+    sandbox: Provider, ws: Client
+) -> None:
+    twin = physician_specs()[20]
+    response = match(
+        ws,
+        FirstName=twin.first_name,
+        LastName=twin.last_name,
+        BirthDay=str(twin.birth_day),
+        BirthMonth=str(twin.birth_month),
+    )
+    assert count(response) >= 2
+
+
+def test_it_counts_zero_for_an_unknown_learner(sandbox: Provider, ws: Client) -> None:
+    assert (
+        count(match(ws, FirstName="Jane", LastName="Nobody", BirthDay="30", BirthMonth="10")) == 0
+    )
+
+
+@pytest.mark.parametrize(
+    ("facts", "expected"),
+    [
+        ({}, "Give at least one of BirthDay with BirthMonth"),
+        ({"BirthDay": "30"}, "BirthDay and BirthMonth go together"),
+        ({"BirthDay": "30", "BirthMonth": "13"}, "BirthMonth 13 is not a month"),
+        ({"Npi": "1234567890"}, "Npi '1234567890' is not a valid 10-digit NPI"),
+        ({"LicenseId": "036999902"}, "LicenseId and StateName go together"),
+        ({"LicenseId": "1", "StateName": "ZZ"}, "StateName 'ZZ' is not a US state"),
+    ],
+)
+def test_it_refuses_criteria_that_cannot_identify_anyone(
+    sandbox: Provider, ws: Client, facts: dict[str, str], expected: str
+) -> None:
+    response = match(ws, FirstName="Jane", LastName="ACCME", **facts)
+    assert response.status_code == 400
+    assert expected in messages(response)[0]
+
+
+def test_it_needs_first_and_last_name(sandbox: Provider, ws: Client) -> None:
+    response = match(ws, FirstName="Jane", Npi="1999999026")
+    assert response.status_code == 400
+    assert "missing the element(s) LastName" in messages(response)[0]

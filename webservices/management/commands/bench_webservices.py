@@ -1,0 +1,333 @@
+"""Load-test SaveLearnerActivity through a real gunicorn on the loopback interface.
+
+Seeds a benchmark provider (0009999) with one CME activity and a web-service account, builds one
+valid, distinct learner completion per request from the sandbox directory, starts gunicorn with
+the current settings, fires the requests from concurrent keep-alive clients and prints requests/s
+and latency percentiles. It stops gunicorn itself and clears the benchmark provider's records.
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import secrets
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+from xml.sax.saxutils import escape
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connection
+from django.utils import timezone
+
+from learners.models import Activity, ActivityFormat, CompletionRecord, LearnerLicense
+from learners.sandbox import seed_sandbox
+from portal.models import AuthFailure, Provider, WebServiceAccount
+from webservices.envelopes import LEARNER_NS
+
+PATH = "/services/ACCMELearnerService.svc/IACCMELearnerServiceREST/SaveLearnerActivity"
+BENCH_PROVIDER = "0009999"
+BENCH_USER = "bench@pars.local"
+HOST = "127.0.0.1"
+MAX_REQUESTS = 20_000
+MAX_CLIENTS = 64
+
+REPORT = """<accme:ACCMELearnerReports xmlns:accme="http://docs.accme.org/schemas/ACCMELearnerReports/v3/" \
+xmlns:ex="http://docs.accme.org/schemas/ACCMELearnerReportExtension/v3/" \
+xmlns:ar="http://ns.medbiq.org/activityreport/v2/" xmlns:m="http://ns.medbiq.org/member/v2/" \
+xmlns:n="http://ns.medbiq.org/name/v2/" xmlns:hx="http://ns.medbiq.org/lom/extend/v1/">
+<ar:ActivityReports><ar:ActivityReport>
+<ar:Member><m:UniqueID domain="{state}">{license_id}</m:UniqueID>
+<m:Name><n:GivenName>{first}</n:GivenName><n:FamilyName>{last}</n:FamilyName></m:Name>
+<m:PersonalInfo><m:BirthDate>{birth}</m:BirthDate></m:PersonalInfo></ar:Member>
+<ar:Activity><ar:ActivityName>{activity_id}</ar:ActivityName><ar:Module>
+<ar:ModuleName moduleID="{activity_id}">Benchmark activity</ar:ModuleName>
+<ar:Status>Completed</ar:Status><ar:CompletedDateTime>{completed}</ar:CompletedDateTime>
+<ar:CreditCertificate><ar:CreditReceived>
+<hx:activityCertification>AMA PRA Category 1</hx:activityCertification>
+<hx:creditUnit>Point</hx:creditUnit><hx:numberOfCredits>1</hx:numberOfCredits>
+</ar:CreditReceived><ar:CreditID>{credit_id}</ar:CreditID></ar:CreditCertificate>
+</ar:Module></ar:Activity>
+<ar:XtensibleInfo><ex:learnerRecordAction>add</ex:learnerRecordAction></ar:XtensibleInfo>
+</ar:ActivityReport></ar:ActivityReports></accme:ACCMELearnerReports>"""
+
+
+@dataclass
+class Tally:
+    latencies: list[float] = field(default_factory=list)
+    accepted: int = 0
+    rejected: int = 0
+    failed: int = 0
+    first_problem: str = ""
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+class Command(BaseCommand):
+    help = "Benchmark SaveLearnerActivity through gunicorn on 127.0.0.1 (requests/s, p50/p95)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--clients", type=int, default=8)
+        parser.add_argument("--requests", type=int, default=2000)
+        parser.add_argument("--workers", type=int, default=min(4, max(2, os.cpu_count() or 2)))
+        parser.add_argument("--threads", type=int, default=4, help="gthread threads per worker")
+        parser.add_argument(
+            "--timeout", type=float, default=180.0, help="seconds for the whole run"
+        )
+        parser.add_argument("--keep", action="store_true", help="keep the benchmark's records")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        clients, requests = options["clients"], options["requests"]
+        if not 1 <= clients <= MAX_CLIENTS or not 1 <= requests <= MAX_REQUESTS:
+            raise CommandError(f"--clients 1..{MAX_CLIENTS}, --requests 1..{MAX_REQUESTS}.")
+        if not 2 <= options["workers"] <= 8 or not 1 <= options["threads"] <= 16:
+            raise CommandError("--workers 2..8 and --threads 1..16.")
+        password = secrets.token_urlsafe(16)
+        warmup = options["workers"] * options["threads"] * 2
+        bodies = self._prepare(password, warmup + requests)
+        connection.close()  # gunicorn's workers open their own
+        port = _free_port()
+        server = self._start_gunicorn(port, options["workers"], options["threads"])
+        try:
+            _wait_ready(port, server, timeout=30)
+            deadline = time.monotonic() + options["timeout"]
+            _fire(port, bodies[:warmup], clients, deadline, Tally())
+            tally = Tally()
+            cpu_before = _server_cpu_seconds(server.pid)
+            started = time.perf_counter()
+            _fire(port, bodies[warmup:], clients, deadline, tally)
+            elapsed = time.perf_counter() - started
+            cpu = _server_cpu_seconds(server.pid) - cpu_before
+        finally:
+            _stop(server)
+        self._report(tally, elapsed, cpu, options)
+        if not options["keep"]:
+            CompletionRecord.objects.filter(provider__accme_id=BENCH_PROVIDER).delete()
+
+    # -- set-up --------------------------------------------------------------------------------
+
+    def _prepare(self, password: str, count: int) -> list[bytes]:
+        """The benchmark provider, activity and account, and one distinct valid body per request."""
+        today = timezone.localdate()
+        seed_sandbox(today=today)
+        provider, _ = Provider.objects.update_or_create(
+            accme_id=BENCH_PROVIDER,
+            defaults={"name": "Web-service benchmark", "primary_contact_email": BENCH_USER},
+        )
+        CompletionRecord.objects.filter(provider=provider).delete()
+        start = today - timedelta(days=120)
+        activity, _ = Activity.objects.update_or_create(
+            provider=provider,
+            provider_activity_id="BENCH-CME",
+            defaults={
+                "title": "Benchmark CME activity",
+                "format": ActivityFormat.objects.get(code="IEM"),
+                "start_date": start,
+                "end_date": today + timedelta(days=30),
+                "credit_claim_date": today + timedelta(days=120),
+                "ama_credits": Decimal("10"),
+            },
+        )
+        account, _ = WebServiceAccount.objects.get_or_create(
+            username=BENCH_USER, defaults={"provider": provider}
+        )
+        account.provider, account.is_active = provider, True
+        account.set_password(password)
+        account.save()
+        AuthFailure.objects.filter(key__in=[f"user:{BENCH_USER}", f"ip:{HOST}"]).delete()
+        return _bodies(activity.activity_id, start, today, password, count)
+
+    def _start_gunicorn(self, port: int, workers: int, threads: int) -> subprocess.Popen[bytes]:
+        env = os.environ.copy()
+        # Persistent connections: a new PostgreSQL connection per request costs more than the work.
+        env.setdefault("DB_CONN_MAX_AGE", "60")
+        command = [
+            sys.executable, "-m", "gunicorn", "portal.wsgi:application",
+            "--bind", f"{HOST}:{port}", "--workers", str(workers),
+            "--worker-class", "gthread", "--threads", str(threads),
+            "--log-level", "warning", "--keep-alive", "5",
+        ]  # fmt: skip
+        self.stdout.write(f"gunicorn: {workers} workers x {threads} threads on {HOST}:{port}")
+        return subprocess.Popen(command, env=env, start_new_session=True)
+
+    def _report(self, tally: Tally, elapsed: float, cpu: float, options: dict[str, Any]) -> None:
+        done = len(tally.latencies)
+        if not done:
+            raise CommandError(f"No request completed. {tally.first_problem}")
+        ordered = sorted(tally.latencies)
+        p50 = statistics.median(ordered) * 1000
+        p95 = ordered[min(done - 1, int(done * 0.95))] * 1000
+        p99 = ordered[min(done - 1, int(done * 0.99))] * 1000
+        self.stdout.write(
+            f"SaveLearnerActivity: {done} requests from {options['clients']} clients in "
+            f"{elapsed:.2f} s\n"
+            f"  throughput  {done / elapsed:.0f} requests/s\n"
+            f"  latency     p50 {p50:.1f} ms   p95 {p95:.1f} ms   p99 {p99:.1f} ms   "
+            f"max {ordered[-1] * 1000:.1f} ms\n"
+            f"  answers     {tally.accepted} Accepted, {tally.rejected} Rejected, "
+            f"{tally.failed} failed"
+        )
+        if cpu > 0:
+            # On a shared machine the wall-clock figures move with the neighbours' load; the
+            # server's own CPU time per request does not.
+            self.stdout.write(
+                f"  gunicorn    {cpu / done * 1000:.1f} ms CPU per request "
+                f"(≈ {done / cpu:.0f} requests/s per core, PostgreSQL not included)"
+            )
+        if tally.first_problem:
+            self.stdout.write(self.style.WARNING(f"  first problem: {tally.first_problem}"))
+
+
+def _bodies(activity_id: str, start: date, today: date, password: str, count: int) -> list[bytes]:
+    # One licence per physician: the (state, licence id) that identifies them with name and birthday.
+    first_licence: dict[int, LearnerLicense] = {}
+    for licence in LearnerLicense.objects.select_related("learner").order_by("learner_id", "state"):
+        first_licence.setdefault(licence.learner_id, licence)
+    people = list(first_licence.values())
+    if not people:
+        raise CommandError("The directory is empty: run `manage.py seed_sandbox` first.")
+    span = max(1, (today - start).days)
+    run = secrets.token_hex(4)
+    bodies = []
+    for n in range(count):
+        licence = people[n % len(people)]
+        learner = licence.learner
+        completed = start + timedelta(days=(n // len(people)) % span)
+        data = REPORT.format(
+            state=licence.state,
+            license_id=escape(licence.license_id),
+            first=escape(learner.first_name),
+            last=escape(learner.last_name),
+            birth=f"{learner.birth_year or 1970}-{learner.birth_month:02d}-{learner.birth_day:02d}",
+            activity_id=activity_id,
+            completed=completed.isoformat(),
+            credit_id=f"bench:{run}:{n}",
+        )
+        bodies.append(_envelope(data, password))
+    return bodies
+
+
+def _envelope(data: str, password: str) -> bytes:
+    return (
+        f'<SubmitMessage xmlns="{LEARNER_NS}"><Data>{escape(data)}</Data>'
+        f"<Password>{escape(password)}</Password><ProviderId>{BENCH_PROVIDER}</ProviderId>"
+        f"<User>{BENCH_USER}</User></SubmitMessage>"
+    ).encode()
+
+
+# -- the server --------------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        return int(probe.getsockname()[1])
+
+
+def _wait_ready(port: int, server: subprocess.Popen[bytes], *, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise CommandError(f"gunicorn exited with code {server.returncode}.")
+        try:
+            with socket.create_connection((HOST, port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise CommandError(f"gunicorn did not listen on {HOST}:{port} within {timeout:.0f} s.")
+
+
+def _server_cpu_seconds(master: int) -> float:
+    """User + system CPU of gunicorn's master and workers so far (0 where /proc is missing)."""
+    ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    total = 0
+    try:
+        pids = [p for p in os.listdir("/proc") if p.isdigit()]
+    except OSError:
+        return 0.0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(pid) == master or int(fields[1]) == master:
+            total += int(fields[11]) + int(fields[12])
+    return total / ticks
+
+
+def _stop(server: subprocess.Popen[bytes]) -> None:
+    if server.poll() is not None:
+        return
+    os.killpg(server.pid, signal.SIGTERM)
+    try:
+        server.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
+        server.wait(timeout=5)
+
+
+# -- the clients -------------------------------------------------------------------------------
+
+
+def _fire(port: int, bodies: list[bytes], clients: int, deadline: float, tally: Tally) -> None:
+    """Send every body from `clients` threads, each on one keep-alive connection."""
+    slices = [bodies[i::clients] for i in range(clients)]
+    threads = [
+        threading.Thread(target=_client, args=(port, part, deadline, tally), daemon=True)
+        for part in slices
+        if part
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(max(0.0, deadline - time.monotonic()) + 5)
+
+
+def _client(port: int, bodies: list[bytes], deadline: float, tally: Tally) -> None:
+    headers = {"Content-Type": "application/xml; charset=utf-8"}
+    conn = http.client.HTTPConnection(HOST, port, timeout=30)
+    try:
+        for body in bodies:
+            if time.monotonic() > deadline:
+                return
+            started = time.perf_counter()
+            try:
+                conn.request("POST", PATH, body=body, headers=headers)
+                response = conn.getresponse()
+                answer = response.read()
+            except (OSError, http.client.HTTPException) as exc:
+                conn.close()
+                conn = http.client.HTTPConnection(HOST, port, timeout=30)
+                _count(tally, None, f"{type(exc).__name__}: {exc}")
+                continue
+            took = time.perf_counter() - started
+            if response.status != 200:
+                _count(tally, None, f"HTTP {response.status}: {answer[:300]!r}")
+            elif b"<StatusCode>Accepted</StatusCode>" in answer:
+                _count(tally, took, "")
+            else:
+                _count(tally, took, f"Rejected: {answer[-400:]!r}", rejected=True)
+    finally:
+        conn.close()
+
+
+def _count(tally: Tally, took: float | None, problem: str, *, rejected: bool = False) -> None:
+    with tally.lock:
+        if took is None:
+            tally.failed += 1
+        else:
+            tally.latencies.append(took)
+            if rejected:
+                tally.rejected += 1
+            else:
+                tally.accepted += 1
+        if problem and not tally.first_problem:
+            tally.first_problem = problem
