@@ -22,9 +22,7 @@ from typing import Any
 from learners.engine_rems import DEA_REGISTRATIONS, PRACTICE_AREAS, PROFESSIONS, TIMES_IN_PRACTICE
 from learners.formats import FILE_TYPES
 from learners.formats.base import columns_for
-from learners.formats.tabdelimited import write_delimited
-from learners.formats.templates import filled_xlsx
-from learners.formats.xml_writer import learner_reports_xml
+from learners.formats.writers import encode_learner_file
 from learners.models import Activity, CompletionRecord, Learner
 from learners.rows import LearnerRow
 from learners.states import STATES
@@ -381,50 +379,6 @@ def _with_credit_ids(provider: Provider, rows: list[LearnerRow], seed: int) -> l
     )
     numbers = (n for n in range(1, len(rows) + len(used) + 1) if f"{prefix}{n}" not in used)
     return [dataclasses.replace(row, credit_id=f"{prefix}{next(numbers)}") for row in rows]
-
-
-def _excel_value(name: str, value: str) -> object:
-    """What Excel would store: dates as dates, amounts as numbers, the rest as typed."""
-    if name == "completion_date":
-        parts = value.split("/")
-        if len(parts) == 3 and all(p.isdigit() for p in parts):
-            try:
-                return date(int(parts[2]), int(parts[0]), int(parts[1]))
-            except ValueError:
-                return value
-    if name.endswith(("credits", "points")) and value.replace(".", "", 1).isdigit():
-        number = Decimal(value)
-        return int(number) if number == number.to_integral_value() else float(number)
-    return value
-
-
-def encode_learner_file(
-    rows: list[LearnerRow], *, file_type: str, program: str, provider: Provider, today: date
-) -> bytes:
-    """The rows as a `.txt`, `.xlsx` or `.xml` learner file."""
-    columns = columns_for(program)
-    if file_type == "txt":
-        return write_delimited(
-            [[title for _, title in columns], *(row.values(columns) for row in rows)]
-        )
-    if file_type == "xlsx":
-        return filled_xlsx(
-            (
-                [
-                    _excel_value(name, value)
-                    for (name, _), value in zip(columns, row.values(columns), strict=True)
-                ]
-                for row in rows
-            ),
-            program,
-        )
-    if file_type == "xml":
-        return learner_reports_xml(
-            rows, reporting_organization=provider.name, provider_id=provider.accme_id, created=today
-        )
-    raise FileGenerationError(
-        f"Unknown file type {file_type!r}; expected one of {', '.join(FILE_TYPES)}."
-    )
 
 
 def generate_learner_file(

@@ -15,10 +15,19 @@ from tests.factories import MembershipFactory, ProviderFactory
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
+DB_FIXTURES = ("db", "transactional_db", "live_server", "django_db_reset_sequences")
+
+
 @pytest.fixture(autouse=True)
-def reference_data(django_db_setup: None, django_db_blocker: object) -> None:
+def reference_data(request: pytest.FixtureRequest) -> None:
     """Boards, credit types and formats: loaded by migration, reloaded after a flushing test."""
-    with django_db_blocker.unblock():  # type: ignore[attr-defined]
+    uses_db = request.node.get_closest_marker("django_db") is not None or any(
+        name in request.fixturenames for name in DB_FIXTURES
+    )
+    if not uses_db:
+        return
+    request.getfixturevalue("django_db_setup")
+    with request.getfixturevalue("django_db_blocker").unblock():
         if not Board.objects.exists():
             load_reference_data(Board, CreditType, ActivityFormat)
 

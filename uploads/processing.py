@@ -33,8 +33,9 @@ CHUNK_SIZE = 500
 # Holding a possible duplicate longer than this means the user walked away from the question.
 PENDING_EXPIRY = timedelta(days=1)
 UNEXPECTED_ERROR = (
-    "An unexpected error stopped the processing of this file. No records were lost; "
-    "please upload it again later or contact support."
+    "An unexpected error stopped the processing of this file. Rows stored before it are kept "
+    "(a new upload of the file reports them as duplicates, never stores them twice). "
+    "Please upload the file again later or contact support."
 )
 
 

@@ -6,7 +6,9 @@ WCF matches these paths case-insensitively and tolerates a trailing slash; so do
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
+from django.http import HttpResponse
 from django.urls import URLPattern, re_path
 
 from webservices import views
@@ -14,8 +16,14 @@ from webservices import views
 app_name = "webservices"
 
 
-def _method(path: str, view: object, name: str) -> URLPattern:
-    return re_path("(?i)^" + re.escape(path) + "/?$", view, name=name)  # type: ignore[arg-type]
+def _case_insensitive(path: str) -> str:
+    # Django cannot reverse an inline (?i) flag; a class per letter matches any case and still
+    # reverses to the path as PARS spells it (the first member of each class).
+    return "".join(f"[{c}{c.swapcase()}]" if c.isalpha() else re.escape(c) for c in path)
+
+
+def _method(path: str, view: Callable[..., HttpResponse], name: str) -> URLPattern:
+    return re_path("^" + _case_insensitive(path) + "/?$", view, name=name)
 
 
 urlpatterns: list[URLPattern] = [

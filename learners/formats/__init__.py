@@ -8,7 +8,7 @@ kept as given for the rules to judge.
 
 from __future__ import annotations
 
-from learners.formats.base import FileFormatError, columns_for
+from learners.formats.base import FILE_TYPES, FileFormatError, columns_for
 from learners.formats.tabdelimited import read_tab_delimited
 from learners.formats.xlsx import read_xlsx
 from learners.formats.xml import (
@@ -18,8 +18,6 @@ from learners.formats.xml import (
     structure_problems,
 )
 from learners.rows import LearnerRow
-
-FILE_TYPES = ("txt", "xml", "xlsx")
 
 __all__ = [
     "FILE_TYPES",

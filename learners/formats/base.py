@@ -7,6 +7,7 @@ from django.conf import settings
 from learners.rows import BOARD_COLUMNS, REMS_COLUMNS
 
 PROGRAMS = ("board", "rems")
+FILE_TYPES = ("txt", "xml", "xlsx")
 Columns = tuple[tuple[str, str], ...]
 
 

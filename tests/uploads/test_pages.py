@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from pypdf import PdfReader
 
 from learners.formats import read_learner_file
 from learners.formats.templates import filled_xlsx
 from learners.models import Activity, Board, CompletionRecord, LearnerBoardId
+from learners.rows import REMS_COLUMNS
 from portal.models import Provider
+from tests.factories import ActivityFactory
 from tests.uploads.conftest import Physician, PostUpload, cme_row, latest_upload
 from uploads.models import Upload, UploadStatus
 from uploads.processing import upload_process
@@ -141,3 +145,27 @@ def test_it_processes_an_xml_file(
     record = CompletionRecord.objects.get(upload=upload)
     assert record.learner_id == learner.pk
     assert record.credit_id.startswith("ccid:aaatestorganization.org:sample-")
+
+
+def test_it_processes_a_rems_file_for_a_rems_provider(
+    staff_client: Client, provider: Provider, post_upload: PostUpload
+) -> None:
+    activity = ActivityFactory(provider=provider, rems_registered=True)
+    day = f"{timezone.localdate() - timedelta(days=5):%m/%d/%Y}"
+    header = [title for _, title in REMS_COLUMNS]
+    row = [
+        "Add", activity.activity_id, day, "LOCAL-7", "Physician", "Pain", "Individual", "IL",
+        "0-5 years post training", "N",
+    ]  # fmt: skip
+    data = ("\r\n".join("\t".join(line) for line in [header, row]) + "\r\n").encode()
+    response = post_upload(staff_client, data, name="rems.txt", program="rems")
+    assert response.status_code == 303
+    upload = latest_upload(provider)
+    upload_process(upload_id=upload.pk)
+    upload.refresh_from_db()
+    assert (upload.program, upload.processed_records, upload.rejected_records) == ("rems", 1, 0)
+    record = CompletionRecord.objects.get(upload=upload)
+    assert record.rems_learner_local_id == "LOCAL-7"
+    pdf = staff_client.get(reverse("uploads:summary_pdf", args=[upload.pk]))
+    text = PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text()
+    assert "LOCAL-7" in text and "Opioid Analgesic REMS" in text

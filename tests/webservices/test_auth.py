@@ -24,6 +24,7 @@ from tests.webservices.conftest import (
     submit,
     xml,
 )
+from webservices.auth import AccessDenied, account_authenticate
 
 pytestmark = pytest.mark.django_db
 
@@ -166,3 +167,32 @@ def test_it_authenticates_before_reading_the_record(sandbox: Provider, ws: Clien
     response = post(ws, SAVE_LEARNER, body)
     assert response.status_code == 403
     assert codes(response) == ["451"]
+
+
+def test_it_answers_a_remembered_client_with_one_query(
+    sandbox: Provider, django_assert_num_queries: object
+) -> None:
+    def call() -> object:
+        return account_authenticate(
+            username="ws@aaa-test.org",
+            password="pars-ws-demo",
+            provider_id="0001234",
+            client_ip="127.0.0.1",
+        )
+
+    call()
+    with django_assert_num_queries(1):  # type: ignore[operator]
+        assert call().provider == sandbox
+
+
+def test_it_keeps_the_throttle_for_every_password_check(
+    sandbox: Provider, django_assert_num_queries: object
+) -> None:
+    # Account, two throttle counts, two failure rows (one bulk insert).
+    with django_assert_num_queries(4), pytest.raises(AccessDenied):  # type: ignore[operator]
+        account_authenticate(
+            username="ws@aaa-test.org",
+            password="guess",
+            provider_id="0001234",
+            client_ip="127.0.0.1",
+        )
