@@ -56,7 +56,7 @@ class LearnerRow:
     completion_date: str = ""  # as given; readers turn Excel date cells into MM/DD/YYYY
     first_name: str = ""
     last_name: str = ""
-    birth_date: str = ""  # MM/DD (or M/D); XML's YYYY-MM-DD is kept as given
+    birth_date: str = ""  # MM/DD (or M/D); the XML reader turns YYYY-MM-DD into MM/DD
     licensing_state: str = ""
     license_id: str = ""  # a state licence id or a 10-digit NPI
     cme_credits: str = ""

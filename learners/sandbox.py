@@ -74,7 +74,7 @@ def physician_specs() -> list[PhysicianSpec]:
     specs = [
         PhysicianSpec(
             "Jane", "ACCME", 10, 30, 1904, make_npi("199999902"), SCHOOLS[0],
-            (("IL", "036999902"),), (("ABIM", "999902"),),
+            (("IL", "036999902"), ("ME", "MD999902")), (("ABIM", "999902"),),
         )
     ]  # fmt: skip
     for i in range(1, DIRECTORY_SIZE):

@@ -158,7 +158,7 @@ def _looks_like_guidance(values: dict[str, str]) -> bool:
 def _non_blank(lines: Iterable[tuple[int, list[str]]]) -> Iterable[tuple[int, list[str]]]:
     blank_run = 0
     for number, cells in lines:
-        if any(cell.strip() for cell in cells):
+        if "".join(cells).strip():
             blank_run = 0
             yield number, cells
         else:
