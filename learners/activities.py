@@ -264,7 +264,6 @@ class Lookups:
 @dataclass(frozen=True)
 class ExistingActivity:
     activity_id: str
-    provider_activity_id: str
     status: str
     reporting_year: int
     format_id: int
@@ -553,7 +552,6 @@ def _existing(provider: Provider, accme_id: str) -> tuple[Activity | None, Exist
     boards = records.live().exclude(board=None).values_list("board__code", flat=True).distinct()
     return activity, ExistingActivity(
         activity_id=activity.activity_id,
-        provider_activity_id=activity.provider_activity_id,
         status=activity.status,
         reporting_year=activity.reporting_year,
         format_id=activity.format_id,

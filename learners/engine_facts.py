@@ -54,7 +54,7 @@ class ActivityFacts:
     moc: Mapping[str, MocFacts]  # by board code
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # one per stored record fetched: not frozen, which is slower to build
 class ExistingRecord:
     """A stored completion record, as far as duplicate and delete rules care."""
 

@@ -6,11 +6,17 @@ model instances), so the rules can run over dictionaries.
 
 from __future__ import annotations
 
+import operator
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date
+from functools import reduce
+
+from django.db.models import Q
 
 from learners.engine_facts import (
+    ADD,
+    DELETE,
     ActivityFacts,
     BoardFacts,
     ExistingRecord,
@@ -95,68 +101,96 @@ def load_directory(index: DirectoryIndex, judgements: Sequence[Judgement]) -> Di
     return index
 
 
-def load_records(*, provider: Provider, ctx: RuleContext, judgements: Sequence[Judgement]) -> None:
-    """Stored records the duplicate and delete rules need, into `ctx`.
+def load_records(
+    *,
+    provider: Provider,
+    ctx: RuleContext,
+    judgements: Sequence[Judgement],
+    stored_before: int | None = None,
+) -> None:
+    """Stored records the duplicate and delete rules need, into `ctx` (one query).
 
-    Records this batch stored itself (an earlier chunk) are left out: the batch memory already
-    knows them, and judging them as earlier rows keeps "check only" and "submit" answers equal.
+    Three kinds are asked for at once: records holding the chunk's Credit IDs (any status), live
+    records of the chunk's learners on its activities, and records a delete row without Credit ID
+    may mean (its activity and date). Records this batch stored itself (an earlier chunk) are left
+    out: the batch memory already knows them, and judging them as earlier rows keeps "check only"
+    and "submit" answers equal. `stored_before` (the highest record id when the batch began)
+    keeps them out of the query itself, so they aren't fetched only to be dropped.
     """
-    mine = ctx.batch.credit_ids
-    credit_ids = {j.credit_id for j in judgements if j.action == "add"}
-    credit_ids |= {j.row.credit_id.strip() for j in judgements if j.row.credit_id.strip()}
-    records = CompletionRecord.objects.filter(provider=provider)
-    by_credit_id = {}
-    if credit_ids:
-        for values in (
-            records.filter(any_of("credit_id", credit_ids)).order_by().values_list(*_RECORD_FIELDS)
-        ):
-            record = ExistingRecord(*values)
-            if record.credit_id not in mine:
-                by_credit_id[record.credit_id] = record
-    ctx.records_by_credit_id = by_credit_id
-    _load_live(records, ctx, [j for j in judgements if j.action == "add"])
-    _load_delete_candidates(records, ctx, [j for j in judgements if j.action == "delete"])
-
-
-def _load_live(records, ctx: RuleContext, adds: list[Judgement]) -> None:  # type: ignore[no-untyped-def]
-    activity_pks = {j.activity.pk for j in adds if j.activity is not None}
-    learner_ids = {j.learner_id for j in adds if j.learner_id is not None}
-    local_ids = {
-        j.rems["rems_learner_local_id"]
-        for j in adds
-        if j.rems and "rems_learner_local_id" in j.rems
-    }
+    wanted = _Wanted(judgements, stored_before)
+    by_credit_id: dict[str, ExistingRecord] = {}
     by_key: dict[tuple[Who, int, date], list[ExistingRecord]] = defaultdict(list)
     by_completion: dict[tuple[Who, int], list[ExistingRecord]] = defaultdict(list)
-    if activity_pks and (learner_ids or local_ids):
-        live = records.filter(any_of("activity_id", activity_pks)).exclude(
-            status=RecordStatus.DELETED
-        )
-        live = (
-            live.filter(any_of("learner_id", learner_ids))
-            if learner_ids
-            else live.filter(any_of("rems_learner_local_id", local_ids), learner__isnull=True)
-        )
-        for values in live.order_by().values_list(*_RECORD_FIELDS):
-            record = ExistingRecord(*values)
-            who = record.who
-            if who is None or record.credit_id in ctx.batch.credit_ids:
-                continue
+    by_activity_date: dict[tuple[int, date], list[ExistingRecord]] = defaultdict(list)
+    condition = wanted.condition()
+    rows = (
+        CompletionRecord.objects.filter(condition, provider=provider)
+        .order_by()
+        .values_list(*_RECORD_FIELDS)
+        if condition is not None
+        else ()
+    )
+    mine = ctx.batch.credit_ids
+    for values in rows:
+        record = ExistingRecord(*values)
+        if record.credit_id in mine:
+            continue
+        if record.credit_id in wanted.credit_ids:
+            by_credit_id[record.credit_id] = record
+        if (record.activity_pk, record.completion_date) in wanted.delete_keys:
+            by_activity_date[(record.activity_pk, record.completion_date)].append(record)
+        who = record.who
+        if record.live and who in wanted.whos and record.activity_pk in wanted.activity_pks:
             by_key[(who, record.activity_pk, record.completion_date)].append(record)
             by_completion[(who, record.activity_pk)].append(record)
+    ctx.records_by_credit_id = by_credit_id
     ctx.live_by_key = by_key
     ctx.live_by_completion = by_completion
-
-
-def _load_delete_candidates(records, ctx: RuleContext, deletes: list[Judgement]) -> None:  # type: ignore[no-untyped-def]
-    wanted = [j for j in deletes if not j.row.credit_id.strip() and j.activity and j.completion]
-    by_activity_date: dict[tuple[int, date], list[ExistingRecord]] = defaultdict(list)
-    if wanted:
-        candidates = records.filter(
-            any_of("activity_id", {j.activity.pk for j in wanted if j.activity}),
-            any_of("completion_date", {j.completion for j in wanted}),
-        )
-        for values in candidates.order_by().values_list(*_RECORD_FIELDS):
-            record = ExistingRecord(*values)
-            by_activity_date[(record.activity_pk, record.completion_date)].append(record)
     ctx.records_by_activity_date = by_activity_date
+
+
+class _Wanted:
+    """What a chunk needs to know about stored records."""
+
+    def __init__(self, judgements: Sequence[Judgement], stored_before: int | None) -> None:
+        self.stored_before = stored_before
+        adds = [j for j in judgements if j.action == ADD]
+        self.credit_ids = {j.credit_id for j in adds}
+        self.credit_ids |= {j.row.credit_id.strip() for j in judgements if j.row.credit_id.strip()}
+        self.activity_pks = {j.activity.pk for j in adds if j.activity is not None}
+        self.whos = {j.who for j in adds} - {None}
+        self.delete_keys = {
+            (j.activity.pk, j.completion)
+            for j in judgements
+            if j.action == DELETE and not j.row.credit_id.strip() and j.activity and j.completion
+        }
+
+    def condition(self) -> Q | None:
+        parts = []
+        earlier = Q() if self.stored_before is None else Q(pk__lte=self.stored_before)
+        if self.credit_ids:
+            parts.append(Q(any_of("credit_id", self.credit_ids)))
+        learner_ids = {w for w in self.whos if isinstance(w, int)}
+        local_ids = {w[1] for w in self.whos if isinstance(w, tuple)}
+        if self.activity_pks and learner_ids:
+            parts.append(
+                Q(any_of("activity_id", self.activity_pks), any_of("learner_id", learner_ids))
+                & ~Q(status=RecordStatus.DELETED)
+                & earlier
+            )
+        if self.activity_pks and local_ids:
+            parts.append(
+                Q(any_of("activity_id", self.activity_pks))
+                & Q(any_of("rems_learner_local_id", local_ids), learner__isnull=True)
+                & ~Q(status=RecordStatus.DELETED)
+                & earlier
+            )
+        if self.delete_keys:
+            parts.append(
+                Q(
+                    any_of("activity_id", {a for a, _ in self.delete_keys}),
+                    any_of("completion_date", {d for _, d in self.delete_keys}),
+                )
+                & earlier
+            )
+        return reduce(operator.or_, parts) if parts else None

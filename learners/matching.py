@@ -10,6 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from django.db import models
+from django.db.models import F, Value
+from django.db.models.functions import Cast
+
 from learners.codes import error
 from learners.engine_sql import any_of
 from learners.models import Board, Learner, LearnerBoardId, LearnerLicense
@@ -20,7 +24,9 @@ from learners.states import state_code
 _PERSON_FIELDS = ("id", "first_name_key", "last_name_key", "birth_month", "birth_day")
 
 
-@dataclass(frozen=True, slots=True)
+# Person and Identity are built for every row: plain slotted classes, because a frozen
+# dataclass's __init__ costs several times more. Treat them as read-only all the same.
+@dataclass(slots=True)
 class Person:
     """The directory facts matching needs about one physician."""
 
@@ -37,7 +43,7 @@ class Person:
         return (self.birth_month, self.birth_day) == birth
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Identity:
     """What a row says about who the learner is (already parsed and checked for form)."""
 
@@ -100,15 +106,15 @@ class DirectoryIndex:
         new_licences = {licence_key(s, i) for s, i in licences} - self.asked
         new_board_ids = set(board_ids) - self.asked
         self.asked |= new_npis | new_licences | new_board_ids
-        if new_npis:
-            rows = (
-                Learner.objects.filter(any_of("npi", new_npis))
-                .order_by()
-                .values_list("npi", *_PERSON_FIELDS)
-            )
-            self.by_npi.update((npi, _person(rest)) for npi, *rest in rows)
-        self.by_licence.update(_licences(new_licences))
-        self.by_board.update(_board_ids(new_board_ids))
+        for kind, first, second, *person in _directory_rows(new_npis, new_licences, new_board_ids):
+            if kind == _NPI:
+                self.by_npi[first] = _person(person)
+            elif kind == _LICENCE:
+                key = licence_key(first, second)
+                if key in new_licences:
+                    self.by_licence[key] = _person(person)
+            elif (int(first), second) in new_board_ids:
+                self.by_board[(int(first), second)] = _person(person)
 
     def match(self, identity: Identity) -> tuple[int | None, list[RowError]]:
         """The matched learner's pk, or the codes that say why there is none (661/664/665/718/737)."""
@@ -133,33 +139,40 @@ class DirectoryIndex:
         return _decide(identity, found)
 
 
-def _licences(keys: set[tuple[str, str]]) -> dict[tuple[str, str], Person]:
-    if not keys:
-        return {}
-    states = {state for state, _ in keys}
-    ids = {license_id for _, license_id in keys}
-    rows = LearnerLicense.objects.filter(any_of("state", states), any_of("license_id", ids))
-    rows = rows.order_by().values_list(
-        "state", "license_id", *(f"learner__{name}" for name in _PERSON_FIELDS)
-    )
-    index = {}
-    for state, license_id, *rest in rows:
-        key = licence_key(state, license_id)
-        if key in keys:
-            index[key] = _person(rest)
-    return index
+_NPI, _LICENCE, _BOARD_ID = 0, 1, 2
 
 
-def _board_ids(keys: set[tuple[int, str]]) -> dict[tuple[int, str], Person]:
-    if not keys:
-        return {}
-    diplomate_ids = {d for _, d in keys}
-    rows = (
-        LearnerBoardId.objects.filter(any_of("diplomate_id", diplomate_ids))
-        .order_by()
-        .values_list("board_id", "diplomate_id", *(f"learner__{name}" for name in _PERSON_FIELDS))
-    )
-    return {(b, d): _person(rest) for b, d, *rest in rows if (b, d) in keys}
+def _directory_rows(
+    npis: set[str], licences: set[tuple[str, str]], board_ids: set[tuple[int, str]]
+) -> Iterable[tuple]:
+    """(kind, key part, key part, person fields…) for each id found: one UNION ALL query."""
+    learner_fields = tuple(f"learner__{name}" for name in _PERSON_FIELDS)
+    parts: list[models.QuerySet] = []
+    if npis:
+        parts.append(
+            Learner.objects.filter(any_of("npi", npis))
+            .annotate(kind=Value(_NPI), first=F("npi"), second=Value(""))
+            .values_list("kind", "first", "second", *_PERSON_FIELDS)
+        )
+    if licences:
+        parts.append(
+            LearnerLicense.objects.filter(
+                any_of("state", {state for state, _ in licences}),
+                any_of("license_id", {license_id for _, license_id in licences}),
+            )
+            .annotate(kind=Value(_LICENCE))
+            .values_list("kind", "state", "license_id", *learner_fields)
+        )
+    if board_ids:
+        parts.append(
+            LearnerBoardId.objects.filter(any_of("diplomate_id", {d for _, d in board_ids}))
+            .annotate(kind=Value(_BOARD_ID), first=Cast("board_id", models.CharField()))
+            .values_list("kind", "first", "diplomate_id", *learner_fields)
+        )
+    if not parts:
+        return []
+    parts = [part.order_by() for part in parts]
+    return parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
 
 
 def _board_problems(identity: Identity, person: Person | None) -> list[RowError]:

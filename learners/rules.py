@@ -41,6 +41,9 @@ from learners.npi import is_valid_npi
 from learners.states import state_code
 
 BLANK = "(blank)"
+_ZERO = Decimal(0)
+_TYPE_POINTS = "Credits Awarded for Credit Type"
+_ADDITIONAL_POINTS = "Credits Awarded for Additional Credit Type"
 # A batch names the same few hundred physicians over and over: normalise each value once.
 _name_key = lru_cache(maxsize=16384)(name_key)
 _is_npi = lru_cache(maxsize=16384)(is_valid_npi)
@@ -240,16 +243,13 @@ def _points(j: Judgement, label: str, text: str) -> Decimal | None:
 def judge_credit_types(j: Judgement, board: BoardFacts, allowed: frozenset[str] | None) -> None:
     """Each credit type must be the board's and allowed on the activity (735); points valid."""
     row = j.row
-    pairs = [
-        (row.credit_type, row.credit_type_points, "Credits Awarded for Credit Type"),
-        (
-            row.additional_credit_type,
-            row.additional_credit_type_points,
-            "Credits Awarded for Additional Credit Type",
-        ),
-        *((t, p, "Credits Awarded for Credit Type") for t, p in row.extra_credit_types),
-    ]
-    total = Decimal(0)
+    pairs = [(row.credit_type, row.credit_type_points, _TYPE_POINTS)]
+    if row.additional_credit_type or row.additional_credit_type_points:
+        pairs.append(
+            (row.additional_credit_type, row.additional_credit_type_points, _ADDITIONAL_POINTS)
+        )
+    pairs.extend((t, p, _TYPE_POINTS) for t, p in row.extra_credit_types)
+    total = _ZERO
     for type_text, points_text, label in pairs:
         type_text, points_text = type_text.strip(), points_text.strip()
         if not type_text and not points_text:
@@ -314,7 +314,7 @@ def judge_cme_credits(j: Judgement) -> None:
 
 def identity_of(j: Judgement) -> Identity | None:
     """The identity to match, or None when the row's identity fields already failed."""
-    if j.birth is None or any(e.code in IDENTITY_FIELD_CODES for e in j.errors):
+    if j.birth is None or (j.errors and any(e.code in IDENTITY_FIELD_CODES for e in j.errors)):
         return None
     first, last = j.row.first_name.strip(), j.row.last_name.strip()
     identity = Identity(

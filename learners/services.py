@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from django.db import transaction
@@ -53,6 +55,9 @@ __all__ = [
 ]
 
 CHUNK_SIZE = 500
+# Rows are looked up (activities, directory, stored records) in windows of this many: a whole
+# upload (settings.UPLOAD_MAX_RECORDS) in one go. Storing and progress still go chunk by chunk.
+LOOKUP_WINDOW = 2500
 
 
 @dataclass
@@ -91,6 +96,12 @@ class _BatchJudge:
         self.activities: dict[str, ActivityFacts] = {}
         self.missing: set[str] = set()
         self.directory = DirectoryIndex()
+        self.stored_before: int | None = None
+
+    def storing(self) -> None:
+        """This batch will store as it goes: note where the records stored before it end."""
+        latest = CompletionRecord.objects.order_by("-pk").values_list("pk", flat=True).first()
+        self.stored_before = latest or 0
 
     def judge(self, rows: Sequence[LearnerRow]) -> list[RowResult]:
         ctx = RuleContext(
@@ -106,7 +117,12 @@ class _BatchJudge:
         ctx.directory = load_directory(self.directory, judgements)
         for j in judgements:
             rules.judge_identity(j, ctx)
-        load_records(provider=self.provider, ctx=ctx, judgements=judgements)
+        load_records(
+            provider=self.provider,
+            ctx=ctx,
+            judgements=judgements,
+            stored_before=self.stored_before,
+        )
         results = []
         for j in judgements:
             rules.judge_duplicates(j, ctx)
@@ -180,8 +196,14 @@ def _record_values(j: Judgement, program: str) -> dict[str, object]:
         board_id=j.board.pk if j.board else None,
         diplomate_id=j.board_id,
         moc_points=j.points,
-        moc_credits=[{"type": name, "points": f"{points:.2f}"} for name, points in j.credits],
+        moc_credits=_moc_credits(tuple(j.credits)),
     )
+
+
+@lru_cache(maxsize=1024)
+def _moc_credits(credits: tuple[tuple[str, Decimal], ...]) -> list[dict[str, str]]:
+    """The stored form of a row's credit types; rows with the same credits share one list."""
+    return [{"type": name, "points": f"{points:.2f}"} for name, points in credits]
 
 
 def learner_rows_validate(
@@ -192,13 +214,13 @@ def learner_rows_validate(
     today: date,
     credit_id_prefix: str = "",
 ) -> list[RowResult]:
-    """Judge every row (bulk look-ups per chunk); store nothing."""
+    """Judge every row (bulk look-ups per window of rows); store nothing."""
     judge = _BatchJudge(
         provider=provider, program=program, today=today, credit_id_prefix=credit_id_prefix
     )
     results: list[RowResult] = []
-    for start in range(0, len(rows), CHUNK_SIZE):
-        results.extend(judge.judge(rows[start : start + CHUNK_SIZE]))
+    for start in range(0, len(rows), LOOKUP_WINDOW):
+        results.extend(judge.judge(rows[start : start + LOOKUP_WINDOW]))
     return results
 
 
@@ -247,21 +269,35 @@ def learner_rows_process(
     chunk_size: int = CHUNK_SIZE,
     on_progress: Callable[[int], None] | None = None,
 ) -> BatchOutcome:
-    """Validate and (unless store=False, "Check file only") store a batch, chunk by chunk."""
+    """Validate and (unless store=False, "Check file only") store a batch, chunk by chunk.
+
+    A window of rows (up to LOOKUP_WINDOW) is judged with one set of bulk look-ups, then stored
+    `chunk_size` rows at a time, reporting progress after each chunk. A retried batch stores
+    nothing twice (see learner_rows_store).
+    """
     judge = _BatchJudge(
         provider=provider, program=program, today=today, credit_id_prefix=credit_id_prefix
     )
+    if store:
+        judge.storing()
     outcome = BatchOutcome()
-    for start in range(0, len(rows), chunk_size):
-        results = judge.judge(rows[start : start + chunk_size])
-        if store:
-            outcome.stored += learner_rows_store(
-                provider=provider, results=results, source=source, upload=upload
-            )
-        outcome.results.extend(results)
-        accepted = sum(1 for r in results if r.accepted)
-        outcome.accepted += accepted
-        outcome.rejected += len(results) - accepted
-        if on_progress is not None:
-            on_progress(start + len(results))
+    window = max(chunk_size, LOOKUP_WINDOW)
+    for window_start in range(0, len(rows), window):
+        judged = judge.judge(rows[window_start : window_start + window])
+        for start in range(0, len(judged), chunk_size):
+            results = judged[start : start + chunk_size]
+            if store:
+                outcome.stored += learner_rows_store(
+                    provider=provider, results=results, source=source, upload=upload
+                )
+            _count(outcome, results)
+            if on_progress is not None:
+                on_progress(window_start + start + len(results))
     return outcome
+
+
+def _count(outcome: BatchOutcome, results: list[RowResult]) -> None:
+    outcome.results.extend(results)
+    accepted = sum(1 for r in results if r.accepted)
+    outcome.accepted += accepted
+    outcome.rejected += len(results) - accepted

@@ -197,9 +197,6 @@ class Envelope:
     def get(self, name: str) -> Any:
         return self.values.get(name)
 
-    def has(self, name: str) -> bool:
-        return self.values.get(name) not in (None, "")
-
 
 def parse_envelope(body: bytes, spec: EnvelopeSpec) -> Envelope:
     """Read the request body as `spec`'s envelope or raise EnvelopeError."""

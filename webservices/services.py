@@ -76,7 +76,16 @@ def learner_report_save(*, provider: Provider, data: str, today: date) -> Learne
     errors = [item for result in results for item in result.errors]
     if errors:
         return LearnerSaveOutcome(errors=errors)
-    learner_rows_store(provider=provider, results=results, source=RecordSource.WEB_SERVICE)
+    summary = learner_rows_store(
+        provider=provider, results=results, source=RecordSource.WEB_SERVICE
+    )
+    adds = [result for result in results if result.values is not None]
+    if summary.added < len(adds):
+        # A simultaneous call stored the same Credit ID between our check and our insert.
+        previous = "a simultaneous submission"
+        return LearnerSaveOutcome(
+            errors=[error("603", credit_id=adds[0].credit_id, previous=previous)]
+        )
     return LearnerSaveOutcome(errors=[])
 
 

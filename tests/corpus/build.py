@@ -12,6 +12,7 @@ import json
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from tests.corpus.makers import (
     CLOSED_YEAR_ACTIVITY,
@@ -441,8 +442,9 @@ def corpus_bytes(name: str) -> bytes:
     return (FILES_DIR / name).read_bytes()
 
 
-def manifest() -> list[dict[str, object]]:
-    return json.loads(MANIFEST.read_text(encoding="utf-8"))["uploads"]
+def manifest() -> dict[str, Any]:
+    """The manifest: `today` and `provider` the expectations assume, and one entry per upload."""
+    return json.loads(MANIFEST.read_text(encoding="utf-8"))
 
 
 def main() -> None:

@@ -36,7 +36,6 @@ CHROMIUM_ARGS = [
 ]
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 DEMO_EMAIL = PROVIDERS[0].staff_email  # AAA Test Organization, 0001234
-OTHER_DEMO_EMAIL = PROVIDERS[1].staff_email
 TIMEOUT_MS = 10_000
 
 

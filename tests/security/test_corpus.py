@@ -30,8 +30,9 @@ from tests.corpus.build import FILES_DIR, GENERATED, corpus_bytes, manifest
 from uploads.models import Upload, UploadStatus
 from uploads.processing import upload_process
 
-ENTRIES = manifest()
-TODAY = date(2026, 11, 22)
+MANIFEST = manifest()
+ENTRIES = MANIFEST["uploads"]
+TODAY = date.fromisoformat(MANIFEST["today"])
 
 
 def entry_id(entry: dict[str, Any]) -> str:
@@ -49,7 +50,7 @@ def test_it_has_a_corpus_of_at_least_fifty_files_all_in_the_manifest() -> None:
 
 @pytest.fixture
 def frozen_today() -> Iterator[None]:
-    with time_machine.travel("2026-11-22 10:00 -06:00", tick=False):
+    with time_machine.travel(f"{TODAY.isoformat()} 10:00 -06:00", tick=False):
         yield
 
 
@@ -60,7 +61,8 @@ def demo_client(db: None, frozen_today: None, settings: Any, tmp_path: Path) -> 
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     seed_sandbox(today=TODAY)
     client = Client()
-    client.force_login(get_user_model().objects.get(username=PROVIDERS[0].staff_email))
+    staff = next(spec for spec in PROVIDERS if spec.accme_id == MANIFEST["provider"])
+    client.force_login(get_user_model().objects.get(username=staff.staff_email))
     return client
 
 
@@ -131,8 +133,11 @@ def assert_processed(
     assert records.count() == expect["accepted"]
     assert all(r.upload_id == upload.pk for r in records)
     assert all(r.status in (RecordStatus.ACCEPTED, RecordStatus.SUBMITTED) for r in records)
-    if entry["program"] == "board":
-        assert all(r.learner_id is not None for r in records), "a record without its learner"
+    for record in records:
+        assert record.activity.provider_id == upload.provider_id
+        assert record.activity.start_date <= record.completion_date <= TODAY
+        if entry["program"] == "board":
+            assert record.learner_id is not None, "a record without its learner"
     if expect["rejected"]:
         codes = report_codes(upload)
         assert len(codes) == expect["rejected"]

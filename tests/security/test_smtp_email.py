@@ -113,8 +113,12 @@ def test_it_sends_the_upload_completion_email_through_smtp(smtp_inbox: Inbox) ->
     [(_, recipients, message)] = smtp_inbox.messages
     assert recipients == [user.email]
     text = body_text(message)
-    assert "learners_november.txt" in message["Subject"] + text
-    assert "3" in text and "2" in text and "1" in text
+    assert message["Subject"] == "Batch upload file report"
+    assert "Tab-Delimited file you uploaded on 11/22/2026" in text
+    assert "(learners_november.txt) has been processed" in text
+    assert "- 3 learner records were contained in the file" in text
+    assert "- 2 learner records were successfully processed" in text
+    assert "- 1 learner records were not processed" in text
     assert "/uploads/history/" in text
     assert message.get_body(preferencelist=("html",)) is not None
     assert UploadEvent.objects.filter(upload=upload, type=UploadEventType.EMAIL_SENT).exists()
