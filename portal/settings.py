@@ -15,6 +15,8 @@ import dj_database_url
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
+from uploads.schedule import UPLOAD_BEAT_SCHEDULE
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
 
@@ -191,6 +193,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),
         "store_processed": False,
+        # The filesystem transport polls; a short interval keeps a laptop run responsive.
+        "polling_interval": 0.1,
     }
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -209,12 +213,14 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "purge-auth-failures": {"task": "portal.purge_auth_failures", "schedule": timedelta(hours=1)},
     "board-cycle-nightly": {"task": "learners.board_cycle", "schedule": crontab(hour=2, minute=0)},
 }
+CELERY_BEAT_SCHEDULE.update(UPLOAD_BEAT_SCHEDULE)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # Uploads: PARS's record cap, our byte cap, and how long processing may take before recovery.
 UPLOAD_MAX_RECORDS = 2500
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
 UPLOAD_STUCK_AFTER = timedelta(minutes=env_int("UPLOAD_STUCK_MINUTES", 15))
+UPLOAD_MAX_ATTEMPTS = env_int("UPLOAD_MAX_ATTEMPTS", 3)
 UPLOAD_RETENTION = timedelta(days=30)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 12 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = env_int("FILE_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)

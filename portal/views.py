@@ -37,6 +37,9 @@ def home(request: HttpRequest) -> HttpResponse:
         "provider": provider,
         "activity_count": Activity.objects.for_provider(provider).count(),
         "record_count": CompletionRecord.objects.for_provider(provider).live().count(),
-        "upload_count": Upload.objects.for_provider(provider).filter(created_at__gte=since).count(),
+        "upload_count": Upload.objects.for_provider(provider)
+        .visible()
+        .filter(created_at__gte=since)
+        .count(),
     }
     return render(request, "portal/home.html", context)

@@ -15,6 +15,12 @@ from tests.factories import MembershipFactory, ProviderFactory
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings: object) -> None:
+    """Hashing at full strength is the slowest thing a test can do; MD5 is still a hash."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]
+
+
 DB_FIXTURES = ("db", "transactional_db", "live_server", "django_db_reset_sequences")
 
 
