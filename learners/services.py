@@ -7,7 +7,9 @@ codes wherever it came from. Rows are judged in chunks: per chunk a fixed handfu
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import gc
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -200,6 +202,23 @@ def _record_values(j: Judgement, program: str) -> dict[str, object]:
     )
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a batch is judged and stored.
+
+    A 2,500-row batch allocates tens of thousands of short-lived objects without reference
+    cycles (reference counting frees them); left running, the collector rescans the whole
+    process's objects several times per batch, a fifth of the engine's time.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 @lru_cache(maxsize=1024)
 def _moc_credits(credits: tuple[tuple[str, Decimal], ...]) -> list[dict[str, str]]:
     """The stored form of a row's credit types; rows with the same credits share one list."""
@@ -219,8 +238,9 @@ def learner_rows_validate(
         provider=provider, program=program, today=today, credit_id_prefix=credit_id_prefix
     )
     results: list[RowResult] = []
-    for start in range(0, len(rows), LOOKUP_WINDOW):
-        results.extend(judge.judge(rows[start : start + LOOKUP_WINDOW]))
+    with _collector_paused():
+        for start in range(0, len(rows), LOOKUP_WINDOW):
+            results.extend(judge.judge(rows[start : start + LOOKUP_WINDOW]))
     return results
 
 
@@ -283,13 +303,15 @@ def learner_rows_process(
     outcome = BatchOutcome()
     window = max(chunk_size, LOOKUP_WINDOW)
     for window_start in range(0, len(rows), window):
-        judged = judge.judge(rows[window_start : window_start + window])
+        with _collector_paused():
+            judged = judge.judge(rows[window_start : window_start + window])
         for start in range(0, len(judged), chunk_size):
             results = judged[start : start + chunk_size]
             if store:
-                outcome.stored += learner_rows_store(
-                    provider=provider, results=results, source=source, upload=upload
-                )
+                with _collector_paused():
+                    outcome.stored += learner_rows_store(
+                        provider=provider, results=results, source=source, upload=upload
+                    )
             _count(outcome, results)
             if on_progress is not None:
                 on_progress(window_start + start + len(results))

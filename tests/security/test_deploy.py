@@ -133,6 +133,37 @@ def test_it_sends_the_security_headers(client: Client) -> None:
     assert response["Cross-Origin-Opener-Policy"] == "same-origin"
 
 
+@pytest.mark.django_db
+def test_it_redirects_to_https_unless_the_proxy_says_it_terminated_tls(settings: Any) -> None:
+    settings.SECURE_SSL_REDIRECT = True
+    settings.SECURE_HSTS_SECONDS = 31_536_000
+    settings.SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+
+    plain = Client().get("/login/")
+    behind_proxy = Client().get("/login/", headers={"X-Forwarded-Proto": "https"})
+
+    assert plain.status_code == 301
+    assert plain["Location"] == "https://testserver/login/"
+    assert behind_proxy.status_code == 200
+    assert behind_proxy["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+
+
+@pytest.mark.django_db
+def test_it_marks_the_session_and_csrf_cookies_secure_and_http_only(settings: Any) -> None:
+    settings.SESSION_COOKIE_SECURE = True
+    settings.CSRF_COOKIE_SECURE = True
+    seed_sandbox(today=date(2026, 11, 22))
+    client = Client()
+
+    client.get("/login/")
+    response = client.post("/login/", {"username": "demo@aaa-test.org", "password": DEMO_PASSWORD})
+
+    assert response.status_code == 302
+    session, csrf = response.cookies["sessionid"], client.cookies["csrftoken"]
+    assert session["secure"] and session["httponly"] and session["samesite"] == "Lax"
+    assert csrf["secure"] and csrf["samesite"] == "Lax"
+
+
 # Patterns of credentials that must never be committed. Built from pieces so that this file
 # does not match itself.
 SECRET_PATTERNS = {

@@ -42,7 +42,7 @@ SEPARATELY_CHECKED = ("admin", "webservices")
 # Pages that are not provider-scoped at all.
 PUBLIC = {"login", "logout"}
 # Values for URL parameters that are not object ids.
-PLAIN_PARAMS = {"fmt": "csv", "program": "board", "ext": "txt"}
+PLAIN_PARAMS = {"fmt": ["csv", "xlsx"], "program": ["board"], "ext": ["txt"]}
 # List pages and exports are visited with each of these, to pull A's data out if scoping fails.
 QUERIES = [
     {},
@@ -143,6 +143,14 @@ def client_for(username: str | None) -> Client:
     return client
 
 
+def route_urls(route: Route, values: dict[str, list[Any]]) -> list[str]:
+    combos: list[dict[str, Any]] = [{}]
+    for param in route.params:
+        options = values.get(param) or PLAIN_PARAMS[param]
+        combos = [{**c, param: value} for c in combos for value in options]
+    return [reverse(route.name, kwargs=c) for c in combos]
+
+
 def object_urls(route: Route, t: Tenants) -> list[str]:
     """The route filled with A's objects (and, for nested ids, B's parent with A's child)."""
     values: dict[str, list[Any]] = {
@@ -150,15 +158,15 @@ def object_urls(route: Route, t: Tenants) -> list[str]:
         "record_id": [t.a_record.pk],
         "upload_id": [t.a_upload.pk, t.a_pending.pk],
     }
-    combos: list[dict[str, Any]] = [{}]
-    for param in route.params:
-        options = values.get(param, [PLAIN_PARAMS.get(param)])
-        combos = [{**c, param: value} for c in combos for value in options]
-    urls = [reverse(route.name, kwargs=c) for c in combos]
+    urls = route_urls(route, values)
     if {"activity_id", "record_id"} <= set(route.params):
         mixed = {"activity_id": t.b_record.activity.activity_id, "record_id": t.a_record.pk}
         urls.append(reverse(route.name, kwargs=mixed))
     return urls
+
+
+def urls_of(route: Route, t: Tenants) -> list[str]:
+    return object_urls(route, t) if has_object(route) else route_urls(route, {})
 
 
 def has_object(route: Route) -> bool:
@@ -240,9 +248,8 @@ def test_it_shows_another_provider_none_of_a_providers_data_on_lists_and_exports
     for route in provider_routes():
         if has_object(route):
             continue
-        kwargs = {p: PLAIN_PARAMS[p] for p in route.params}
-        for query in QUERIES:
-            response = b_client.get(reverse(route.name, kwargs=kwargs), query)
+        for url, query in [(u, q) for u in route_urls(route, {}) for q in QUERIES]:
+            response = b_client.get(url, query)
             visits += 1
             text = body_text(response)
             if response.status_code >= 500:
@@ -266,12 +273,7 @@ def test_it_gives_a_user_without_a_provider_404_everywhere(tenants: Tenants) -> 
     failures = []
 
     for route in provider_routes():
-        urls = (
-            object_urls(route, tenants)
-            if has_object(route)
-            else [reverse(route.name, kwargs={p: PLAIN_PARAMS[p] for p in route.params})]
-        )
-        for url in urls:
+        for url in urls_of(route, tenants):
             status = client.get(url).status_code
             if status not in (404, 405):
                 failures.append(f"{url} → {status}")
@@ -284,12 +286,7 @@ def test_it_sends_an_anonymous_visitor_to_log_in_everywhere(tenants: Tenants) ->
     failures = []
 
     for route in provider_routes():
-        urls = (
-            object_urls(route, tenants)
-            if has_object(route)
-            else [reverse(route.name, kwargs={p: PLAIN_PARAMS[p] for p in route.params})]
-        )
-        for url in urls:
+        for url in urls_of(route, tenants):
             response = client.get(url)
             if response.status_code == 405:
                 continue
