@@ -23,18 +23,15 @@ def judge_duplicates(j: Judgement, ctx: RuleContext) -> None:
     if who is None or activity is None or completion is None:
         return
     key = (who, activity.pk, completion)
-    shown = format_date(completion)
     earlier = ctx.batch.keys.get(key)
     if any(not _replays(j, r) for r in ctx.live_by_key.get(key, ())):
+        shown = format_date(completion)
         j.errors.append(error("709", activity_id=activity.activity_id, completion_date=shown))
     elif earlier is not None:
         row_number, had_moc = earlier
-        code = "717" if (had_moc or j.has_moc) else "709"
-        j.errors.append(
-            error(
-                code, activity_id=activity.activity_id, completion_date=shown, other_row=row_number
-            )
-        )
+        code = "717" if (had_moc or j.has_moc) else "709"  # 717 is the MOC form of the rule
+        detail = {"activity_id": activity.activity_id, "other_row": row_number}
+        j.errors.append(error(code, completion_date=format_date(completion), **detail))
     if not activity.repeat_participation:
         judge_repeat(j, ctx, (who, activity.pk))
 

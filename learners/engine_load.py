@@ -1,4 +1,4 @@
-"""Bulk look-ups for one chunk of rows: a handful of queries, never one per row.
+"""Bulk look-ups for a window of rows: a handful of queries, never one per row.
 
 Each loader turns query rows straight into the plain facts of engine_facts.py (values_list, no
 model instances), so the rules can run over dictionaries.
@@ -81,17 +81,19 @@ def load_activities(*, provider: Provider, activity_ids: Iterable[str]) -> dict[
         if type_name:
             entry[2].add(type_name)
     facts = {}
-    for pk, activity_id, *rest in rows:
+    for pk, activity_id, status, start, end, claim, credits, rems, repeat in rows:
         boards = {
             code: MocFacts(board_pk=b, points=points, credit_types=frozenset(names))  # type: ignore[arg-type]
             for code, (b, points, names) in moc[pk].items()
         }
-        facts[activity_id] = ActivityFacts(pk, activity_id, *rest, moc=boards)
+        facts[activity_id] = ActivityFacts(
+            pk, activity_id, status, start, end, claim, credits, rems, repeat, moc=boards
+        )
     return facts
 
 
 def load_directory(index: DirectoryIndex, judgements: Sequence[Judgement]) -> DirectoryIndex:
-    """Add the directory entries the chunk's identities point at (one query per kind of id)."""
+    """Add the directory entries the window's identities point at (one query)."""
     identities = [j.identity for j in judgements if j.identity is not None]
     index.add(
         npis={i.npi for i in identities if i.npi},
@@ -110,9 +112,9 @@ def load_records(
 ) -> None:
     """Stored records the duplicate and delete rules need, into `ctx` (one query).
 
-    Three kinds are asked for at once: records holding the chunk's Credit IDs (any status), live
-    records of the chunk's learners on its activities, and records a delete row without Credit ID
-    may mean (its activity and date). Records this batch stored itself (an earlier chunk) are left
+    Three kinds are asked for at once: records holding the window's Credit IDs (any status), live
+    records of the window's learners on its activities, and records a delete row without Credit ID
+    may mean (its activity and date). Records this batch stored itself (an earlier window) are left
     out: the batch memory already knows them, and judging them as earlier rows keeps "check only"
     and "submit" answers equal. `stored_before` (the highest record id when the batch began)
     keeps them out of the query itself, so they aren't fetched only to be dropped.
@@ -140,7 +142,9 @@ def load_records(
         if (record.activity_pk, record.completion_date) in wanted.delete_keys:
             by_activity_date[(record.activity_pk, record.completion_date)].append(record)
         who = record.who
-        if record.live and who in wanted.whos and record.activity_pk in wanted.activity_pks:
+        if who is None or not record.live:
+            continue
+        if who in wanted.whos and record.activity_pk in wanted.activity_pks:
             by_key[(who, record.activity_pk, record.completion_date)].append(record)
             by_completion[(who, record.activity_pk)].append(record)
     ctx.records_by_credit_id = by_credit_id
@@ -150,7 +154,7 @@ def load_records(
 
 
 class _Wanted:
-    """What a chunk needs to know about stored records."""
+    """What a window of rows needs to know about stored records."""
 
     def __init__(self, judgements: Sequence[Judgement], stored_before: int | None) -> None:
         self.stored_before = stored_before

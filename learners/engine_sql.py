@@ -19,13 +19,13 @@ class AnyOf(Lookup):
     lookup_name = "any_of"
     prepare_rhs = False
 
-    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, tuple[Any, ...]]:
         lhs_sql, lhs_params = self.process_lhs(compiler, connection)
         values = list(self.rhs)
         if connection.vendor == "postgresql":
-            return f"{lhs_sql} = ANY(%s)", [*lhs_params, values]
+            return f"{lhs_sql} = ANY(%s)", (*lhs_params, values)
         placeholders = ", ".join(["%s"] * len(values)) or "NULL"
-        return f"{lhs_sql} IN ({placeholders})", [*lhs_params, *values]
+        return f"{lhs_sql} IN ({placeholders})", (*lhs_params, *values)
 
 
 def any_of(column: str, values: Iterable[object]) -> AnyOf:

@@ -29,6 +29,17 @@ def _columns() -> tuple[models.Field, ...]:
     return tuple(f for f in CompletionRecord._meta.concrete_fields if not f.primary_key)
 
 
+def _column(f: models.Field) -> str:
+    assert f.column is not None  # every concrete field has one
+    return f.column
+
+
+def _db_type(f: models.Field) -> str:
+    db_type = f.db_type(connection)
+    assert db_type is not None  # concrete fields have a column type
+    return db_type
+
+
 @cache
 def _defaults() -> dict[str, object]:
     return {f.attname: f.get_default() for f in _columns()}
@@ -39,23 +50,23 @@ def record_values(**values: object) -> dict[str, object]:
     return {**_defaults(), **values}
 
 
-def insert_records(rows: Sequence[Mapping[str, Any]]) -> int:
-    """Insert full records (see `record_values`); Credit IDs already stored are skipped.
+def insert_records(rows: Sequence[Mapping[str, Any]], common: Mapping[str, Any]) -> int:
+    """Insert full records (see `record_values`) with the `common` values over each.
 
-    Returns how many were added.
+    Credit IDs already stored are skipped. Returns how many were added.
     """
     if not rows:
         return 0
     if connection.vendor == "postgresql":
-        return _insert_postgresql(rows)
-    records = [CompletionRecord(**row) for row in rows]
+        return _insert_postgresql(rows, common)
+    records = [CompletionRecord(**{**row, **common}) for row in rows]
     CompletionRecord.objects.bulk_create(
         records, batch_size=INSERT_BATCH_SIZE, ignore_conflicts=True
     )
     return len(records)
 
 
-def _insert_postgresql(rows: Sequence[Mapping[str, Any]]) -> int:
+def _insert_postgresql(rows: Sequence[Mapping[str, Any]], common: Mapping[str, Any]) -> int:
     """COPY the chunk straight in; if a Credit ID turns out to be taken, go round by a scratch table.
 
     COPY moves the values in psycopg's C code: binding thousands of values as query parameters
@@ -66,10 +77,11 @@ def _insert_postgresql(rows: Sequence[Mapping[str, Any]]) -> int:
     table = connection.ops.quote_name(CompletionRecord._meta.db_table)
     try:
         with transaction.atomic():
-            _copy(table, rows)
+            _copy(table, rows, common)
             return len(rows)
     except psycopg.errors.UniqueViolation:
-        return _insert_skipping_conflicts(table, rows)
+        with transaction.atomic():  # the scratch table lives until the end of a transaction
+            return _insert_skipping_conflicts(table, rows, common)
 
 
 def _encoded(value: object) -> Jsonb:
@@ -80,13 +92,14 @@ def _encoded(value: object) -> Jsonb:
 _EMPTY_LIST = _encoded([])
 
 
-def _copy(table: str, rows: Sequence[Mapping[str, Any]]) -> None:
+def _copy(table: str, rows: Sequence[Mapping[str, Any]], common: Mapping[str, Any]) -> None:
     """COPY in binary format: psycopg's C dumpers, no text quoting."""
     columns = _columns()
-    names = ", ".join(connection.ops.quote_name(f.column) for f in columns)
-    types = [f.db_type(connection).split("(")[0] for f in columns]  # varchar(100) → varchar
+    names = ", ".join(connection.ops.quote_name(_column(f)) for f in columns)
+    types = [_db_type(f).split("(")[0] for f in columns]  # varchar(100) → varchar
     in_order = itemgetter(*(f.attname for f in columns))
     json_columns = [i for i, f in enumerate(columns) if isinstance(f, models.JSONField)]
+    shared = [(i, common[f.attname]) for i, f in enumerate(columns) if f.attname in common]
     # Records of a batch share their JSON values (see engine's moc_credits): encode each once.
     # The rows hold every value for the whole loop, so an id() can't be reused meanwhile.
     encoded: dict[int, Jsonb] = {}
@@ -95,6 +108,8 @@ def _copy(table: str, rows: Sequence[Mapping[str, Any]]) -> None:
         copy.set_types(types)
         for row in rows:
             values = list(in_order(row))
+            for i, value in shared:
+                values[i] = value
             for i in json_columns:
                 value = values[i]
                 if not value:
@@ -106,15 +121,17 @@ def _copy(table: str, rows: Sequence[Mapping[str, Any]]) -> None:
             copy.write_row(values)
 
 
-def _insert_skipping_conflicts(table: str, rows: Sequence[Mapping[str, Any]]) -> int:
+def _insert_skipping_conflicts(
+    table: str, rows: Sequence[Mapping[str, Any]], common: Mapping[str, Any]
+) -> int:
     quote = connection.ops.quote_name
     columns = _columns()
-    names = ", ".join(quote(f.column) for f in columns)
+    names = ", ".join(quote(_column(f)) for f in columns)
     scratch = quote("engine_new_records")
-    definition = ", ".join(f"{quote(f.column)} {f.db_type(connection)}" for f in columns)
+    definition = ", ".join(f"{quote(_column(f))} {_db_type(f)}" for f in columns)
     with connection.cursor() as cursor:
         cursor.execute(f"CREATE TEMPORARY TABLE {scratch} ({definition}) ON COMMIT DROP")
-        _copy(scratch, rows)
+        _copy(scratch, rows, common)
         cursor.execute(
             f"INSERT INTO {table} ({names}) SELECT {names} FROM {scratch} "  # noqa: S608
             f"ON CONFLICT ON CONSTRAINT {quote('credit_id_unique_per_provider')} DO NOTHING"

@@ -69,6 +69,20 @@ def parse_amount(text: str) -> Decimal | None:
         return None
 
 
+POSITIVE, NOT_POSITIVE, NOT_QUARTER = "ok", "not a number above 0", "not in steps of 0.25"
+
+
+@lru_cache(maxsize=4096)
+def parse_credits(text: str) -> tuple[Decimal | None, str]:
+    """An amount of credits or points and its verdict: POSITIVE, NOT_POSITIVE or NOT_QUARTER."""
+    amount = parse_amount(text)
+    if amount is None or amount <= 0:
+        return None, NOT_POSITIVE
+    if not in_quarter_steps(amount):
+        return None, NOT_QUARTER
+    return amount, POSITIVE
+
+
 def in_quarter_steps(value: Decimal) -> bool:
     scaled = value * _FOUR
     return scaled == scaled.to_integral_value()

@@ -1,4 +1,4 @@
-"""Matching learners against the directory, in bulk for a chunk of rows or one at a time.
+"""Matching learners against the directory, in bulk for a window of rows or one at a time.
 
 A learner is identified (SPEC §3) by first + last name + birth month/day + one of: NPI,
 (licensing state, licence id), (certifying board, board id). Names compare through `name_key`, so
@@ -7,8 +7,9 @@ case, accents, spaces, hyphens and apostrophes don't matter.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import models
 from django.db.models import F, Value
@@ -65,7 +66,7 @@ def licence_key(state: str, license_id: str) -> tuple[str, str]:
     return state, license_id.strip().upper()
 
 
-def _person(values: tuple) -> Person:
+def _person(values: Sequence[Any]) -> Person:
     return Person(*values)
 
 
@@ -74,7 +75,7 @@ class DirectoryIndex:
     """Directory look-ups for a batch of rows, loaded with one query per kind of id.
 
     `add` only asks for ids the index doesn't know yet (found or not), so a batch that names the
-    same physicians chunk after chunk looks each one up once.
+    same physicians window after window looks each one up once.
     """
 
     by_npi: dict[str, Person] = field(default_factory=dict)

@@ -1,13 +1,13 @@
 """The rules of SPEC §3: small pure functions over a row being judged and a RuleContext.
 
-No rule queries the database: the loader (engine_load.py) fetches everything a chunk needs in a
-few bulk queries first. A row collects every code that applies, but a rule that depends on a fact
+No rule queries the database: the loader (engine_load.py) fetches everything a window of rows
+needs in a few bulk queries first. A row collects every code that applies, but a rule that depends on a fact
 the row failed to give (an activity that doesn't exist, a date that isn't one) is skipped rather
 than piling consequences on the first mistake.
 
 A row is judged in three passes because each needs what the previous one found:
   judge_fields      — everything from the row itself, the activity and the calendar;
-  judge_identity    — matching against the directory (loaded for the chunk's ids);
+  judge_identity    — matching against the directory (loaded for the window's ids);
   judge_duplicates  — stored records and earlier rows of the same batch (engine_duplicates.py).
 """
 
@@ -28,10 +28,11 @@ from learners.engine_facts import (
 )
 from learners.engine_rems import judge_rems_fields
 from learners.engine_values import (
+    NOT_POSITIVE,
+    NOT_QUARTER,
     format_date,
-    in_quarter_steps,
-    parse_amount,
     parse_birth,
+    parse_credits,
     parse_date,
     reporting_deadline,
 )
@@ -184,9 +185,9 @@ def judge_licence(j: Judgement) -> None:
 def judge_board(j: Judgement, ctx: RuleContext) -> None:
     row = j.row
     text = row.board.strip()
-    moc_columns = (row.board_id, row.board_points, row.credit_type, row.credit_type_points)
     if not text:
-        if any(v.strip() for v in moc_columns) or row.extra_credit_types:
+        moc_columns = (row.board_id, row.board_points, row.credit_type, row.credit_type_points)
+        if (any(moc_columns) and any(v.strip() for v in moc_columns)) or row.extra_credit_types:
             j.errors.append(error("728", value=BLANK))
         return
     board = ctx.boards.get(text.casefold())
@@ -230,13 +231,11 @@ def judge_board_points(j: Judgement, offered: Decimal | None) -> None:
 
 def _points(j: Judgement, label: str, text: str) -> Decimal | None:
     """MOC points: a number above 0 (673) in steps of 0.25 (675)."""
-    amount = parse_amount(text)
-    if amount is None or amount <= 0:
+    amount, verdict = parse_credits(text)
+    if verdict == NOT_POSITIVE:
         j.errors.append(error("673", field=label, value=text, reason="a number above 0"))
-        return None
-    if not in_quarter_steps(amount):
+    elif verdict == NOT_QUARTER:
         j.errors.append(error("675", field=label, value=text))
-        return None
     return amount
 
 
@@ -296,8 +295,8 @@ def judge_cme_credits(j: Judgement) -> None:
         if not j.row.board.strip():
             j.errors.append(error("722", value=BLANK))  # a row must report CME, MOC or both
         return
-    amount = parse_amount(text)
-    if amount is None or amount <= 0 or not in_quarter_steps(amount):
+    amount, _ = parse_credits(text)
+    if amount is None:
         j.errors.append(error("722", value=text))
         return
     j.cme = amount

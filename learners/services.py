@@ -1,15 +1,16 @@
 """The learner record engine's services: validate, store and process batches of LearnerRows.
 
 Every entrance (file uploads, web services, manual entry) calls these, so a row gets the same
-codes wherever it came from. Rows are judged in chunks: per chunk a fixed handful of bulk queries
-(activities, directory, stored records), never one per row.
+codes wherever it came from. Rows are judged in windows of up to LOOKUP_WINDOW rows (a whole
+upload): per window a fixed handful of bulk queries (activities, directory, stored records), never
+one per row. Accepted rows are then stored chunk by chunk, one COPY each.
 """
 
 from __future__ import annotations
 
 import gc
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -84,7 +85,11 @@ class BatchOutcome:
 
 
 class _BatchJudge:
-    """Judges the chunks of one batch, remembering what earlier chunks accepted."""
+    """Judges the windows of one batch, remembering what earlier rows accepted.
+
+    What doesn't change during a batch is looked up once and kept: boards, activities, and the
+    directory entries already asked for.
+    """
 
     def __init__(
         self, *, provider: Provider, program: str, today: date, credit_id_prefix: str
@@ -106,6 +111,7 @@ class _BatchJudge:
         self.stored_before = latest or 0
 
     def judge(self, rows: Sequence[LearnerRow]) -> list[RowResult]:
+        """The three passes of the rules over a window, each after the look-ups it needs."""
         ctx = RuleContext(
             today=self.today,
             program=self.program,
@@ -134,7 +140,7 @@ class _BatchJudge:
         return results
 
     def _activities(self, rows: Sequence[LearnerRow]) -> dict[str, ActivityFacts]:
-        """The chunk's activities; those an earlier chunk loaded (or missed) aren't asked again."""
+        """The window's activities; those loaded (or missed) before aren't asked again."""
         wanted = {r.activity_id.strip() for r in rows} - self.activities.keys() - self.missing
         if wanted:
             found = load_activities(provider=self.provider, activity_ids=wanted)
@@ -260,12 +266,13 @@ def learner_rows_store(
         "created_at": now,
         "updated_at": now,
     }
-    rows = [{**r.values, **common} for r in results if r.accepted and r.values is not None]
+    rows = [r.values for r in results if r.accepted and r.values is not None]
     to_delete = {r.record_id for r in results if r.accepted and r.record_id is not None}
     already = sum(1 for r in results if r.accepted and r.action == ADD and r.values is None)
-    with transaction.atomic():
+    # Adds and deletes of a chunk go in together; adds alone are one atomic insert already.
+    with transaction.atomic() if to_delete else nullcontext():
         # A retried batch hits the (provider, credit_id) constraint and adds nothing twice.
-        added = insert_records(rows)
+        added = insert_records(rows, common)
         deleted = 0
         if to_delete:
             deleted = (

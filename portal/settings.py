@@ -186,12 +186,13 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "PARS Portal <pars-support@localh
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", env("REDIS_URL", "filesystem://"))
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = Path(env("CELERY_BROKER_DIR", str(VAR_DIR / "broker")))
-    for _sub in ("queue", "processed"):
+    for _sub in ("queue", "processed", "control"):
         (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),
+        "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
         # The filesystem transport polls; a short interval keeps a laptop run responsive.
         "polling_interval": 0.1,

@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,6 +15,8 @@ from urllib.parse import quote
 import redis
 from django.conf import settings
 from django.db import connection
+
+from portal.celery import app as celery_app
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -41,10 +44,17 @@ def assert_broker_reachable() -> None:
 
 @contextmanager
 def celery_worker(
-    queue: str = "celery", extra_env: dict[str, str] | None = None
+    queue: str | None = None, extra_env: dict[str, str] | None = None
 ) -> Iterator[subprocess.Popen[bytes]]:
-    """A `celery worker` child process consuming `queue`, stopped (and reaped) on exit."""
+    """A `celery worker` child process consuming `queue`, stopped (and reaped) on exit.
+
+    Without a queue it gets one of its own, and tasks this process dispatches go there while it
+    runs, so no other worker (another test's, a developer's) can take them.
+    """
     assert_broker_reachable()
+    queue = queue or f"test-{uuid.uuid4().hex[:10]}"
+    default_queue = celery_app.conf.task_default_queue
+    celery_app.conf.task_default_queue = queue
     env = {**os.environ, "DATABASE_URL": test_database_url(), **(extra_env or {})}
     command = [
         sys.executable, "-m", "celery", "-A", "portal", "worker", "--pool", "solo",
@@ -55,6 +65,7 @@ def celery_worker(
     try:
         yield process
     finally:
+        celery_app.conf.task_default_queue = default_queue
         process.terminate()
         try:
             process.wait(timeout=15)

@@ -103,7 +103,7 @@ def login(page: Any) -> Callable[..., Any]:
 
 
 class UploadWorker:
-    """A real Celery worker for the upload tests, started on first need and kept for the session.
+    """A real Celery worker for the upload tests, started on first need and kept for the package.
 
     Started lazily so that a test can first see an upload waiting for a worker, then watch the
     page follow the worker's progress.
@@ -143,7 +143,9 @@ class UploadWorker:
         self.start()
 
 
-@pytest.fixture(scope="session")
+# Package scope: the worker must be gone before other packages' tests run their own on the
+# default queue, or it would take their messages.
+@pytest.fixture(scope="package")
 def upload_worker(django_db_setup: None) -> Iterator[UploadWorker]:
     worker = UploadWorker()
     yield worker

@@ -35,3 +35,16 @@ def test_it_prints_the_figures_and_leaves_no_record_behind() -> None:
 def test_it_asks_for_the_sandbox_when_the_provider_is_missing() -> None:
     with pytest.raises(CommandError, match="seed_sandbox"):
         call_command("bench_engine", rows=5, provider="0009999", stdout=StringIO())
+
+
+@pytest.mark.parametrize("rows", [0, 2501])
+def test_it_refuses_a_row_count_no_file_may_have(rows: int) -> None:
+    seed_sandbox(today=timezone.localdate())
+    with pytest.raises(CommandError, match="--rows goes from 1 to 2500"):
+        call_command("bench_engine", rows=rows, stdout=StringIO())
+
+
+def test_it_refuses_an_error_rate_outside_zero_to_one() -> None:
+    seed_sandbox(today=timezone.localdate())
+    with pytest.raises(CommandError, match="error rate"):
+        call_command("bench_engine", rows=5, error_rate=1.5, stdout=StringIO())

@@ -213,3 +213,18 @@ def test_it_stores_each_accepted_record_once_when_a_batch_runs_twice(
     assert second.stored.added == 0 and second.stored.already_stored == first.accepted
     assert codes(second) == codes(first)
     assert CompletionRecord.objects.filter(provider=sandbox).count() == first.accepted
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_skips_taken_credit_ids_outside_a_transaction(
+    provider: Provider, other_provider: Provider
+) -> None:
+    world = build_world(provider, other_provider)
+    rows = [make_row(world, CME, 1), make_row(world, CME, 2, completion_date="10/02/2026")]
+    results = learner_rows_validate(
+        provider=provider, rows=rows, today=TODAY, credit_id_prefix="T-"
+    )
+    learner_rows_store(provider=provider, results=results[:1], source=RecordSource.FILE)
+    # As if a concurrent run had stored row 1 after this one judged it: row 2 still goes in.
+    learner_rows_store(provider=provider, results=results, source=RecordSource.FILE)
+    assert sorted(CompletionRecord.objects.values_list("credit_id", flat=True)) == ["T-1", "T-2"]

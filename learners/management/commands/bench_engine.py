@@ -17,12 +17,13 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, transaction
 from django.utils import timezone
 
-from learners.filegen import generate_learner_file
+from learners.filegen import FileGenerationError, generate_learner_file
 from learners.formats import read_learner_file
 from learners.models import Activity, Board, CompletionRecord, RecordSource, RecordStatus
 from learners.report import rejected_rows_txt
@@ -101,10 +102,17 @@ class Command(BaseCommand):
             )
         today = timezone.localdate()
         rows, file_type = options["rows"], options["file_type"]
-        data = generate_learner_file(
-            provider=provider, rows=rows, error_rate=options["error_rate"],
-            file_type=file_type, today=today,
-        )  # fmt: skip
+        if not 1 <= rows <= settings.UPLOAD_MAX_RECORDS:
+            raise CommandError(
+                f"--rows goes from 1 to {settings.UPLOAD_MAX_RECORDS} (a file's limit)."
+            )
+        try:
+            data = generate_learner_file(
+                provider=provider, rows=rows, error_rate=options["error_rate"],
+                file_type=file_type, today=today,
+            )  # fmt: skip
+        except FileGenerationError as problem:
+            raise CommandError(str(problem)) from None
         bench = _Bench(provider=provider, data=data, file_type=file_type, today=today)
         _vacuum()
         self.stdout.write(
