@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 BOARDS: dict[str, str] = {
     "ABA": "American Board of Anesthesiology",
     "ABIM": "American Board of Internal Medicine",
@@ -45,7 +47,7 @@ ACTIVITY_FORMATS: dict[str, str] = {
 }
 
 
-def load_reference_data(board_model: type, credit_type_model: type, format_model: type) -> None:
+def load_reference_data(board_model: Any, credit_type_model: Any, format_model: Any) -> None:
     """Create what is missing; safe to run again (used by the migration and by tests)."""
     for code, name in BOARDS.items():
         board, _ = board_model.objects.get_or_create(code=code, defaults={"name": name})

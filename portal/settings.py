@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from celery.schedules import crontab
@@ -142,7 +143,7 @@ MEDIA_URL = "/media/"
 # Storage: the local filesystem by default, any S3-compatible store with STORAGE_BACKEND=s3.
 STORAGE_BACKEND = env("STORAGE_BACKEND", "filesystem")
 if STORAGE_BACKEND == "s3":
-    _default_storage = {
+    _default_storage: dict[str, Any] = {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
             "bucket_name": env("AWS_STORAGE_BUCKET_NAME"),
@@ -155,7 +156,7 @@ if STORAGE_BACKEND == "s3":
             "querystring_auth": True,
         },
     }
-    if not _default_storage["OPTIONS"]["bucket_name"]:
+    if not env("AWS_STORAGE_BUCKET_NAME"):
         raise ImproperlyConfigured("AWS_STORAGE_BUCKET_NAME is required when STORAGE_BACKEND=s3")
 elif STORAGE_BACKEND == "filesystem":
     _default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
