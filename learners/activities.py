@@ -19,6 +19,7 @@ from django.db.models import Count, Q
 from lxml import etree
 
 from learners.codes import CODES, error
+from learners.formats.base import hardened_xml_parser
 from learners.models import (
     Activity,
     ActivityFormat,
@@ -118,14 +119,10 @@ _DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 def _parse(data: str) -> etree._Element:
     # Data arrives as decoded text; a leftover encoding declaration must not confuse the parser.
     raw = _DECLARATION.sub("", data, count=1).strip().encode("utf-8")
-    parser = etree.XMLParser(
-        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
-        remove_comments=True, remove_pis=True,
-    )  # fmt: skip
     if not raw:
         raise _unreadable("The Data element is empty.")
     try:
-        tree = etree.fromstring(raw, parser=parser).getroottree()
+        tree = etree.fromstring(raw, parser=hardened_xml_parser()).getroottree()
     except etree.XMLSyntaxError as exc:
         raise _unreadable(f"It is not well-formed XML: {exc.msg} (line {exc.lineno}).") from exc
     if tree.docinfo.doctype:

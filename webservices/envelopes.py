@@ -17,6 +17,7 @@ from django.conf import settings
 from lxml import etree
 
 from learners.activities import parse_iso_date
+from learners.formats.base import hardened_xml_parser
 from learners.results import RowError
 
 # The Activity service keeps PARS's older DataContract namespace; the learner and match services
@@ -42,25 +43,12 @@ class EnvelopeError(Exception):
         self.status = status
 
 
-def safe_parser() -> etree.XMLParser:
-    """No entities, no DTD, no network: XXE and entity bombs fail instead of expanding."""
-    return etree.XMLParser(
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        dtd_validation=False,
-        huge_tree=False,
-        remove_comments=True,
-        remove_pis=True,
-    )
-
-
 def parse_xml(data: bytes, *, what: str) -> etree._Element:
     """The root element of `data`, or EnvelopeError naming the line that broke."""
     if not data.strip():
         raise EnvelopeError(f"The {what} is empty.")
     try:
-        tree = etree.fromstring(data, parser=safe_parser()).getroottree()
+        tree = etree.fromstring(data, parser=hardened_xml_parser()).getroottree()
     except etree.XMLSyntaxError as exc:
         raise EnvelopeError(
             f"The {what} is not well-formed XML: {exc.msg} (line {exc.lineno})."

@@ -40,7 +40,12 @@ from functools import lru_cache
 
 from lxml import etree
 
-from learners.formats.base import FileFormatError, check_record_count, check_size
+from learners.formats.base import (
+    FileFormatError,
+    check_record_count,
+    check_size,
+    hardened_xml_parser,
+)
 from learners.formats.table import header_key
 from learners.rows import LearnerRow
 from learners.states import state_code
@@ -80,17 +85,8 @@ def parse_xml(data: bytes) -> etree._Element:
             "The XML file contains a DOCTYPE or ENTITY declaration, which is not allowed. "
             "Remove it: learner XML needs neither."
         )
-    parser = etree.XMLParser(
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        dtd_validation=False,
-        huge_tree=False,
-        remove_comments=True,
-        remove_pis=True,
-    )
     try:
-        root = etree.fromstring(data, parser=parser)  # the parser above is hardened
+        root = etree.fromstring(data, parser=hardened_xml_parser())
     except (etree.LxmlError, ValueError) as error:
         raise FileFormatError(
             f"The file is not well-formed XML: {_syntax_message(error)}"
