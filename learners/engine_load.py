@@ -7,12 +7,15 @@ model instances), so the rules can run over dictionaries.
 from __future__ import annotations
 
 import operator
+import time
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
-from functools import reduce
+from functools import partial, reduce
+from typing import Any
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
+from django.db.models.signals import post_delete, post_migrate, post_save
 
 from learners.engine_facts import (
     ADD,
@@ -25,14 +28,13 @@ from learners.engine_facts import (
     RuleContext,
     Who,
 )
-from learners.engine_sql import any_of
+from learners.engine_sql import any_of, at_most, equals, slotted_rows
 from learners.matching import DirectoryIndex
 from learners.models import (
     Activity,
     Board,
     CompletionRecord,
     CreditType,
-    MocRegistration,
     RecordStatus,
 )
 from portal.models import Provider
@@ -41,47 +43,82 @@ _ACTIVITY_FIELDS = (
     "pk", "activity_id", "status", "start_date", "end_date", "credit_claim_date", "ama_credits",
     "rems_registered", "repeat_participation",
 )  # fmt: skip
+_REGISTRATION_FIELDS = (
+    "moc_registrations__board_id", "moc_registrations__board__code", "moc_registrations__points",
+    "moc_registrations__credit_types__name",
+)  # fmt: skip
 _RECORD_FIELDS = (
     "pk", "credit_id", "activity_id", "learner_id", "completion_date", "status", "board_id",
     "diplomate_id", "npi", "licensing_state", "license_id", "rems_learner_local_id",
 )  # fmt: skip
 
 
+# Boards and credit types are reference data (ACCME's list, loaded by migration): a web-service
+# call would otherwise spend as long reading them as judging its row. They are kept per process
+# for a minute, and forgotten at once when this process saves or deletes one or flushes the
+# database (tests); another process's admin edit shows within the minute.
+BOARDS_TTL = 60.0
+_boards: tuple[float, dict[str, BoardFacts]] | None = None
+
+
 def load_boards() -> dict[str, BoardFacts]:
-    """Boards and their credit types, by casefolded acronym (two small queries per batch)."""
+    """Boards and their credit types, by casefolded acronym (one query, then kept a minute)."""
+    global _boards
+    cached, now = _boards, time.monotonic()
+    if cached is not None and cached[0] > now:
+        return cached[1]
     types: dict[int, dict[str, str]] = defaultdict(dict)
-    for board_pk, name in CreditType.objects.order_by().values_list("board_id", "name"):
-        types[board_pk][name.casefold()] = name
-    return {
+    codes: dict[int, str] = {}
+    for pk, code, name in Board.objects.order_by().values_list("pk", "code", "credit_types__name"):
+        codes[pk] = code
+        if name is not None:
+            types[pk][name.casefold()] = name
+    boards = {
         code.casefold(): BoardFacts(pk=pk, code=code, credit_types=types[pk])
-        for pk, code in Board.objects.order_by().values_list("pk", "code")
+        for pk, code in codes.items()
     }
+    _boards = (now + BOARDS_TTL, boards)
+    return boards
+
+
+def forget_boards(**kwargs: object) -> None:
+    """Drop the kept boards (a signal receiver: any board or credit type saved or deleted)."""
+    global _boards
+    _boards = None
+
+
+for _model in (Board, CreditType):
+    _uid = f"learners.engine_load.forget_boards.{_model.__name__}"
+    post_save.connect(forget_boards, sender=_model, dispatch_uid=f"{_uid}.save")
+    post_delete.connect(forget_boards, sender=_model, dispatch_uid=f"{_uid}.delete")
+post_migrate.connect(
+    forget_boards, dispatch_uid="learners.engine_load.forget_boards.migrate"
+)  # also sent by flush
 
 
 def load_activities(*, provider: Provider, activity_ids: Iterable[str]) -> dict[str, ActivityFacts]:
-    """The provider's activities among `activity_ids`, with MOC registrations and credit types."""
+    """The provider's activities among `activity_ids`, with MOC registrations and credit types.
+
+    One query: an activity comes back once per registration and credit type (LEFT JOINs).
+    """
     wanted = {a for a in activity_ids if len(a) == 9 and a.isdigit()}
     if not wanted:
         return {}
-    rows = (
-        Activity.objects.filter(any_of("activity_id", wanted), provider=provider)
-        .order_by()
-        .values_list(*_ACTIVITY_FIELDS)
-    )
-    registrations = (
-        MocRegistration.objects.filter(
-            any_of("activity__activity_id", wanted), activity__provider=provider
-        )
-        .order_by()
-        .values_list("activity_id", "board_id", "board__code", "points", "credit_types__name")
-    )
+    values = {"activity_ids": list(wanted), "provider": provider.pk}
+    rows = slotted_rows("activities", _activities_query, values)
+    found: dict[int, tuple] = {}
     moc: dict[int, dict[str, tuple[int, object, set[str]]]] = defaultdict(dict)
-    for activity_pk, board_pk, code, points, type_name in registrations:
-        entry = moc[activity_pk].setdefault(code, (board_pk, points, set()))
+    for row in rows:
+        pk = row[0]
+        found.setdefault(pk, row[: len(_ACTIVITY_FIELDS)])
+        board_pk, code, points, type_name = row[len(_ACTIVITY_FIELDS) :]
+        if board_pk is None:
+            continue
+        entry = moc[pk].setdefault(code, (board_pk, points, set()))
         if type_name:
             entry[2].add(type_name)
     facts = {}
-    for pk, activity_id, status, start, end, claim, credits, rems, repeat in rows:
+    for pk, activity_id, status, start, end, claim, credits, rems, repeat in found.values():
         boards = {
             code: MocFacts(board_pk=b, points=points, credit_types=frozenset(names))  # type: ignore[arg-type]
             for code, (b, points, names) in moc[pk].items()
@@ -90,6 +127,16 @@ def load_activities(*, provider: Provider, activity_ids: Iterable[str]) -> dict[
             pk, activity_id, status, start, end, claim, credits, rems, repeat, moc=boards
         )
     return facts
+
+
+def _activities_query(values: Mapping[str, Any]) -> QuerySet:
+    return (
+        Activity.objects.filter(
+            any_of("activity_id", values["activity_ids"]), equals("provider_id", values["provider"])
+        )
+        .order_by()
+        .values_list(*_ACTIVITY_FIELDS, *_REGISTRATION_FIELDS)
+    )
 
 
 def load_directory(index: DirectoryIndex, judgements: Sequence[Judgement]) -> DirectoryIndex:
@@ -124,12 +171,10 @@ def load_records(
     by_key: dict[tuple[Who, int, date], list[ExistingRecord]] = defaultdict(list)
     by_completion: dict[tuple[Who, int], list[ExistingRecord]] = defaultdict(list)
     by_activity_date: dict[tuple[int, date], list[ExistingRecord]] = defaultdict(list)
-    condition = wanted.condition()
+    shape = wanted.shape()
     rows = (
-        CompletionRecord.objects.filter(condition, provider=provider)
-        .order_by()
-        .values_list(*_RECORD_FIELDS)
-        if condition is not None
+        slotted_rows(("records", shape), partial(_records_query, shape), wanted.values(provider))
+        if any(shape[:4])
         else ()
     )
     mine = ctx.batch.credit_ids
@@ -163,38 +208,70 @@ class _Wanted:
         self.credit_ids |= {j.row.credit_id.strip() for j in judgements if j.row.credit_id.strip()}
         self.activity_pks = {j.activity.pk for j in adds if j.activity is not None}
         self.whos = {j.who for j in adds} - {None}
+        self.learner_ids = {w for w in self.whos if isinstance(w, int)}
+        self.local_ids = {w[1] for w in self.whos if isinstance(w, tuple)}
         self.delete_keys = {
             (j.activity.pk, j.completion)
             for j in judgements
             if j.action == DELETE and not j.row.credit_id.strip() and j.activity and j.completion
         }
 
-    def condition(self) -> Q | None:
-        parts = []
-        earlier = Q() if self.stored_before is None else Q(pk__lte=self.stored_before)
-        if self.credit_ids:
-            parts.append(Q(any_of("credit_id", self.credit_ids)))
-        learner_ids = {w for w in self.whos if isinstance(w, int)}
-        local_ids = {w[1] for w in self.whos if isinstance(w, tuple)}
-        if self.activity_pks and learner_ids:
-            parts.append(
-                Q(any_of("activity_id", self.activity_pks), any_of("learner_id", learner_ids))
-                & ~Q(status=RecordStatus.DELETED)
-                & earlier
+    def shape(self) -> tuple[bool, bool, bool, bool, bool]:
+        """Which kinds of stored record are asked for, and whether only those from before."""
+        return (
+            bool(self.credit_ids),
+            bool(self.activity_pks and self.learner_ids),
+            bool(self.activity_pks and self.local_ids),
+            bool(self.delete_keys),
+            self.stored_before is not None,
+        )
+
+    def values(self, provider: Provider) -> dict[str, Any]:
+        return {
+            "provider": provider.pk,
+            "credit_ids": list(self.credit_ids),
+            "activity_pks": list(self.activity_pks),
+            "learner_ids": list(self.learner_ids),
+            "local_ids": list(self.local_ids),
+            "delete_activity_pks": list({a for a, _ in self.delete_keys}),
+            "delete_dates": list({d for _, d in self.delete_keys}),
+            "stored_before": self.stored_before,
+        }
+
+
+def _records_query(shape: tuple[bool, bool, bool, bool, bool], v: Mapping[str, Any]) -> QuerySet:
+    """The stored records a window needs (see load_records), for a `_Wanted.shape()`."""
+    credit_ids, learners, local_ids, deletes, before = shape
+    earlier = Q(at_most("pk", v["stored_before"])) if before else Q()
+    live = ~Q(status=RecordStatus.DELETED)
+    parts = []
+    if credit_ids:
+        parts.append(Q(any_of("credit_id", v["credit_ids"])))
+    if learners:
+        parts.append(
+            Q(any_of("activity_id", v["activity_pks"]), any_of("learner_id", v["learner_ids"]))
+            & live
+            & earlier
+        )
+    if local_ids:
+        parts.append(
+            Q(any_of("activity_id", v["activity_pks"]))
+            & Q(any_of("rems_learner_local_id", v["local_ids"]), learner__isnull=True)
+            & live
+            & earlier
+        )
+    if deletes:
+        parts.append(
+            Q(
+                any_of("activity_id", v["delete_activity_pks"]),
+                any_of("completion_date", v["delete_dates"]),
             )
-        if self.activity_pks and local_ids:
-            parts.append(
-                Q(any_of("activity_id", self.activity_pks))
-                & Q(any_of("rems_learner_local_id", local_ids), learner__isnull=True)
-                & ~Q(status=RecordStatus.DELETED)
-                & earlier
-            )
-        if self.delete_keys:
-            parts.append(
-                Q(
-                    any_of("activity_id", {a for a, _ in self.delete_keys}),
-                    any_of("completion_date", {d for _, d in self.delete_keys}),
-                )
-                & earlier
-            )
-        return reduce(operator.or_, parts) if parts else None
+            & earlier
+        )
+    return (
+        CompletionRecord.objects.filter(
+            reduce(operator.or_, parts), equals("provider_id", v["provider"])
+        )
+        .order_by()
+        .values_list(*_RECORD_FIELDS)
+    )

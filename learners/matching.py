@@ -7,8 +7,9 @@ case, accents, spaces, hyphens and apostrophes don't matter.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from django.db import models
@@ -16,7 +17,7 @@ from django.db.models import F, Value
 from django.db.models.functions import Cast
 
 from learners.codes import error
-from learners.engine_sql import any_of
+from learners.engine_sql import any_of, slotted_rows
 from learners.models import Board, Learner, LearnerBoardId, LearnerLicense
 from learners.names import name_key
 from learners.results import RowError
@@ -147,31 +148,42 @@ def _directory_rows(
     npis: set[str], licences: set[tuple[str, str]], board_ids: set[tuple[int, str]]
 ) -> Iterable[tuple]:
     """(kind, key part, key part, person fields…) for each id found: one UNION ALL query."""
+    shape = (bool(npis), bool(licences), bool(board_ids))
+    if not any(shape):
+        return []
+    values = {
+        "npis": list(npis),
+        "states": list({state for state, _ in licences}),
+        "license_ids": list({license_id for _, license_id in licences}),
+        "diplomate_ids": list({d for _, d in board_ids}),
+    }
+    return slotted_rows(("directory", shape), partial(_directory_query, shape), values)
+
+
+def _directory_query(shape: tuple[bool, bool, bool], values: Mapping[str, Any]) -> models.QuerySet:
     learner_fields = tuple(f"learner__{name}" for name in _PERSON_FIELDS)
+    with_npis, with_licences, with_board_ids = shape
     parts: list[models.QuerySet] = []
-    if npis:
+    if with_npis:
         parts.append(
-            Learner.objects.filter(any_of("npi", npis))
+            Learner.objects.filter(any_of("npi", values["npis"]))
             .annotate(kind=Value(_NPI), first=F("npi"), second=Value(""))
             .values_list("kind", "first", "second", *_PERSON_FIELDS)
         )
-    if licences:
+    if with_licences:
         parts.append(
             LearnerLicense.objects.filter(
-                any_of("state", {state for state, _ in licences}),
-                any_of("license_id", {license_id for _, license_id in licences}),
+                any_of("state", values["states"]), any_of("license_id", values["license_ids"])
             )
             .annotate(kind=Value(_LICENCE))
             .values_list("kind", "state", "license_id", *learner_fields)
         )
-    if board_ids:
+    if with_board_ids:
         parts.append(
-            LearnerBoardId.objects.filter(any_of("diplomate_id", {d for _, d in board_ids}))
+            LearnerBoardId.objects.filter(any_of("diplomate_id", values["diplomate_ids"]))
             .annotate(kind=Value(_BOARD_ID), first=Cast("board_id", models.CharField()))
             .values_list("kind", "first", "diplomate_id", *learner_fields)
         )
-    if not parts:
-        return []
     parts = [part.order_by() for part in parts]
     return parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
 

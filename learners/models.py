@@ -265,8 +265,14 @@ class CompletionRecordQuerySet(models.QuerySet["CompletionRecord"]):
 class CompletionRecord(models.Model):
     """One learner's credit for one activity on one date. Never edited: deleted and added again."""
 
-    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="records")
-    activity = models.ForeignKey(Activity, on_delete=models.PROTECT, related_name="records")
+    # No single-column indexes on provider and activity: the (provider, credit_id) constraint and
+    # the composite indexes below start with them, and every index costs each inserted record.
+    provider = models.ForeignKey(
+        Provider, on_delete=models.PROTECT, related_name="records", db_index=False
+    )
+    activity = models.ForeignKey(
+        Activity, on_delete=models.PROTECT, related_name="records", db_index=False
+    )
     learner = models.ForeignKey(
         Learner, on_delete=models.PROTECT, null=True, blank=True, related_name="records"
     )

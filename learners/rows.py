@@ -46,7 +46,10 @@ REMS_COLUMNS: tuple[tuple[str, str], ...] = (
 REPORT_COLUMNS: tuple[str, str] = ("Error Codes", "Error Messages")
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: a frozen dataclass sets each of these 28 fields through object.__setattr__, a third
+# of a file's reading time. Nothing hashes rows or changes them after reading (copies are made
+# with dataclasses.replace): treat them as read-only all the same.
+@dataclass(slots=True)
 class LearnerRow:
     """One learner completion as submitted, before judgement."""
 

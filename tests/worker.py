@@ -7,7 +7,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
@@ -44,12 +44,18 @@ def assert_broker_reachable() -> None:
 
 @contextmanager
 def celery_worker(
-    queue: str | None = None, extra_env: dict[str, str] | None = None
+    queue: str | None = None,
+    extra_env: dict[str, str] | None = None,
+    *,
+    pool: str = "solo",
+    concurrency: int | None = None,
+    extra_args: Sequence[str] = (),
 ) -> Iterator[subprocess.Popen[bytes]]:
     """A `celery worker` child process consuming `queue`, stopped (and reaped) on exit.
 
     Without a queue it gets one of its own, and tasks this process dispatches go there while it
-    runs, so no other worker (another test's, a developer's) can take them.
+    runs, so no other worker (another test's, a developer's) can take them. `pool="prefork"`
+    runs tasks in pool child processes (see `pool_children`), as production workers do.
     """
     assert_broker_reachable()
     queue = queue or f"test-{uuid.uuid4().hex[:10]}"
@@ -57,10 +63,13 @@ def celery_worker(
     celery_app.conf.task_default_queue = queue
     env = {**os.environ, "DATABASE_URL": test_database_url(), **(extra_env or {})}
     command = [
-        sys.executable, "-m", "celery", "-A", "portal", "worker", "--pool", "solo",
+        sys.executable, "-m", "celery", "-A", "portal", "worker", "--pool", pool,
         "--queues", queue, "--loglevel", "WARNING", "--without-gossip", "--without-mingle",
         "--without-heartbeat", "--hostname", f"test-{queue}@%h",
     ]  # fmt: skip
+    if concurrency is not None:
+        command += ["--concurrency", str(concurrency)]
+    command += list(extra_args)
     process = subprocess.Popen(command, cwd=ROOT, env=env)
     try:
         yield process
@@ -72,6 +81,17 @@ def celery_worker(
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def pool_children(pid: int) -> list[int]:
+    """The process ids of a (prefork) worker's pool children, read from /proc."""
+    children: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            children += [int(child) for child in (task / "children").read_text().split()]
+        except (FileNotFoundError, ProcessLookupError):
+            continue  # the thread ended while we looked
+    return sorted(set(children))
 
 
 def wait_for(

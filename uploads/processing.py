@@ -8,14 +8,16 @@ stall) can't both own an upload: a run claims it by bumping `attempts` and only 
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import psycopg
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -32,6 +34,16 @@ logger = logging.getLogger(__name__)
 CHUNK_SIZE = 500
 # Holding a possible duplicate longer than this means the user walked away from the question.
 PENDING_EXPIRY = timedelta(days=1)
+# The database went away (restart, fail-over, a dropped connection, a lock held too long):
+# Django's errors, and the drivers' own, which raw-cursor work such as COPY raises unwrapped.
+DATABASE_ERRORS = (
+    OperationalError,
+    InterfaceError,
+    psycopg.OperationalError,
+    psycopg.InterfaceError,
+    sqlite3.OperationalError,
+    sqlite3.InterfaceError,
+)
 UNEXPECTED_ERROR = (
     "An unexpected error stopped the processing of this file. Rows stored before it are kept "
     "(a new upload of the file reports them as duplicates, never stores them twice). "
@@ -52,9 +64,13 @@ def credit_id_prefix(upload: Upload) -> str:
     return f"U{upload.pk}-R"
 
 
-def upload_process(*, upload_id: int) -> None:
-    """Judge an upload's rows, store the good ones and report the rest; safe to run twice."""
-    upload = upload_claim(upload_id=upload_id)
+def upload_process(*, upload_id: int, resumed: bool = False) -> None:
+    """Judge an upload's rows, store the good ones and report the rest; safe to run twice.
+
+    `resumed`: an earlier run of this same task stopped (its worker died, or the database went
+    away), so this run may take over the upload that run left in processing.
+    """
+    upload = upload_claim(upload_id=upload_id, resumed=resumed)
     if upload is None:
         return
     attempt = upload.attempts
@@ -62,6 +78,10 @@ def upload_process(*, upload_id: int) -> None:
         _process(upload, attempt)
     except Superseded:
         logger.info("Upload %s attempt %s was superseded", upload_id, attempt)
+    except DATABASE_ERRORS:
+        # The database, not the file: the task retries and the next run takes over this claim.
+        logger.warning("Upload %s attempt %s lost the database", upload_id, attempt)
+        raise
     except FileFormatError as exc:
         upload_fail(upload=upload, attempt=attempt, message=f"The file could not be read: {exc}")
     except Exception as exc:
@@ -69,13 +89,20 @@ def upload_process(*, upload_id: int) -> None:
         upload_fail(upload=upload, attempt=attempt, message=UNEXPECTED_ERROR, error=repr(exc))
 
 
-def upload_claim(*, upload_id: int) -> Upload | None:
-    """Take the upload for this run: queued, or processing with a worker gone quiet."""
+def upload_claim(*, upload_id: int, resumed: bool = False) -> Upload | None:
+    """Take the upload for this run: queued, or processing with a worker gone quiet.
+
+    A resumed task also takes it over from its own earlier run, which is known to be gone: the
+    bumped `attempts` fences that run off should it ever write again.
+    """
     now = timezone.now()
     stale = now - settings.UPLOAD_STUCK_AFTER
     claimable = Q(status=UploadStatus.QUEUED) | Q(
         status=UploadStatus.PROCESSING, heartbeat_at__lt=stale, attempts__lt=max_attempts()
     )
+    if resumed:
+        # Bounded by the task's max_retries, not by attempts: database blips don't use them up.
+        claimable |= Q(status=UploadStatus.PROCESSING)
     with transaction.atomic():
         claimed = Upload.objects.filter(claimable, pk=upload_id).update(
             status=UploadStatus.PROCESSING,

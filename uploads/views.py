@@ -12,12 +12,14 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from learners.formats.templates import txt_template, xlsx_template
 from portal.access import provider_required
-from uploads import samples
+from uploads import refusals, samples
 from uploads.forms import ConfirmForm, UploadForm
+from uploads.handlers import UploadTooLargeHandler, upload_too_large
 from uploads.models import FileType, Mode, Program, Upload, UploadStatus
 from uploads.pdf import upload_summary_pdf
 from uploads.refusals import Refusal, UploadRefused
@@ -55,12 +57,24 @@ def _provider_upload(request: HttpRequest, upload_id: int) -> Upload:
     )
 
 
+# Exempt only to put the size cap in place before the CSRF check reads the body: the view
+# itself is protected (csrf_protect below), as Django's docs show for upload handlers.
+@csrf_exempt
+def upload_new(request: HttpRequest) -> HttpResponse:
+    request.upload_handlers.insert(0, UploadTooLargeHandler(request))
+    return _upload_new(request)
+
+
+@csrf_protect
 @require_http_methods(["GET", "POST"])
 @provider_required
-def upload_new(request: HttpRequest) -> HttpResponse:
+def _upload_new(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         return _render_new(request, UploadForm())
     form = UploadForm(request.POST, request.FILES)
+    too_large = upload_too_large(request)
+    if too_large is not None:
+        return _render_new(request, form, refusals.too_large(too_large))
     if not form.is_valid():
         refusal = UploadRefused(refusal=Refusal.FORM, message=form.first_error())
         return _render_new(request, form, refusal)

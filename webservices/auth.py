@@ -5,7 +5,13 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
+from collections.abc import Mapping
+from typing import Any
 
+from django.db import connection
+from django.db.models import QuerySet
+
+from learners.engine_sql import equals, slotted_rows
 from portal.models import AuthFailure, Provider, WebServiceAccount
 from portal.throttle import clear_failures, is_throttled, record_failure
 
@@ -62,6 +68,33 @@ def _provider_matches(provider: Provider, provider_id: str | None) -> bool:
     return cleaned.isdigit() and cleaned.zfill(7) == provider.accme_id
 
 
+_ACCOUNT_FIELDS = tuple(f.attname for f in WebServiceAccount._meta.concrete_fields)
+_PROVIDER_FIELDS = tuple(f.attname for f in Provider._meta.concrete_fields)
+
+
+def _account_query(values: Mapping[str, Any]) -> QuerySet:
+    return (
+        WebServiceAccount.objects.filter(equals("username", values["username"]), is_active=True)
+        .order_by()
+        .values_list(*_ACCOUNT_FIELDS, *(f"provider__{name}" for name in _PROVIDER_FIELDS))[:1]
+    )
+
+
+def _active_account(username: str) -> WebServiceAccount | None:
+    """The active account with that user name, and its provider: one query, compiled once.
+
+    Every call reads the row (a deactivated account or a new password counts at once); only the
+    building of the query is saved, which costs as much as running it.
+    """
+    rows = slotted_rows("webservice-account", _account_query, {"username": username})
+    for values in rows:
+        split = len(_ACCOUNT_FIELDS)
+        account = WebServiceAccount.from_db(connection.alias, _ACCOUNT_FIELDS, values[:split])
+        account.provider = Provider.from_db(connection.alias, _PROVIDER_FIELDS, values[split:])
+        return account
+    return None
+
+
 def throttle_keys(username: str, client_ip: str) -> list[str]:
     return [f"user:{username.strip().casefold()[:150]}", f"ip:{client_ip}"]
 
@@ -73,11 +106,7 @@ def account_authenticate(
 
     `provider_id` None means the method has no ProviderId (Learner Match): the account decides.
     """
-    account = (
-        WebServiceAccount.objects.select_related("provider")
-        .filter(username=username.strip(), is_active=True)
-        .first()
-    )
+    account = _active_account(username.strip())
     key = None
     if account is not None and _provider_matches(account.provider, provider_id):
         key = (account.username, hashlib.sha256(password.encode()).hexdigest(), account.password)
