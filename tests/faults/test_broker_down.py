@@ -12,6 +12,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
+from kombu import pools
 
 from portal.celery import app as celery_app
 from portal.models import Provider
@@ -31,9 +32,12 @@ TIMEOUT = 30
 
 
 def _reset_producers() -> None:
-    """Forget pooled broker connections, so the next send connects to the configured URL."""
-    if celery_app._pool is not None:
-        celery_app._pool.force_close_all()
+    """Forget pooled broker connections, so the next send connects to the configured URL.
+
+    kombu keeps its pools in a registry shared by the process: closing one pool would leave it
+    there, closed, for the next send; `pools.reset()` closes them and empties the registry.
+    """
+    pools.reset()
     celery_app._pool = None
     celery_app.amqp._producer_pool = None
 
