@@ -228,3 +228,16 @@ def test_it_skips_taken_credit_ids_outside_a_transaction(
     # As if a concurrent run had stored row 1 after this one judged it: row 2 still goes in.
     learner_rows_store(provider=provider, results=results, source=RecordSource.FILE)
     assert sorted(CompletionRecord.objects.values_list("credit_id", flat=True)) == ["T-1", "T-2"]
+
+
+@pytest.mark.parametrize("credit_id", ['ccid:"quoted"', "back\\slash", "{braces},comma", "NULL"])
+def test_it_finds_stored_credit_ids_whatever_their_characters(world: World, credit_id: str) -> None:
+    first = process(world, [make_row(world, CME, 1, credit_id=credit_id)])
+    again = make_row(world, CME, 2, credit_id=credit_id, completion_date="10/02/2026")
+    deleted = make_row(world, CME, 3, record_action="Delete", credit_id=credit_id)
+
+    assert codes(first) == [set()]
+    assert codes(process(world, [again])) == [{"603"}]
+    assert codes(process(world, [deleted])) == [set()]
+    assert CompletionRecord.objects.get().credit_id == credit_id
+    assert CompletionRecord.objects.get().status == RecordStatus.DELETED
