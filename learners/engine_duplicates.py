@@ -24,7 +24,7 @@ def judge_duplicates(j: Judgement, ctx: RuleContext) -> None:
         return
     key = (who, activity.pk, completion)
     earlier = ctx.batch.keys.get(key)
-    if any(not _replays(j, r) for r in ctx.live_by_key.get(key, ())):
+    if any(not _replays(j, r, ctx) for r in ctx.live_by_key.get(key, ())):
         shown = format_date(completion)
         j.errors.append(error("709", activity_id=activity.activity_id, completion_date=shown))
     elif earlier is not None:
@@ -39,7 +39,7 @@ def judge_duplicates(j: Judgement, ctx: RuleContext) -> None:
 def judge_credit_id(j: Judgement, ctx: RuleContext) -> None:
     existing = ctx.records_by_credit_id.get(j.credit_id)
     if existing is not None:
-        if _replays(j, existing):
+        if _replays(j, existing, ctx):
             j.replay = True
         else:
             j.errors.append(error("603", credit_id=j.credit_id, previous="a stored record"))
@@ -50,14 +50,20 @@ def judge_credit_id(j: Judgement, ctx: RuleContext) -> None:
         j.errors.append(error("603", credit_id=j.credit_id, previous=previous))
 
 
-def _replays(j: Judgement, record: ExistingRecord) -> bool:
+def _replays(j: Judgement, record: ExistingRecord, ctx: RuleContext) -> bool:
     """True when `record` is this very row, stored by an earlier run of the same batch.
 
-    File rows get deterministic Credit IDs, so a retried upload finds its own records: those are
-    not duplicates. A Credit ID given by the submitter that is already used always is (603).
+    File rows get deterministic Credit IDs, and a re-run upload knows its own records (same
+    upload, same source row), so a retried upload finds what it stored before: those are not
+    duplicates. Otherwise a Credit ID given by the submitter that is already used is (603).
     """
+    same_upload_row = (
+        ctx.upload_id is not None
+        and record.upload_id == ctx.upload_id
+        and record.source_row == j.row.row_number
+    )
     return (
-        j.credit_id_generated
+        (j.credit_id_generated or same_upload_row)
         and record.credit_id == j.credit_id
         and j.activity is not None
         and record.activity_pk == j.activity.pk
@@ -72,7 +78,7 @@ def judge_repeat(j: Judgement, ctx: RuleContext, key: tuple) -> None:
     other_dates = {
         r.completion_date
         for r in ctx.live_by_completion.get(key, ())
-        if r.completion_date != j.completion and not _replays(j, r)
+        if r.completion_date != j.completion and not _replays(j, r, ctx)
     }
     earlier = ctx.batch.completions.get(key)
     if earlier is not None and earlier != j.completion:

@@ -70,6 +70,8 @@ class ExistingRecord:
     licensing_state: str
     license_id: str
     rems_local_id: str
+    upload_id: int | None
+    source_row: int | None
 
     @property
     def live(self) -> bool:
@@ -107,6 +109,8 @@ class RuleContext:
         default_factory=dict
     )
     batch: BatchMemory = field(default_factory=BatchMemory)
+    # The upload this batch (re)processes: its own rows stored by an earlier run are no duplicates.
+    upload_id: int | None = None
 
 
 @dataclass(slots=True)

@@ -49,7 +49,8 @@ _REGISTRATION_FIELDS = (
 )  # fmt: skip
 _RECORD_FIELDS = (
     "pk", "credit_id", "activity_id", "learner_id", "completion_date", "status", "board_id",
-    "diplomate_id", "npi", "licensing_state", "license_id", "rems_learner_local_id",
+    "diplomate_id", "npi", "licensing_state", "license_id", "rems_learner_local_id", "upload_id",
+    "source_row",
 )  # fmt: skip
 
 

@@ -92,9 +92,16 @@ class _BatchJudge:
     """
 
     def __init__(
-        self, *, provider: Provider, program: str, today: date, credit_id_prefix: str
+        self,
+        *,
+        provider: Provider,
+        program: str,
+        today: date,
+        credit_id_prefix: str,
+        upload_id: int | None = None,
     ) -> None:
         self.provider = provider
+        self.upload_id = upload_id
         self.program = program
         self.today = today
         self.credit_id_prefix = credit_id_prefix
@@ -118,6 +125,7 @@ class _BatchJudge:
             boards=self.boards,
             activities=self._activities(rows),
             batch=self.batch,
+            upload_id=self.upload_id,
         )
         judgements = [self._start(row) for row in rows]
         for j in judgements:
@@ -303,7 +311,11 @@ def learner_rows_process(
     nothing twice (see learner_rows_store).
     """
     judge = _BatchJudge(
-        provider=provider, program=program, today=today, credit_id_prefix=credit_id_prefix
+        provider=provider,
+        program=program,
+        today=today,
+        credit_id_prefix=credit_id_prefix,
+        upload_id=upload.pk if upload is not None else None,
     )
     if store:
         judge.storing()

@@ -21,7 +21,9 @@ from learners.services import (
     learner_rows_validate,
 )
 from portal.models import Provider
+from tests.factories import UserFactory
 from tests.learners.test_rules import CME, MOC, REMS, TODAY, World, build_world, make_row
+from uploads.models import FileType, Upload, UploadStatus
 
 # Per chunk: activities (2, when the chunk names new ones), the directory (1), stored records (1)
 # and the store (savepoints, one COPY, an UPDATE for deletes).
@@ -241,3 +243,35 @@ def test_it_finds_stored_credit_ids_whatever_their_characters(world: World, cred
     assert codes(process(world, [deleted])) == [set()]
     assert CompletionRecord.objects.get().credit_id == credit_id
     assert CompletionRecord.objects.get().status == RecordStatus.DELETED
+
+
+def _upload(world: World, name: str) -> Upload:
+    return Upload.objects.create(
+        provider=world.provider,
+        user=UserFactory(),
+        original_name=name,
+        size=1,
+        sha256=name.ljust(64, "0"),
+        file_type=FileType.XML,
+        status=UploadStatus.COMPLETED,
+    )
+
+
+def test_it_counts_a_rerun_uploads_own_credit_ids_as_already_stored(world: World) -> None:
+    rows = [
+        make_row(world, CME, 1, credit_id="LMS-1"),
+        make_row(world, CME, 2, credit_id="LMS-2", completion_date="10/02/2026"),
+        make_row(world, CME, 3, credit_id="", last_name=""),
+    ]
+    upload = _upload(world, "learners.xml")
+
+    first = process(world, rows, upload=upload)
+    rerun = process(world, rows, upload=upload)
+    other = process(world, rows, upload=_upload(world, "again.xml"))
+
+    assert (first.accepted, first.rejected) == (2, 1)
+    assert (rerun.accepted, rerun.rejected) == (2, 1)
+    assert codes(rerun) == codes(first)
+    assert all("603" in found for found in codes(other)[:2])
+    assert CompletionRecord.objects.filter(upload=upload).count() == 2
+    assert CompletionRecord.objects.count() == 2
