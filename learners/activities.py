@@ -19,6 +19,7 @@ from django.db.models import Count, Q
 from lxml import etree
 
 from learners.codes import CODES, error
+from learners.engine_values import in_quarter_steps
 from learners.formats.base import hardened_xml_parser
 from learners.models import (
     Activity,
@@ -239,7 +240,7 @@ def quarter_steps(value: str, *, allow_zero: bool) -> Decimal | None:
         return None
     if number == 0 and not allow_zero:
         return None
-    return number if (number * 4) % 1 == 0 else None
+    return number if in_quarter_steps(number) else None
 
 
 def record_action(value: str) -> tuple[str, list[RowError]]:
@@ -385,7 +386,7 @@ def _moc_points(value: str, board: str, errors: list[RowError]) -> Decimal | Non
     if not number.is_finite() or number <= 0 or number > MAX_DECIMAL:
         errors.append(error("306", value=value))
         return None
-    if (number * 4) % 1 != 0:
+    if not in_quarter_steps(number):
         errors.append(error("319", value=value))
         return None
     return number
