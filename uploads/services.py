@@ -19,7 +19,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from learners.formats import FileFormatError, read_learner_file
+from learners.formats import FileFormatError, TooManyRecordsError, read_learner_file
 from learners.rows import LearnerRow
 from portal.models import Provider
 from uploads import events, refusals
@@ -132,12 +132,10 @@ def upload_file_read(*, data: bytes, file_type: str, program: str) -> list[Learn
         raise refusals.wrong_content(file_type, mismatch)
     try:
         rows = read_learner_file(data, file_type=file_type, program=program)
+    except TooManyRecordsError as exc:
+        raise refusals.too_many_records(None, str(exc)) from None
     except FileFormatError as exc:
-        reason = str(exc)
-        # The readers refuse an oversized file with the limit in their message.
-        if f"more than {settings.UPLOAD_MAX_RECORDS:,}" in reason:
-            raise refusals.too_many_records(None, reason) from None
-        raise refusals.not_formatted(reason) from None
+        raise refusals.not_formatted(str(exc)) from None
     if len(rows) > settings.UPLOAD_MAX_RECORDS:
         raise refusals.too_many_records(len(rows))
     return rows

@@ -8,7 +8,7 @@ kept as given for the rules to judge.
 
 from __future__ import annotations
 
-from learners.formats.base import FILE_TYPES, FileFormatError, columns_for
+from learners.formats.base import FILE_TYPES, FileFormatError, TooManyRecordsError, columns_for
 from learners.formats.tabdelimited import read_tab_delimited
 from learners.formats.xlsx import read_xlsx
 from learners.formats.xml import (
@@ -23,6 +23,7 @@ __all__ = [
     "FILE_TYPES",
     "FileFormatError",
     "ParsedReport",
+    "TooManyRecordsError",
     "parse_activity_reports",
     "parse_learner_reports_xml",
     "read_learner_file",

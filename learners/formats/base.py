@@ -16,6 +16,10 @@ class FileFormatError(Exception):
     """The file as a whole can't be read as a learner file; the message tells the user why and where."""
 
 
+class TooManyRecordsError(FileFormatError):
+    """The file holds more records than one upload may (PARS's 2,500)."""
+
+
 def hardened_xml_parser() -> etree.XMLParser:
     """The one XML parser for untrusted input: no entities, no DTD, no network (XXE and entity
     bombs fail instead of expanding), no huge trees; comments and processing instructions dropped."""
@@ -59,7 +63,7 @@ def check_record_count(count: int, *, what: str = "learner records") -> None:
         raise FileFormatError(f"The file contains no {what}.")
     limit = max_records()
     if count > limit:
-        raise FileFormatError(
+        raise TooManyRecordsError(
             f"The file contains more than {limit:,} {what}, the limit per file. "
             f"Split it into files of at most {limit:,} records."
         )
