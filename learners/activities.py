@@ -18,8 +18,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from lxml import etree
 
-from learners.codes import CODES, error
-from learners.engine_values import in_quarter_steps
+from learners.engine.codes import CODES, error
+from learners.engine.results import RowError
+from learners.engine.values import in_quarter_steps
 from learners.formats.base import hardened_xml_parser
 from learners.models import (
     Activity,
@@ -30,7 +31,6 @@ from learners.models import (
     MocRegistration,
     RecordStatus,
 )
-from learners.results import RowError
 from portal.models import Provider
 
 ACTIONS = {"add": "Add", "update": "Update", "delete": "Delete"}

@@ -12,7 +12,9 @@ from typing import Any
 
 from django import forms
 
-from learners.engine_rems import DEA_REGISTRATIONS, PRACTICE_AREAS, PROFESSIONS, TIMES_IN_PRACTICE
+from learners.engine.rems import DEA_REGISTRATIONS, PRACTICE_AREAS, PROFESSIONS, TIMES_IN_PRACTICE
+from learners.engine.rows import LearnerRow
+from learners.engine.states import STATES
 from learners.models import Activity, Board, CreditType, RecordStatus
 from learners.records import (
     ActivityFilters,
@@ -20,8 +22,6 @@ from learners.records import (
     activity_program_choices,
     activity_reporting_years,
 )
-from learners.rows import LearnerRow
-from learners.states import STATES
 from portal.models import Provider
 
 DATE_INPUT_FORMATS = ["%Y-%m-%d", "%m/%d/%Y"]

@@ -199,7 +199,7 @@ class Learner(models.Model):
         return f"{self.first_name} {self.last_name} ({self.birth_month:02d}/{self.birth_day:02d})"
 
     def save(self, *args: object, **kwargs: object) -> None:
-        from learners.names import name_key
+        from learners.engine.names import name_key
 
         self.first_name_key = name_key(self.first_name)
         self.last_name_key = name_key(self.last_name)

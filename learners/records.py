@@ -13,7 +13,11 @@ from datetime import date
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
-from learners.engine_values import format_date
+from learners.engine.names import name_key
+from learners.engine.results import RowResult
+from learners.engine.rows import LearnerRow
+from learners.engine.services import learner_rows_store, learner_rows_validate
+from learners.engine.values import format_date
 from learners.models import (
     Activity,
     Board,
@@ -24,10 +28,6 @@ from learners.models import (
     RecordSource,
     RecordStatus,
 )
-from learners.names import name_key
-from learners.results import RowResult
-from learners.rows import LearnerRow
-from learners.services import learner_rows_store, learner_rows_validate
 from portal.models import Provider
 
 CME_ONLY = "CME"

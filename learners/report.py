@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
+from learners.engine.rows import BOARD_COLUMNS, REPORT_COLUMNS, LearnerRow
 from learners.formats.base import columns_for
 from learners.formats.tabdelimited import write_delimited
-from learners.rows import BOARD_COLUMNS, REPORT_COLUMNS, LearnerRow
 
 CODE_SEPARATOR = "; "
 MESSAGE_SEPARATOR = " | "

@@ -13,6 +13,9 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from learners.engine.names import name_key
+from learners.engine.npi import make_npi
+from learners.engine.states import STATES
 from learners.models import (
     Activity,
     ActivityFormat,
@@ -23,10 +26,7 @@ from learners.models import (
     LearnerLicense,
     MocRegistration,
 )
-from learners.names import name_key
-from learners.npi import make_npi
 from learners.reference_data import BOARDS
-from learners.states import STATES
 from portal.models import Membership, Provider, WebServiceAccount
 
 DIRECTORY_SIZE = 459  # 9 boards x 51 licensing jurisdictions

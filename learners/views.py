@@ -16,6 +16,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from learners.engine.matching import learner_match_count
+from learners.engine.results import RowResult
 from learners.exports import (
     ACTIVITY_SUMMARY_HEADER,
     CONTENT_TYPES,
@@ -32,7 +34,6 @@ from learners.forms import (
     ManualEntryForm,
     RemsEntryForm,
 )
-from learners.matching import learner_match_count
 from learners.models import Activity, CompletionRecord, RecordStatus
 from learners.records import (
     activity_record_list,
@@ -42,7 +43,6 @@ from learners.records import (
     learner_search_list,
     rems_entry_allowed,
 )
-from learners.results import RowResult
 from portal.access import provider_required
 
 PER_PAGE = 25  # PARS's "Showing 1 - 25 of N"

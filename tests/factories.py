@@ -9,6 +9,7 @@ from typing import Any
 import factory
 from django.contrib.auth import get_user_model
 
+from learners.engine.npi import make_npi
 from learners.models import (
     Activity,
     ActivityFormat,
@@ -22,7 +23,6 @@ from learners.models import (
     RecordSource,
     RecordStatus,
 )
-from learners.npi import make_npi
 from portal.models import Membership, Provider, WebServiceAccount
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django import forms
 
-from uploads.models import FileType, Mode, Program
+from learners.engine.programs import Program
+from uploads.models import FileType, Mode
 
 
 class UploadForm(forms.Form):

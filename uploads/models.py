@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from learners.engine.programs import Program
 from portal.models import Provider
 
 
@@ -28,11 +29,6 @@ class FileType(models.TextChoices):
     TXT = "txt", "Tab Delimited (.txt)"
     XML = "xml", "XML (.xml)"
     XLSX = "xlsx", "Excel (.xlsx)"
-
-
-class Program(models.TextChoices):
-    BOARD = "board", "Licensing or Specialty Board"
-    REMS = "rems", "Opioid Analgesic REMS"
 
 
 class Mode(models.TextChoices):

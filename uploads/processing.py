@@ -21,10 +21,10 @@ from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from learners.engine.services import RowResult, learner_rows_process
 from learners.formats import FileFormatError, read_learner_file
 from learners.models import RecordSource
 from learners.report import rejected_rows_csv, rejected_rows_txt
-from learners.services import RowResult, learner_rows_process
 from uploads import emails, events
 from uploads.models import Mode, Upload, UploadQuerySet, UploadStatus, report_path
 
@@ -128,7 +128,7 @@ def _process(upload: Upload, attempt: int) -> None:
         program=upload.program,
         source=RecordSource.FILE,
         today=timezone.localdate(),
-        upload=upload,
+        upload_id=upload.pk,
         store=upload.mode == Mode.SUBMIT,
         credit_id_prefix=credit_id_prefix(upload),
         chunk_size=CHUNK_SIZE,

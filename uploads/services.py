@@ -19,8 +19,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from learners.engine.rows import LearnerRow
 from learners.formats import FileFormatError, TooManyRecordsError, read_learner_file
-from learners.rows import LearnerRow
 from portal.models import Provider
 from uploads import events, refusals
 from uploads.content import content_mismatch

@@ -15,12 +15,13 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from learners.engine.programs import Program
 from learners.formats.templates import txt_template, xlsx_template
 from portal.access import provider_required
 from uploads import refusals, samples
 from uploads.forms import ConfirmForm, UploadForm
 from uploads.handlers import UploadTooLargeHandler, upload_too_large
-from uploads.models import FileType, Mode, Program, Upload, UploadStatus
+from uploads.models import FileType, Mode, Upload, UploadStatus
 from uploads.pdf import upload_summary_pdf
 from uploads.refusals import Refusal, UploadRefused
 from uploads.services import (

@@ -11,7 +11,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import QuerySet
 
-from learners.engine_sql import equals, slotted_rows
+from learners.engine.sql import equals, slotted_rows
 from portal.models import AuthFailure, Provider, WebServiceAccount
 from portal.throttle import clear_failures, is_throttled, record_failure
 

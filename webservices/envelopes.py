@@ -17,8 +17,8 @@ from django.conf import settings
 from lxml import etree
 
 from learners.activities import parse_iso_date
+from learners.engine.results import RowError
 from learners.formats.base import hardened_xml_parser
-from learners.results import RowError
 
 # The Activity service keeps PARS's older DataContract namespace; the learner and match services
 # use the newer one (both as the guide's samples and tips say).

@@ -13,16 +13,16 @@ from datetime import date
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from learners.codes import CODES, error
+from learners.engine.codes import CODES, error
+from learners.engine.matching import learner_match_count
+from learners.engine.npi import is_valid_npi
+from learners.engine.results import RowError
+from learners.engine.rows import LearnerRow
+from learners.engine.services import learner_rows_store, learner_rows_validate
+from learners.engine.states import state_code
 from learners.formats.base import FileFormatError
 from learners.formats.xml import parse_activity_reports
-from learners.matching import learner_match_count
 from learners.models import CompletionRecord, RecordSource, RecordStatus
-from learners.npi import is_valid_npi
-from learners.results import RowError
-from learners.rows import LearnerRow
-from learners.services import learner_rows_store, learner_rows_validate
-from learners.states import state_code
 from portal.models import Provider
 from webservices.envelopes import StatusLine
 

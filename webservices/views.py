@@ -18,8 +18,8 @@ from django.utils.http import parse_header_parameters
 from django.views.decorators.csrf import csrf_exempt
 
 from learners.activities import ActivitySearchError, activity_save, activity_search
-from learners.codes import CODES, error
-from learners.results import RowError
+from learners.engine.codes import CODES, error
+from learners.engine.results import RowError
 from portal.models import WebServiceAccount
 from webservices import envelopes
 from webservices.activity_xml import activities_xml

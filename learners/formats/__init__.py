@@ -8,6 +8,7 @@ kept as given for the rules to judge.
 
 from __future__ import annotations
 
+from learners.engine.rows import LearnerRow
 from learners.formats.base import FILE_TYPES, FileFormatError, TooManyRecordsError, columns_for
 from learners.formats.tabdelimited import read_tab_delimited
 from learners.formats.xlsx import read_xlsx
@@ -17,7 +18,6 @@ from learners.formats.xml import (
     parse_learner_reports_xml,
     structure_problems,
 )
-from learners.rows import LearnerRow
 
 __all__ = [
     "FILE_TYPES",

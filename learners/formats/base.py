@@ -5,9 +5,10 @@ from __future__ import annotations
 from django.conf import settings
 from lxml import etree
 
-from learners.rows import BOARD_COLUMNS, REMS_COLUMNS
+from learners.engine.programs import Program
+from learners.engine.rows import BOARD_COLUMNS, REMS_COLUMNS
 
-PROGRAMS = ("board", "rems")
+PROGRAMS = tuple(Program.values)
 FILE_TYPES = ("txt", "xml", "xlsx")
 Columns = tuple[tuple[str, str], ...]
 

@@ -13,9 +13,9 @@ import csv
 import io
 from collections.abc import Iterable, Sequence
 
+from learners.engine.rows import LearnerRow
 from learners.formats.base import FileFormatError, check_size
 from learners.formats.table import escape_cell, rows_from_table
-from learners.rows import LearnerRow
 
 csv.field_size_limit(1024 * 1024)
 

@@ -19,6 +19,7 @@ from itertools import chain, islice
 from operator import itemgetter
 from typing import Any
 
+from learners.engine.rows import BOARD_COLUMNS, REMS_COLUMNS, REPORT_COLUMNS, LearnerRow
 from learners.formats.base import (
     Columns,
     FileFormatError,
@@ -26,7 +27,6 @@ from learners.formats.base import (
     columns_for,
     max_records,
 )
-from learners.rows import BOARD_COLUMNS, REMS_COLUMNS, REPORT_COLUMNS, LearnerRow
 
 HEADER_SEARCH_ROWS = 4  # the header, if any, is among the first non-blank rows
 MIN_HEADER_MATCHES = 3

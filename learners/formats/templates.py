@@ -17,11 +17,11 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from learners.engine_rems import DEA_REGISTRATIONS, PRACTICE_AREAS, PROFESSIONS, TIMES_IN_PRACTICE
+from learners.engine.rems import DEA_REGISTRATIONS, PRACTICE_AREAS, PROFESSIONS, TIMES_IN_PRACTICE
+from learners.engine.states import STATES
 from learners.formats.base import columns_for, max_records
 from learners.formats.tabdelimited import write_delimited
 from learners.models import Board, CreditType
-from learners.states import STATES
 
 GUIDANCE: dict[str, str] = {
     "record_action": "Add or Delete",

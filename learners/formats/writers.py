@@ -10,11 +10,11 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from learners.engine.rows import LearnerRow
 from learners.formats.base import FILE_TYPES, columns_for
 from learners.formats.tabdelimited import write_delimited
 from learners.formats.templates import filled_xlsx
 from learners.formats.xml_writer import learner_reports_xml
-from learners.rows import LearnerRow
 
 if TYPE_CHECKING:
     from portal.models import Provider

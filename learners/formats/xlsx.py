@@ -17,9 +17,9 @@ from decimal import Decimal
 
 from openpyxl import load_workbook
 
+from learners.engine.rows import LearnerRow
 from learners.formats.base import FileFormatError, check_size
 from learners.formats.table import rows_from_table
-from learners.rows import LearnerRow
 
 MAX_COLUMNS = 40  # the 16 template columns, our report's two, and room for reordering
 # A small .xlsx can unzip to a huge one; no honest learner file comes near this.

@@ -40,6 +40,8 @@ from functools import lru_cache
 
 from lxml import etree
 
+from learners.engine.rows import LearnerRow
+from learners.engine.states import state_code
 from learners.formats.base import (
     FileFormatError,
     check_record_count,
@@ -47,8 +49,6 @@ from learners.formats.base import (
     hardened_xml_parser,
 )
 from learners.formats.table import header_key
-from learners.rows import LearnerRow
-from learners.states import state_code
 
 ACCME_NS = "http://docs.accme.org/schemas/ACCMELearnerReports/v3/"
 EX_NS = "http://docs.accme.org/schemas/ACCMELearnerReportExtension/v3/"

@@ -11,6 +11,8 @@ from datetime import date
 
 from lxml import etree
 
+from learners.engine.npi import is_valid_npi
+from learners.engine.rows import LearnerRow
 from learners.formats.xml import (
     ACCME_NS,
     AMA_CERTIFICATION,
@@ -20,8 +22,6 @@ from learners.formats.xml import (
     M_NS,
     N_NS,
 )
-from learners.npi import is_valid_npi
-from learners.rows import LearnerRow
 
 NSMAP = {"accme": ACCME_NS, "ex": EX_NS, "ar": AR_NS, "m": M_NS, "n": N_NS, "hx": HX_NS}
 

@@ -14,10 +14,10 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from learners.engine.rows import BOARD_COLUMNS
 from learners.filegen import encode_learner_file, generate_learner_rows
 from learners.formats import read_learner_file
 from learners.models import CompletionRecord
-from learners.rows import BOARD_COLUMNS
 from portal.models import Provider
 from tests.e2e.conftest import DEMO_EMAIL, UploadWorker
 from uploads.models import Upload, UploadStatus

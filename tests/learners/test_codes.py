@@ -6,8 +6,8 @@ import string
 
 import pytest
 
-from learners.codes import CODES, activity_error, error
-from learners.results import RowError
+from learners.engine.codes import CODES, activity_error, error
+from learners.engine.results import RowError
 
 APPENDIX_A = frozenset(
     str(n)

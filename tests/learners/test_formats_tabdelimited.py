@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from learners.engine.rows import BOARD_COLUMNS, REMS_COLUMNS
 from learners.formats import FileFormatError, read_learner_file
-from learners.rows import BOARD_COLUMNS, REMS_COLUMNS
 
 pytestmark = pytest.mark.django_db
 

@@ -8,10 +8,10 @@ from datetime import date
 import pytest
 from openpyxl import load_workbook
 
+from learners.engine.rows import BOARD_COLUMNS, REMS_COLUMNS
 from learners.formats import FileFormatError, read_learner_file
 from learners.formats.templates import filled_xlsx, txt_template, xlsx_template
 from learners.models import Board
-from learners.rows import BOARD_COLUMNS, REMS_COLUMNS
 
 pytestmark = pytest.mark.django_db
 

@@ -9,9 +9,9 @@ from datetime import date, datetime
 import pytest
 from openpyxl import Workbook
 
+from learners.engine.rows import BOARD_COLUMNS, REMS_COLUMNS
 from learners.formats import FileFormatError, read_learner_file
 from learners.formats.xlsx import cell_text
-from learners.rows import BOARD_COLUMNS, REMS_COLUMNS
 
 pytestmark = pytest.mark.django_db
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from learners.engine.rows import LearnerRow
 from learners.formats import (
     FileFormatError,
     parse_activity_reports,
@@ -14,7 +15,6 @@ from learners.formats import (
     read_learner_file,
 )
 from learners.formats.xml_writer import learner_reports_xml
-from learners.rows import LearnerRow
 
 pytestmark = pytest.mark.django_db
 

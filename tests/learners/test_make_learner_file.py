@@ -10,6 +10,7 @@ import pytest
 import time_machine
 from django.core.management import CommandError, call_command
 
+from learners.engine.services import learner_rows_process, learner_rows_validate
 from learners.filegen import (
     BOARD_DEFECTS,
     FileGenerationError,
@@ -19,7 +20,6 @@ from learners.filegen import (
 from learners.formats import read_learner_file
 from learners.models import Activity
 from learners.sandbox import seed_sandbox
-from learners.services import learner_rows_process, learner_rows_validate
 from portal.models import Provider
 
 pytestmark = pytest.mark.django_db

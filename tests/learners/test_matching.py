@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
-from learners.matching import DirectoryIndex, Identity, learner_match_count
+from learners.engine.matching import DirectoryIndex, Identity, learner_match_count
+from learners.engine.names import name_key
+from learners.engine.npi import make_npi
 from learners.models import Board, Learner
-from learners.names import name_key
-from learners.npi import make_npi
 from learners.sandbox import physician_specs, seed_directory
 from tests.factories import LearnerFactory
 

@@ -9,10 +9,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from learners.engine.results import RowError, RowResult
+from learners.engine.rows import BOARD_COLUMNS, REMS_COLUMNS, LearnerRow
 from learners.formats import read_learner_file
 from learners.report import rejected_rows_csv, rejected_rows_txt
-from learners.results import RowError, RowResult
-from learners.rows import BOARD_COLUMNS, REMS_COLUMNS, LearnerRow
 
 pytestmark = pytest.mark.django_db
 

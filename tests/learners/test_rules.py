@@ -10,12 +10,12 @@ from typing import Any
 
 import pytest
 
-from learners.engine_facts import ActivityFacts, BoardFacts, Judgement, MocFacts, RuleContext
+from learners.engine.facts import ActivityFacts, BoardFacts, Judgement, MocFacts, RuleContext
+from learners.engine.npi import make_npi
+from learners.engine.rows import LearnerRow
+from learners.engine.rules import judge_fields
+from learners.engine.services import learner_rows_validate
 from learners.models import Activity, Board, CreditType, MocRegistration, RecordStatus
-from learners.npi import make_npi
-from learners.rows import LearnerRow
-from learners.rules import judge_fields
-from learners.services import learner_rows_validate
 from portal.models import Provider
 from tests.factories import ActivityFactory, CompletionRecordFactory, LearnerFactory
 

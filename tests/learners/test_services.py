@@ -10,16 +10,16 @@ from typing import Any
 import pytest
 from django.db import connection
 
-from learners import services
-from learners.filegen import generate_learner_rows
-from learners.models import CompletionRecord, RecordSource, RecordStatus
-from learners.rows import LearnerRow
-from learners.sandbox import seed_sandbox
-from learners.services import (
+from learners.engine import services
+from learners.engine.rows import LearnerRow
+from learners.engine.services import (
     learner_rows_process,
     learner_rows_store,
     learner_rows_validate,
 )
+from learners.filegen import generate_learner_rows
+from learners.models import CompletionRecord, RecordSource, RecordStatus
+from learners.sandbox import seed_sandbox
 from portal.models import Provider
 from tests.factories import UserFactory
 from tests.learners.test_rules import CME, MOC, REMS, TODAY, World, build_world, make_row
@@ -265,9 +265,9 @@ def test_it_counts_a_rerun_uploads_own_credit_ids_as_already_stored(world: World
     ]
     upload = _upload(world, "learners.xml")
 
-    first = process(world, rows, upload=upload)
-    rerun = process(world, rows, upload=upload)
-    other = process(world, rows, upload=_upload(world, "again.xml"))
+    first = process(world, rows, upload_id=upload.pk)
+    rerun = process(world, rows, upload_id=upload.pk)
+    other = process(world, rows, upload_id=_upload(world, "again.xml").pk)
 
     assert (first.accepted, first.rejected) == (2, 1)
     assert (rerun.accepted, rerun.rejected) == (2, 1)

@@ -9,11 +9,11 @@ import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 
+from learners.engine.npi import is_valid_npi
+from learners.engine.states import STATES
 from learners.models import Activity, Board, Learner, LearnerBoardId, LearnerLicense
-from learners.npi import is_valid_npi
 from learners.reference_data import BOARDS
 from learners.sandbox import seed_sandbox
-from learners.states import STATES
 from portal.models import Provider, WebServiceAccount
 
 pytestmark = pytest.mark.django_db

@@ -9,8 +9,8 @@ import pytest
 from django.test import Client
 from lxml import etree
 
+from learners.engine.services import StoreSummary
 from learners.models import CompletionRecord, Learner, RecordSource, RecordStatus
-from learners.services import StoreSummary
 from portal.models import Provider
 from tests.webservices.conftest import (
     LEARNER_NS,

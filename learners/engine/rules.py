@@ -1,6 +1,6 @@
 """The rules of SPEC §3: small pure functions over a row being judged and a RuleContext.
 
-No rule queries the database: the loader (engine_load.py) fetches everything a window of rows
+No rule queries the database: the loader (load.py) fetches everything a window of rows
 needs in a few bulk queries first. A row collects every code that applies, but a rule that depends on a fact
 the row failed to give (an activity that doesn't exist, a date that isn't one) is skipped rather
 than piling consequences on the first mistake.
@@ -8,7 +8,7 @@ than piling consequences on the first mistake.
 A row is judged in three passes because each needs what the previous one found:
   judge_fields      — everything from the row itself, the activity and the calendar;
   judge_identity    — matching against the directory (loaded for the window's ids);
-  judge_duplicates  — stored records and earlier rows of the same batch (engine_duplicates.py).
+  judge_duplicates  — stored records and earlier rows of the same batch (duplicates.py).
 """
 
 from __future__ import annotations
@@ -16,18 +16,22 @@ from __future__ import annotations
 from decimal import Decimal
 from functools import lru_cache
 
-from learners.codes import error
-from learners.engine_duplicates import judge_duplicates, remember
-from learners.engine_facts import (
+from learners.engine.codes import error
+from learners.engine.duplicates import judge_duplicates, remember
+from learners.engine.facts import (
     ADD,
     DELETE,
-    REMS_PROGRAM,
     BoardFacts,
     Judgement,
     RuleContext,
 )
-from learners.engine_rems import judge_rems_fields
-from learners.engine_values import (
+from learners.engine.matching import Identity
+from learners.engine.names import name_key
+from learners.engine.npi import is_valid_npi
+from learners.engine.programs import Program
+from learners.engine.rems import judge_rems_fields
+from learners.engine.states import state_code
+from learners.engine.values import (
     NOT_POSITIVE,
     NOT_QUARTER,
     format_date,
@@ -36,10 +40,6 @@ from learners.engine_values import (
     parse_date,
     reporting_deadline,
 )
-from learners.matching import Identity
-from learners.names import name_key
-from learners.npi import is_valid_npi
-from learners.states import state_code
 
 BLANK = "(blank)"
 _ZERO = Decimal(0)
@@ -65,7 +65,7 @@ def judge_fields(j: Judgement, ctx: RuleContext) -> None:
         )
     judge_activity(j, ctx)
     judge_completion_date(j, ctx)
-    if ctx.program == REMS_PROGRAM:
+    if ctx.program == Program.REMS:
         if j.action == ADD:
             judge_rems_fields(j)
         else:
@@ -108,7 +108,7 @@ def judge_activity(j: Judgement, ctx: RuleContext) -> None:
     # A closed activity still takes learners: closing freezes the activity record itself (PARS's
     # 481 "Closed activities may not be edited"), while completions keep arriving until the
     # reporting window of their year shuts, which 705 enforces.
-    if ctx.program == REMS_PROGRAM and not activity.rems_registered:
+    if ctx.program == Program.REMS and not activity.rems_registered:
         j.errors.append(error("716", activity_id=text))
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from learners.results import RowError
+from learners.engine.results import RowError
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,9 +6,9 @@ delete rows 605 / 606. Pure like the rest of the rules: the loader put the recor
 
 from __future__ import annotations
 
-from learners.codes import error
-from learners.engine_facts import ADD, DELETE, ExistingRecord, Judgement, RuleContext
-from learners.engine_values import format_date
+from learners.engine.codes import error
+from learners.engine.facts import ADD, DELETE, ExistingRecord, Judgement, RuleContext
+from learners.engine.values import format_date
 
 
 def judge_duplicates(j: Judgement, ctx: RuleContext) -> None:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from learners.codes import error
-from learners.engine_facts import Judgement
-from learners.states import STATES, state_code
+from learners.engine.codes import error
+from learners.engine.facts import Judgement
+from learners.engine.states import STATES, state_code
 
 # MedBiquitous ActivityReport v2 value lists.
 PROFESSIONS = (

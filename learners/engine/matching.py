@@ -16,12 +16,12 @@ from django.db import models
 from django.db.models import F, Value
 from django.db.models.functions import Cast
 
-from learners.codes import error
-from learners.engine_sql import any_of, slotted_rows
+from learners.engine.codes import error
+from learners.engine.names import name_key
+from learners.engine.results import RowError
+from learners.engine.sql import any_of, slotted_rows
+from learners.engine.states import state_code
 from learners.models import Board, Learner, LearnerBoardId, LearnerLicense
-from learners.names import name_key
-from learners.results import RowError
-from learners.states import state_code
 
 _PERSON_FIELDS = ("id", "first_name_key", "last_name_key", "birth_month", "birth_day")
 

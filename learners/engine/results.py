@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from learners.rows import LearnerRow
+from learners.engine.rows import LearnerRow
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,4 @@
-"""The plain facts the rules judge against, loaded in bulk per chunk (see engine_load.py).
+"""The plain facts the rules judge against, loaded in bulk per chunk (see load.py).
 
 Rules never query: they read these frozen shapes, so one row's judgement is a pure function of the
 row and a `RuleContext`.
@@ -12,14 +12,12 @@ from datetime import date
 from decimal import Decimal
 from typing import TypeAlias
 
-from learners.matching import DirectoryIndex, Identity
-from learners.results import RowError
-from learners.rows import LearnerRow
+from learners.engine.matching import DirectoryIndex, Identity
+from learners.engine.results import RowError
+from learners.engine.rows import LearnerRow
 
 ADD = "add"
 DELETE = "delete"
-BOARD_PROGRAM = "board"
-REMS_PROGRAM = "rems"
 
 # Who a completion belongs to: a directory learner's pk, or ("rems", local id) for a
 # de-identified REMS learner.

@@ -1,6 +1,6 @@
 """Bulk look-ups for a window of rows: a handful of queries, never one per row.
 
-Each loader turns query rows straight into the plain facts of engine_facts.py (values_list, no
+Each loader turns query rows straight into the plain facts of facts.py (values_list, no
 model instances), so the rules can run over dictionaries.
 """
 
@@ -17,7 +17,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.db.models.signals import post_delete, post_migrate, post_save
 
-from learners.engine_facts import (
+from learners.engine.facts import (
     ADD,
     DELETE,
     ActivityFacts,
@@ -28,8 +28,8 @@ from learners.engine_facts import (
     RuleContext,
     Who,
 )
-from learners.engine_sql import any_of, at_most, equals, slotted_rows
-from learners.matching import DirectoryIndex
+from learners.engine.matching import DirectoryIndex
+from learners.engine.sql import any_of, at_most, equals, slotted_rows
 from learners.models import (
     Activity,
     Board,
@@ -89,11 +89,11 @@ def forget_boards(**kwargs: object) -> None:
 
 
 for _model in (Board, CreditType):
-    _uid = f"learners.engine_load.forget_boards.{_model.__name__}"
+    _uid = f"learners.engine.load.forget_boards.{_model.__name__}"
     post_save.connect(forget_boards, sender=_model, dispatch_uid=f"{_uid}.save")
     post_delete.connect(forget_boards, sender=_model, dispatch_uid=f"{_uid}.delete")
 post_migrate.connect(
-    forget_boards, dispatch_uid="learners.engine_load.forget_boards.migrate"
+    forget_boards, dispatch_uid="learners.engine.load.forget_boards.migrate"
 )  # also sent by flush
 
 

@@ -15,37 +15,33 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
-from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
 
-from learners import rules
-from learners.engine_facts import (
+from learners.engine import rules
+from learners.engine.facts import (
     ADD,
     DELETE,
-    REMS_PROGRAM,
     ActivityFacts,
     BatchMemory,
     BoardFacts,
     Judgement,
     RuleContext,
 )
-from learners.engine_load import (
+from learners.engine.load import (
     load_activities,
     load_boards,
     load_directory,
     load_records,
 )
-from learners.engine_store import insert_records, record_values
-from learners.matching import DirectoryIndex
+from learners.engine.matching import DirectoryIndex
+from learners.engine.programs import Program
+from learners.engine.results import RowError, RowResult
+from learners.engine.rows import LearnerRow
+from learners.engine.store import insert_records, record_values
 from learners.models import CompletionRecord, RecordStatus
-from learners.results import RowError, RowResult
-from learners.rows import LearnerRow
 from portal.models import Provider
-
-if TYPE_CHECKING:
-    from uploads.models import Upload
 
 __all__ = [
     "BatchOutcome",
@@ -193,7 +189,7 @@ def _record_values(j: Judgement, program: str) -> dict[str, object]:
     """The CompletionRecord fields an accepted add row becomes."""
     assert j.activity is not None
     status = RecordStatus.SUBMITTED if j.has_moc else RecordStatus.ACCEPTED
-    if program == REMS_PROGRAM:
+    if program == Program.REMS:
         return record_values(
             activity_id=j.activity.pk, credit_id=j.credit_id, completion_date=j.completion,
             source_row=j.row.row_number, status=status, **(j.rems or {}),
@@ -263,14 +259,14 @@ def learner_rows_store(
     provider: Provider,
     results: Sequence[RowResult],
     source: str,
-    upload: Upload | None = None,
+    upload_id: int | None = None,
 ) -> StoreSummary:
     """Store the accepted rows: adds in bulk (idempotent on Credit ID), deletes marked deleted."""
     now = timezone.now()
     common = {
         "provider_id": provider.pk,
         "source": source,
-        "upload_id": upload.pk if upload is not None else None,
+        "upload_id": upload_id,
         "created_at": now,
         "updated_at": now,
     }
@@ -298,7 +294,7 @@ def learner_rows_process(
     program: str = "board",
     source: str,
     today: date,
-    upload: Upload | None = None,
+    upload_id: int | None = None,
     store: bool = True,
     credit_id_prefix: str = "",
     chunk_size: int = CHUNK_SIZE,
@@ -315,7 +311,7 @@ def learner_rows_process(
         program=program,
         today=today,
         credit_id_prefix=credit_id_prefix,
-        upload_id=upload.pk if upload is not None else None,
+        upload_id=upload_id,
     )
     if store:
         judge.storing()
@@ -329,7 +325,7 @@ def learner_rows_process(
             if store:
                 with _collector_paused():
                     outcome.stored += learner_rows_store(
-                        provider=provider, results=results, source=source, upload=upload
+                        provider=provider, results=results, source=source, upload_id=upload_id
                     )
             _count(outcome, results)
             if on_progress is not None:
