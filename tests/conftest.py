@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 import pytest
-from django.test import Client
+from django.conf import settings
+from django.test import Client, override_settings
 
 from learners.models import ActivityFormat, Board, CreditType
 from learners.reference_data import load_reference_data
@@ -13,6 +15,23 @@ from portal.models import Provider
 from tests.factories import MembershipFactory, ProviderFactory
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
+
+# The suite serves static files from the source tree. Production serves the hashed copies that
+# `collectstatic` writes (tests/production.py collects them for the tests of the real stack).
+SOURCE_STATIC_FILES = {
+    "STORAGES": {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    },
+    "WHITENOISE_USE_FINDERS": True,
+    "WHITENOISE_AUTOREFRESH": True,
+}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def static_files_from_the_source_tree() -> Iterator[None]:
+    with override_settings(**SOURCE_STATIC_FILES):
+        yield
 
 
 @pytest.fixture(autouse=True)
