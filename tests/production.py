@@ -16,6 +16,7 @@ import re
 import runpy
 import secrets
 import shlex
+import signal
 import socket
 import subprocess
 import sys
@@ -315,7 +316,7 @@ def web_server(environment: Mapping[str, str], log: Path) -> Iterator[int]:
         _wait_until_it_answers(port, process, log)
         yield port
     finally:
-        process.terminate()
+        process.send_signal(signal.SIGINT)  # gunicorn's quick shutdown: nothing to finish here
         try:
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
@@ -339,3 +340,45 @@ def _wait_until_it_answers(
         except OSError:
             time.sleep(0.2)
     raise AssertionError(f"gunicorn did not answer on port {port} within {timeout} s")
+
+
+@dataclass(frozen=True)
+class Stack:
+    """The web service running: its port, its SECRET_KEY and where its static files were collected."""
+
+    port: int
+    secret_key: str
+    static_root: Path
+
+    @property
+    def url(self) -> str:
+        return f"http://localhost:{self.port}"
+
+    def get(self, path: str, **headers: str) -> tuple[http.client.HTTPResponse, bytes]:
+        """GET `path` as a browser on this machine asks for it (Host: localhost)."""
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        try:
+            connection.request("GET", path, headers={"Host": f"localhost:{self.port}", **headers})
+            response = connection.getresponse()
+            return response, response.read()
+        finally:
+            connection.close()
+
+
+@contextmanager
+def production_stack(root: Path, *, database_url: str, broker_url: str) -> Iterator[Stack]:
+    """Static files collected as the image collects them, and gunicorn as the web service runs it.
+
+    With the compose file's environment, but this machine's database, broker and folders.
+    """
+    environment = stack_environment(
+        "web",
+        DATABASE_URL=database_url,
+        CELERY_BROKER_URL=broker_url,
+        VAR_DIR=str(root / "var"),
+        MEDIA_ROOT=str(root / "media"),
+        STATIC_ROOT=str(root / "static"),
+    )
+    collect_static(root / "static", environment)
+    with web_server(environment, root / "gunicorn.log") as port:
+        yield Stack(port, environment["SECRET_KEY"], root / "static")
