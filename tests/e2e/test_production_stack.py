@@ -17,7 +17,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from tests.factories import MembershipFactory, ProviderFactory
-from tests.production import Stack
+from tests.production import Stack, queued_upload
 from uploads.models import Upload, UploadStatus
 
 pytestmark = pytest.mark.e2e
@@ -29,9 +29,10 @@ PASSWORD = "a-long-test-password"
 @pytest.fixture
 def staff(transactional_db: None) -> Any:
     """A staff member whose password the server's hashers can check (quickly: few iterations)."""
-    user = MembershipFactory(
+    membership: Any = MembershipFactory(
         provider=ProviderFactory(name="Lakeside CME"), user__username=EMAIL, user__email=EMAIL
-    ).user
+    )
+    user = membership.user
     hasher = PBKDF2PasswordHasher()
     user.password = hasher.encode(PASSWORD, hasher.salt(), iterations=1_000)
     user.save(update_fields=["password"])
@@ -86,15 +87,7 @@ def test_it_styles_the_pages_and_runs_htmx(page: Any, staff: Any) -> None:
 
 
 def test_it_follows_an_upload_live_on_the_processing_page(page: Any, staff: Any) -> None:
-    upload = Upload.objects.create(
-        provider=staff.membership.provider,
-        user=staff,
-        original_name="learners.txt",
-        size=120,
-        sha256="0" * 64,
-        file_type="txt",
-        status=UploadStatus.QUEUED,
-    )
+    upload = queued_upload(staff)
     log_in(page)
     page.goto(f"/uploads/{upload.pk}/")
     status = page.locator("#upload-status")

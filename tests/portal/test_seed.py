@@ -20,7 +20,8 @@ from learners.reference_data import BOARDS
 from learners.sandbox import seed_sandbox
 from learners.states import STATES
 from portal.models import Provider, WebServiceAccount
-from tests.production import ROOT, production_environment, settings_from
+from tests.production import production_environment
+from tests.stack_files import ROOT, settings_from
 
 pytestmark = pytest.mark.django_db
 

@@ -23,7 +23,8 @@ from gunicorn.config import Config as GunicornConfig
 from gunicorn.errors import AppImportError
 from gunicorn.util import import_app
 
-from tests.production import (
+from tests.production import stack_environment
+from tests.stack_files import (
     IMAGE_ROOT,
     ROOT,
     Instruction,
@@ -42,7 +43,6 @@ from tests.production import (
     settings_from,
     settings_variables,
     shell_commands,
-    stack_environment,
 )
 
 README = (ROOT / "README.md").read_text()
@@ -149,7 +149,8 @@ def local_app_folders() -> set[str]:
 
 def runtime_paths() -> set[str]:
     """What the application needs from the checkout at run time."""
-    template_dirs = [Path(d) for t in settings.TEMPLATES for d in t.get("DIRS", [])]
+    templates: list[dict[str, Any]] = settings.TEMPLATES
+    template_dirs = [Path(d) for t in templates for d in t.get("DIRS", [])]
     static_dirs = [Path(d) for d in settings.STATICFILES_DIRS]
     extra = {str(p.resolve().relative_to(ROOT)) for p in template_dirs + static_dirs}
     return local_app_folders() | extra | {"manage.py"}

@@ -19,7 +19,8 @@ from django.test import Client
 from learners.sandbox import DEMO_PASSWORD, DEMO_WS_PASSWORD, seed_sandbox
 from portal import settings as portal_settings
 from portal.models import WebServiceAccount
-from tests.production import ROOT, production_environment, settings_from
+from tests.production import production_environment
+from tests.stack_files import ROOT, settings_from
 
 production_env = production_environment
 

@@ -19,8 +19,8 @@ from django.conf import settings as django_settings
 from django.test import Client
 
 from tests.factories import MembershipFactory, ProviderFactory
-from tests.production import ROOT, Stack
-from uploads.models import Upload, UploadStatus
+from tests.production import Stack, queued_upload
+from tests.stack_files import ROOT
 
 HASHED = re.compile(r"^/static/(?P<name>.+)\.(?P<hash>[0-9a-f]{12})\.(?P<ext>css|js)$")
 IMMUTABLE = "max-age=315360000, public, immutable"
@@ -98,15 +98,7 @@ def test_it_serves_the_processing_page_with_its_htmx_and_the_fragment_it_polls(
     provider = ProviderFactory()
     user = MembershipFactory(provider=provider).user
     cookie = logged_in_cookie(web_stack, user, settings)
-    upload = Upload.objects.create(
-        provider=provider,
-        user=user,
-        original_name="learners.txt",
-        size=120,
-        sha256="0" * 64,
-        file_type="txt",
-        status=UploadStatus.QUEUED,
-    )
+    upload = queued_upload(user)
 
     response, html = web_stack.get(f"/uploads/{upload.pk}/", Cookie=cookie)
 
