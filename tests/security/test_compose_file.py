@@ -34,6 +34,7 @@ from tests.stack_files import (
     dockerfile,
     dockerfile_cmd,
     dockerfile_env,
+    dockerfile_run,
     dockerfile_workdir,
     dockerignore,
     interpolated_names,
@@ -285,3 +286,16 @@ def test_it_stores_files_in_s3_and_static_files_in_the_image_when_told() -> None
 def test_its_command_checks_report_a_bad_celery_option_as_a_usage_error() -> None:
     with pytest.raises(click.UsageError, match="--bogus"):
         check_celery(["celery", "-A", "portal", "beat", "--bogus"])
+
+
+def test_it_serves_the_static_files_the_image_collected() -> None:
+    # The build collects with the image's ENV and DEBUG=true (no broker: settings would make its folder).
+    build = settings_from({**dockerfile_env(), "DEBUG": "true", "CELERY_BROKER_URL": "memory://"})
+    collected = Path(build["STATIC_ROOT"])
+
+    assert "DEBUG=true" in dockerfile_run("collectstatic")
+    assert collected.is_relative_to(IMAGE_ROOT)
+    assert Path(compose_settings("web")["STATIC_ROOT"]) == collected
+    for volume in compose()["services"]["web"].get("volumes", []):
+        mounted = Path(str(volume).split(":")[1])
+        assert not collected.is_relative_to(mounted), f"{volume} hides the collected files"
