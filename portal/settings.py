@@ -27,12 +27,13 @@ def env(name: str, default: str = "") -> str:
 
 
 def env_bool(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
-    if value is None:
+    # Empty means unset, as `NAME=` in .env.example does: never a silent "off" for security.
+    value = os.environ.get(name, "")
+    if value == "":
         return default
     if value.lower() in {"1", "true", "yes", "on"}:
         return True
-    if value.lower() in {"0", "false", "no", "off", ""}:
+    if value.lower() in {"0", "false", "no", "off"}:
         return False
     raise ImproperlyConfigured(f"{name} must be a boolean, not {value!r}")
 
@@ -61,8 +62,13 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# A sandbox install holds the demo accounts (with published passwords) and fictitious physicians:
+# `make run` (DEBUG on) is one; production is not, unless it says so.
+SANDBOX = env_bool("SANDBOX", DEBUG)
 
 INSTALLED_APPS = [
+    # `runserver` leaves static files to WhiteNoise too, so `make run` serves them as production does.
+    "whitenoise.runserver_nostatic",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -77,6 +83,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files straight after the HTTPS redirect, before sessions or anything else runs.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "portal.middleware.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -165,7 +173,9 @@ else:
     raise ImproperlyConfigured("STORAGE_BACKEND must be 'filesystem' or 's3'")
 STORAGES = {
     "default": _default_storage,
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # The application serves its own static files (WhiteNoise), so the stack needs no proxy:
+    # `collectstatic` writes content-hashed, compressed copies that are cached for a year.
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
 # Email: the console locally; SMTP when EMAIL_HOST is set.
