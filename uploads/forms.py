@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 
+from uploads.history import STATUS_FILTER_LABELS, HistoryFilters
 from uploads.models import FileType, Mode, Program
 
 
@@ -40,3 +43,25 @@ class ConfirmForm(forms.Form):
     """The answer to POTENTIAL DUPLICATE FILE DETECTED."""
 
     decision = forms.ChoiceField(choices=[("yes", "Yes, upload file"), ("no", "No, don't upload")])
+
+
+class HistoryFilterForm(forms.Form):
+    """View Upload History: narrow the last 30 days by file name, status, file type, program."""
+
+    name = forms.CharField(label="File name", required=False, max_length=255)
+    status = forms.ChoiceField(
+        label="Status", required=False, choices=[("", "All statuses"), *STATUS_FILTER_LABELS]
+    )
+    file_type = forms.ChoiceField(
+        label="File type", required=False, choices=[("", "All file types"), *FileType.choices]
+    )
+    program = forms.ChoiceField(
+        label="Program", required=False, choices=[("", "All programs"), *Program.choices]
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+    def filters(self) -> HistoryFilters:
+        return HistoryFilters(**self.cleaned_data)

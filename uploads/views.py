@@ -17,9 +17,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from learners.formats.templates import txt_template, xlsx_template
 from portal.access import provider_required
+from portal.paging import page_of
 from uploads import refusals, samples
-from uploads.forms import ConfirmForm, UploadForm
+from uploads.forms import ConfirmForm, HistoryFilterForm, UploadForm
 from uploads.handlers import UploadTooLargeHandler, upload_too_large
+from uploads.history import upload_history_list
 from uploads.models import FileType, Mode, Program, Upload, UploadStatus
 from uploads.pdf import upload_summary_pdf
 from uploads.refusals import Refusal, UploadRefused
@@ -36,6 +38,7 @@ FILE_TYPE_LABELS = [
     (FileType.XML, "Extensible Markup Language .xml"),
     (FileType.XLSX, "Excel Workbook .xlsx"),
 ]
+HISTORY_PER_PAGE = 25
 REPORT_CONTENT_TYPES = {"txt": "text/plain; charset=utf-8", "csv": "text/csv; charset=utf-8"}
 TEMPLATE_CONTENT_TYPES = {
     "txt": "text/plain; charset=utf-8",
@@ -202,19 +205,32 @@ def upload_status(request: HttpRequest, upload_id: int) -> HttpResponse:
 @provider_required
 def upload_history(request: HttpRequest) -> HttpResponse:
     provider = request.provider  # type: ignore[attr-defined]
-    since = timezone.now() - settings.UPLOAD_RETENTION
-    uploads = (
-        Upload.objects.for_provider(provider)
-        .visible()
-        .filter(created_at__gte=since)
-        .select_related("user")
-    )
-    context = {
+    form = HistoryFilterForm(request.GET)
+    context: dict[str, object] = {
         "nav": "uploads",
-        "uploads": uploads,
+        "form": form,
         "retention_days": settings.UPLOAD_RETENTION.days,
     }
+    if not form.is_valid():
+        return render(request, "uploads/history.html", {**context, "page": None}, status=400)
+    uploads = upload_history_list(
+        provider=provider,
+        since=timezone.now() - settings.UPLOAD_RETENTION,
+        filters=form.filters(),
+    )
+    context["page"] = page_of(request, uploads, HISTORY_PER_PAGE)
+    context["filtered"] = any(form.cleaned_data.values())
     return render(request, "uploads/history.html", context)
+
+
+@require_GET
+@provider_required
+def upload_history_row(request: HttpRequest, upload_id: int) -> HttpResponse:
+    """One history row: htmx polls it while the upload runs (the final row stops the polling)."""
+    upload = _provider_upload(request, upload_id)
+    if upload.status == UploadStatus.PENDING:
+        raise Http404("An upload waiting for confirmation is not in the history.")
+    return render(request, "uploads/_history_row.html", {"u": upload})
 
 
 @require_GET
