@@ -11,12 +11,21 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.forms import Form
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse_lazy
 
 
-class _RefusedIsClientError:
-    """A form sent back with its errors answers 400, never a 200 that looks like success."""
+class _FormPage:
+    """GET shows the form, POST sends it (Django's form views take PUT too: not here); a form
+    sent back with its errors answers 400, never a 200 that looks like success."""
+
+    http_method_names = ["get", "post", "head", "options"]
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        # Before the reset-link check, which answers any method with a page of its own.
+        if (request.method or "").lower() not in self.http_method_names:
+            return self.http_method_not_allowed(request, *args, **kwargs)  # type: ignore[attr-defined]
+        return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
 
     def form_invalid(self, form: Form) -> HttpResponse:
         response = super().form_invalid(form)  # type: ignore[misc]
@@ -24,14 +33,14 @@ class _RefusedIsClientError:
         return response
 
 
-class PasswordResetView(_RefusedIsClientError, auth_views.PasswordResetView):
+class PasswordResetView(_FormPage, auth_views.PasswordResetView):
     email_template_name = "registration/password_reset_email.txt"
     html_email_template_name = "registration/password_reset_email.html"
     subject_template_name = "registration/password_reset_subject.txt"
     success_url = reverse_lazy("password_reset_done")
 
 
-class PasswordResetConfirmView(_RefusedIsClientError, auth_views.PasswordResetConfirmView):
+class PasswordResetConfirmView(_FormPage, auth_views.PasswordResetConfirmView):
     success_url = reverse_lazy("password_reset_complete")
 
 
