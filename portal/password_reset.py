@@ -14,16 +14,17 @@ from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse_lazy
 
+# GET shows the form, POST sends it (Django's form views take PUT too: not here).
+FORM_METHODS = ["get", "post", "head", "options"]
+
 
 class _FormPage:
-    """GET shows the form, POST sends it (Django's form views take PUT too: not here); a form
-    sent back with its errors answers 400, never a 200 that looks like success."""
-
-    http_method_names = ["get", "post", "head", "options"]
+    """Methods other than FORM_METHODS answer 405; a form sent back with its errors answers 400,
+    never a 200 that looks like success."""
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         # Before the reset-link check, which answers any method with a page of its own.
-        if (request.method or "").lower() not in self.http_method_names:
+        if (request.method or "").lower() not in FORM_METHODS:
             return self.http_method_not_allowed(request, *args, **kwargs)  # type: ignore[attr-defined]
         return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
 
@@ -34,6 +35,7 @@ class _FormPage:
 
 
 class PasswordResetView(_FormPage, auth_views.PasswordResetView):
+    http_method_names = FORM_METHODS
     email_template_name = "registration/password_reset_email.txt"
     html_email_template_name = "registration/password_reset_email.html"
     subject_template_name = "registration/password_reset_subject.txt"
@@ -41,6 +43,7 @@ class PasswordResetView(_FormPage, auth_views.PasswordResetView):
 
 
 class PasswordResetConfirmView(_FormPage, auth_views.PasswordResetConfirmView):
+    http_method_names = FORM_METHODS
     success_url = reverse_lazy("password_reset_complete")
 
 

@@ -10,7 +10,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.db.models.fields.files import FieldFile
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html, format_html_join
@@ -133,7 +133,7 @@ class UploadAdmin(admin.ModelAdmin):
         ]
         return custom + super().get_urls()
 
-    def download_view(self, request: HttpRequest, upload_id: int, kind: str) -> HttpResponse:
+    def download_view(self, request: HttpRequest, upload_id: int, kind: str) -> FileResponse:
         """An upload's stored file or report, to admins who may view uploads only."""
         upload = get_object_or_404(Upload, pk=upload_id)
         if not self.has_view_permission(request, upload):
@@ -147,7 +147,7 @@ class UploadAdmin(admin.ModelAdmin):
             handle = stored.open("rb")
         except FileNotFoundError as exc:
             raise Http404("This file is no longer in storage.") from exc
-        name = upload.original_name if kind == "file" else PurePath(stored.name).name
+        name = upload.original_name if kind == "file" else PurePath(str(stored.name)).name
         return FileResponse(handle, as_attachment=True, filename=name)
 
     @admin.display(description="Files")

@@ -70,7 +70,7 @@ def technical_information(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def schema_download(request: HttpRequest, name: str) -> HttpResponse:
+def schema_download(request: HttpRequest, name: str) -> FileResponse:
     """One schema file; only names of the listed files are served (no path is ever joined)."""
     if name not in schema_files():
         raise Http404("No such schema.")
