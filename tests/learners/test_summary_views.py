@@ -376,7 +376,7 @@ def test_it_shows_rems_records_without_any_identity(
     assert "6-10 years" in content
     assert "Surgery No" in content
     row = re.search(
-        r'<td data-label="Credit ID" class="credit-id">R-1</td>(.*?)</tr>', content, re.S
+        r'<td data-label="Credit ID" class="credit-id optional">R-1</td>(.*?)</tr>', content, re.S
     )
     assert row is not None
     learner = re.search(r'<td data-label="Learner">(.*?)</td>', row.group(1))
