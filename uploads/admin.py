@@ -135,9 +135,9 @@ class UploadAdmin(admin.ModelAdmin):
 
     def download_view(self, request: HttpRequest, upload_id: int, kind: str) -> FileResponse:
         """An upload's stored file or report, to admins who may view uploads only."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied  # before the look-up: no telling which uploads exist
         upload = get_object_or_404(Upload, pk=upload_id)
-        if not self.has_view_permission(request, upload):
-            raise PermissionDenied
         if kind not in DOWNLOADS:
             raise Http404("No such file.")
         stored: FieldFile = getattr(upload, DOWNLOADS[kind][0])

@@ -85,3 +85,22 @@ def test_it_answers_an_expired_form_with_the_portal_page(staff_client: Client) -
     response = client.post(reverse("logout"))
 
     assert_branded(response, 403, "Please try again")
+
+
+def test_it_answers_a_bad_request_with_the_portal_400_page(db: None) -> None:
+    client = Client(HTTP_HOST="not-an-allowed-host.example", raise_request_exception=False)
+
+    assert_branded(client.get("/login/"), 400, "The request could not be read")
+
+
+def test_it_answers_a_forbidden_page_with_the_portal_403_page(staff_client: Client) -> None:
+    from django.contrib.auth.models import Permission
+
+    user = staff_client.user  # type: ignore[attr-defined]
+    user.is_staff = True
+    user.save()
+    user.user_permissions.set(Permission.objects.filter(codename="view_completionrecord"))
+
+    response = staff_client.get(reverse("admin:uploads_upload_download", args=[1, "file"]))
+
+    assert_branded(response, 403, "Not allowed")
