@@ -58,9 +58,11 @@ def _create_upload(provider: Provider, user: Any, name: str, data: bytes) -> Upl
 
 
 @pytest.fixture
-def screens(sandbox: date) -> Screens:
+def screens(sandbox: date, monkeypatch: pytest.MonkeyPatch) -> Screens:
     """Data in every state a page can show: a processed file with rejected rows, a possible
     duplicate waiting for an answer, a file processing, and a record with long names."""
+    # The fixture processes the file itself, as a worker would: no task goes to the broker.
+    monkeypatch.setattr("uploads.services.upload_send_to_worker", lambda *, upload_id: None)
     provider = Provider.objects.get(accme_id="0001234")
     user = get_user_model().objects.get(username=DEMO_EMAIL)
     rows = generate_learner_rows(

@@ -102,12 +102,12 @@ def test_it_refreshes_the_row_of_a_running_upload_in_the_history(
     page.evaluate("window.notReloaded = true")
 
     Upload.objects.filter(pk=running.pk).update(progress_records=7)
-    expect(row).to_contain_text("7 of 10 checked", timeout=8_000)
+    expect(row).to_contain_text("7 of 10 checked", timeout=15_000)
     Upload.objects.filter(pk=running.pk).update(
         status=UploadStatus.COMPLETED, processed_records=9, rejected_records=1, progress_records=10
     )
 
-    expect(row).to_have_attribute("data-status", "completed", timeout=8_000)
+    expect(row).to_have_attribute("data-status", "completed", timeout=15_000)
     expect(row.locator('td[data-label="Processed"]')).to_contain_text("9")
     expect(row).not_to_have_attribute("hx-trigger", re.compile(".*"))
     assert page.evaluate("window.notReloaded") is True  # the row, not the page, was refreshed
