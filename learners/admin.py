@@ -125,11 +125,12 @@ class CompletionRecordAdmin(admin.ModelAdmin):
         "moc_points",
         "status",
         "source",
+        "upload",
         "created_at",
     ]
     list_filter = ["status", "source", "board", "provider"]
     search_fields = ["credit_id", "activity__activity_id", "learner__last_name", "diplomate_id"]
-    list_select_related = ["provider", "activity", "learner", "board"]
+    list_select_related = ["provider", "activity", "learner", "board", "upload"]
     date_hierarchy = "created_at"
     change_list_template = "learners/admin/completionrecord_change_list.html"
 

@@ -225,6 +225,9 @@ class RemsEntryForm(PortalForm):
     )
 
     def __init__(self, *args: Any, activity: Activity, **kwargs: Any) -> None:
+        # It shares the activity page with ManualEntryForm: its own ids keep each label on its
+        # own field (both have a Completion Date).
+        kwargs.setdefault("auto_id", "id_rems_%s")
         super().__init__(*args, **kwargs)
         self.activity = activity
         self.fields["practice_state"].widget.choices = STATE_CHOICES  # type: ignore[attr-defined]

@@ -111,6 +111,11 @@ class Upload(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     files_removed_at = models.DateTimeField(null=True, blank=True)
+    # The stored records this upload's Delete rows removed: its summary shows them, as a
+    # delete-only upload otherwise "processed" records that no list would show.
+    deleted_records = models.ManyToManyField(
+        "learners.CompletionRecord", blank=True, related_name="deleted_by_uploads"
+    )
 
     objects = UploadQuerySet.as_manager()
 

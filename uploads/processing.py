@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from learners.engine.services import RowResult, learner_rows_process
 from learners.formats import FileFormatError, read_learner_file
-from learners.models import RecordSource
+from learners.models import CompletionRecord, RecordSource
 from learners.report import rejected_rows_csv, rejected_rows_txt
 from uploads import emails, events
 from uploads.models import Mode, Upload, UploadQuerySet, UploadStatus, report_path
@@ -134,6 +134,8 @@ def _process(upload: Upload, attempt: int) -> None:
         chunk_size=CHUNK_SIZE,
         on_progress=_progress_reporter(upload.pk, attempt),
     )
+    if upload.mode == Mode.SUBMIT:
+        _note_deletions(upload, outcome.results)
     reports = _write_reports(upload, outcome.results)
     _complete(
         upload,
@@ -158,6 +160,19 @@ def _progress_reporter(upload_id: int, attempt: int) -> Callable[[int], None]:
             raise Superseded
 
     return report
+
+
+def _note_deletions(upload: Upload, results: Sequence[RowResult]) -> None:
+    """Link the records the upload's accepted Delete rows removed (idempotent: a re-run adds none).
+
+    By Credit ID, not by the engine's record id: a re-run finds those records already deleted.
+    """
+    credit_ids = {r.credit_id for r in results if r.accepted and r.action == "delete"}
+    if credit_ids:
+        records = CompletionRecord.objects.filter(
+            provider=upload.provider, credit_id__in=credit_ids
+        )
+        upload.deleted_records.add(*records)
 
 
 def _write_reports(upload: Upload, results: Sequence[RowResult]) -> tuple[str, str]:

@@ -10,7 +10,6 @@ import logging
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import PurePath
 from typing import Any
 
 from django.conf import settings
@@ -114,8 +113,9 @@ def _check_before_reading(
 ) -> None:
     if file_type not in FileType.values:
         raise ValueError(f"Unknown file type {file_type!r}")
-    if PurePath(incoming.name).suffix.lower() != f".{file_type}":
-        raise refusals.wrong_extension(file_type, incoming.name)
+    wrong_extension = refusals.extension_refusal(file_type, incoming.name)
+    if wrong_extension is not None:
+        raise wrong_extension
     if incoming.size > settings.UPLOAD_MAX_BYTES:
         raise refusals.too_large(incoming.size)
     if program == Program.REMS and not provider.participates_in_rems:

@@ -6,6 +6,8 @@ upload id goes through `_provider_upload` (another provider's upload is a 404).
 
 from __future__ import annotations
 
+from http import HTTPStatus
+
 from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -18,9 +20,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from learners.engine.programs import Program
 from learners.formats.templates import txt_template, xlsx_template
 from portal.access import provider_required
+from portal.paging import page_of
 from uploads import refusals, samples
-from uploads.forms import ConfirmForm, UploadForm
+from uploads.forms import ConfirmForm, HistoryFilterForm, UploadForm
 from uploads.handlers import UploadTooLargeHandler, upload_too_large
+from uploads.history import upload_history_list
 from uploads.models import FileType, Mode, Upload, UploadStatus
 from uploads.pdf import upload_summary_pdf
 from uploads.refusals import Refusal, UploadRefused
@@ -37,6 +41,7 @@ FILE_TYPE_LABELS = [
     (FileType.XML, "Extensible Markup Language .xml"),
     (FileType.XLSX, "Excel Workbook .xlsx"),
 ]
+HISTORY_PER_PAGE = 25
 REPORT_CONTENT_TYPES = {"txt": "text/plain; charset=utf-8", "csv": "text/csv; charset=utf-8"}
 TEMPLATE_CONTENT_TYPES = {
     "txt": "text/plain; charset=utf-8",
@@ -70,19 +75,23 @@ def upload_new(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @provider_required
 def _upload_new(request: HttpRequest) -> HttpResponse:
+    provider = request.provider  # type: ignore[attr-defined]
     if request.method == "GET":
-        return _render_new(request, UploadForm())
-    form = UploadForm(request.POST, request.FILES)
+        return _render_new(request, UploadForm(provider=provider))
+    form = UploadForm(request.POST, request.FILES, provider=provider)
+    valid = form.is_valid()
     too_large = upload_too_large(request)
     if too_large is not None:
-        return _render_new(request, form, refusals.too_large(too_large))
-    if not form.is_valid():
-        refusal = UploadRefused(refusal=Refusal.FORM, message=form.first_error())
-        return _render_new(request, form, refusal)
+        # The file was not missing: its reading was stopped for its size.
+        form.errors.pop("file", None)
+        form.add_refusal("file", refusals.too_large(too_large))
+        return _render_new(request, form, status=HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
+    if not valid:
+        return _render_new(request, form, status=HTTPStatus.BAD_REQUEST)
     uploaded = form.cleaned_data["file"]
     try:
         intake = upload_create(
-            provider=request.provider,  # type: ignore[attr-defined]
+            provider=provider,
             user=request.user,
             file_type=form.cleaned_data["file_type"],
             program=form.cleaned_data["program"],
@@ -90,20 +99,26 @@ def _upload_new(request: HttpRequest) -> HttpResponse:
             incoming=IncomingFile(name=uploaded.name[:255], size=uploaded.size, read=uploaded.read),
         )
     except UploadRefused as refusal:
-        return _render_new(request, form, refusal)
+        return _render_new(request, form, refusal=refusal, status=refusal.status)
     if intake.duplicate_of is not None:
         return _render_duplicate(request, intake.upload, intake.duplicate_of, status=409)
     return _see_other(reverse("uploads:detail", args=[intake.upload.pk]))
 
 
 def _render_new(
-    request: HttpRequest, form: UploadForm, refusal: UploadRefused | None = None
+    request: HttpRequest,
+    form: UploadForm,
+    *,
+    refusal: UploadRefused | None = None,
+    status: int = HTTPStatus.OK,
 ) -> HttpResponse:
+    """The upload page; after an error, the choices made are kept and every problem is listed."""
     provider = request.provider  # type: ignore[attr-defined]
     context = {
         "nav": "uploads",
         "form": form,
         "refusal": refusal,
+        "errors": form.error_list() if form.is_bound else [],
         "selected": {
             "file_type": form.data.get("file_type", ""),
             "program": form.data.get("program", ""),
@@ -114,7 +129,7 @@ def _render_new(
         "max_records": f"{settings.UPLOAD_MAX_RECORDS:,}",
         "max_megabytes": f"{settings.UPLOAD_MAX_BYTES / (1024 * 1024):g}",
     }
-    return render(request, "uploads/new.html", context, status=refusal.status if refusal else 200)
+    return render(request, "uploads/new.html", context, status=status)
 
 
 def _render_duplicate(
@@ -203,19 +218,32 @@ def upload_status(request: HttpRequest, upload_id: int) -> HttpResponse:
 @provider_required
 def upload_history(request: HttpRequest) -> HttpResponse:
     provider = request.provider  # type: ignore[attr-defined]
-    since = timezone.now() - settings.UPLOAD_RETENTION
-    uploads = (
-        Upload.objects.for_provider(provider)
-        .visible()
-        .filter(created_at__gte=since)
-        .select_related("user")
-    )
-    context = {
+    form = HistoryFilterForm(request.GET)
+    context: dict[str, object] = {
         "nav": "uploads",
-        "uploads": uploads,
+        "form": form,
         "retention_days": settings.UPLOAD_RETENTION.days,
     }
+    if not form.is_valid():
+        return render(request, "uploads/history.html", {**context, "page": None}, status=400)
+    uploads = upload_history_list(
+        provider=provider,
+        since=timezone.now() - settings.UPLOAD_RETENTION,
+        filters=form.filters(),
+    )
+    context["page"] = page_of(request, uploads, HISTORY_PER_PAGE)
+    context["filtered"] = any(form.cleaned_data.values())
     return render(request, "uploads/history.html", context)
+
+
+@require_GET
+@provider_required
+def upload_history_row(request: HttpRequest, upload_id: int) -> HttpResponse:
+    """One history row: htmx polls it while the upload runs (the final row stops the polling)."""
+    upload = _provider_upload(request, upload_id)
+    if upload.status == UploadStatus.PENDING:
+        raise Http404("An upload waiting for confirmation is not in the history.")
+    return render(request, "uploads/_history_row.html", {"u": upload})
 
 
 @require_GET

@@ -40,7 +40,17 @@ B_CREDIT_ID = "ccid:tenant-b:visible-1"
 # Namespaces checked elsewhere: the admin (below, staff-only) and the web services (below).
 SEPARATELY_CHECKED = ("admin", "webservices")
 # Pages that are not provider-scoped at all.
-PUBLIC = {"login", "logout"}
+PUBLIC = {
+    "login",
+    "logout",
+    "password_reset",
+    "password_reset_done",
+    "password_reset_confirm",
+    "password_reset_complete",
+    "technical_information",
+    "schema_bundle",
+    "schema_file",
+}
 # Values for URL parameters that are not object ids.
 PLAIN_PARAMS = {"fmt": ["csv", "xlsx"], "program": ["board"], "ext": ["txt"]}
 # List pages and exports are visited with each of these, to pull A's data out if scoping fails.

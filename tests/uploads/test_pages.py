@@ -92,8 +92,8 @@ def test_it_lists_the_last_30_days_in_the_history(
     assert "Recent.txt" in page and "Ancient.txt" not in page
     assert "Tab Delimited (.txt)" in page and "Licensing or Specialty Board" in page
     assert recent.user.email in page
-    assert '<td class="status">Completed</td>' in page
-    assert '<td class="num">3</td>' in page
+    assert '<span class="status">Completed</span>' in page
+    assert '<td data-label="Total" class="num">3</td>' in page
 
 
 def test_it_processes_an_excel_workbook(
