@@ -249,8 +249,10 @@ X_FRAME_OPTIONS = "DENY"
 FILE_UPLOAD_PERMISSIONS = 0o640
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o750
 
-# Throttling of failed logins and web-service credentials (per user name and per address).
+# Throttling of failed logins (per account and address) and web-service credentials (per user
+# name and per address); a login address alone gets a larger budget (many staff behind one NAT).
 THROTTLE_MAX_FAILURES = env_int("THROTTLE_MAX_FAILURES", 10)
+THROTTLE_MAX_FAILURES_PER_ADDRESS = env_int("THROTTLE_MAX_FAILURES_PER_ADDRESS", 100)
 THROTTLE_WINDOW = timedelta(minutes=env_int("THROTTLE_WINDOW_MINUTES", 15))
 
 LOGGING = {
