@@ -321,10 +321,6 @@ def upload_files_remove_expired(*, now: datetime | None = None) -> int:
         )
         events.upload_files_removed_event(upload=upload, names=names)
         removed += 1
-    for pending in Upload.objects.filter(
-        status=UploadStatus.PENDING, created_at__lt=now - PENDING_EXPIRY
-    ):
-        if pending.file:
-            default_storage.delete(str(pending.file.name))
-        pending.delete()
+    # Their stored files go with the rows (uploads/signals.py).
+    Upload.objects.filter(status=UploadStatus.PENDING, created_at__lt=now - PENDING_EXPIRY).delete()
     return removed

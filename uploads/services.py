@@ -175,13 +175,11 @@ def upload_confirm(*, provider: Provider, user: Any, upload_id: int) -> Upload:
 
 def upload_discard(*, provider: Provider, user: Any, upload_id: int) -> None:
     """The user said "No, don't upload": forget the held file entirely."""
-    pending = _pending(provider=provider, user=user, upload_id=upload_id)
-    names = list(pending.values_list("file", flat=True))
     with transaction.atomic():
-        deleted, _ = pending.delete()
+        # Its stored file goes with the row, once the deletion is committed (uploads/signals.py).
+        deleted, _ = _pending(provider=provider, user=user, upload_id=upload_id).delete()
         if not deleted:
             raise refusals.not_pending()
-        transaction.on_commit(lambda: _delete_stored(names))
 
 
 def _pending(*, provider: Provider, user: Any, upload_id: int) -> Any:
@@ -257,11 +255,3 @@ def _storage_name(file_type: str) -> str:
     # Never the user's file name in storage paths: it is kept in original_name instead.
     stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
     return f"{stamp}-{secrets.token_hex(6)}.{file_type}"
-
-
-def _delete_stored(names: list[str]) -> None:
-    from django.core.files.storage import default_storage
-
-    for name in names:
-        if name:
-            default_storage.delete(name)

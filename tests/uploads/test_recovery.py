@@ -170,12 +170,17 @@ def test_it_keeps_the_files_of_a_running_upload(provider: Provider) -> None:
     assert default_storage.exists(upload.file.name)
 
 
-def test_it_drops_a_duplicate_nobody_answered(provider: Provider) -> None:
+def test_it_drops_a_duplicate_nobody_answered(
+    provider: Provider, django_capture_on_commit_callbacks: Any
+) -> None:
     start = timezone.now()
     with time_machine.travel(start):
         upload = _stored_upload(provider)
         Upload.objects.filter(pk=upload.pk).update(status=UploadStatus.PENDING)
-    with time_machine.travel(start + timedelta(days=2)):
+    with (
+        time_machine.travel(start + timedelta(days=2)),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
         upload_files_remove_expired()
     assert not Upload.objects.filter(pk=upload.pk).exists()
     assert not default_storage.exists(upload.file.name)
