@@ -16,6 +16,7 @@ import dj_database_url
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
+from emails.schedule import EMAIL_BEAT_SCHEDULE
 from uploads.schedule import UPLOAD_BEAT_SCHEDULE
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -73,6 +74,7 @@ INSTALLED_APPS = [
     "learners",
     "uploads",
     "webservices",
+    "emails",
 ]
 
 MIDDLEWARE = [
@@ -182,6 +184,8 @@ EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "PARS Portal <pars-support@localhost>")
+# Tries of one email while the mail server fails (growing delays, about 2 hours in all).
+EMAIL_MAX_ATTEMPTS = env_int("EMAIL_MAX_ATTEMPTS", 10)
 
 # Celery: Redis in production and CI; a filesystem broker needing no server for a laptop run.
 # Both deliver tasks to a separate worker process.
@@ -219,12 +223,16 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "board-cycle-nightly": {"task": "learners.board_cycle", "schedule": crontab(hour=2, minute=0)},
 }
 CELERY_BEAT_SCHEDULE.update(UPLOAD_BEAT_SCHEDULE)
+CELERY_BEAT_SCHEDULE.update(EMAIL_BEAT_SCHEDULE)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
-# Uploads: PARS's record cap, our byte cap, and how long processing may take before recovery.
+# Uploads: PARS's record cap, our byte cap. A worker processing an upload beats every few
+# seconds; a claim whose beat is older than UPLOAD_STALE_AFTER is dead, and the recovery sweep
+# (every 10 s, uploads/schedule.py) queues it again, up to UPLOAD_MAX_ATTEMPTS runs.
 UPLOAD_MAX_RECORDS = 2500
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
-UPLOAD_STUCK_AFTER = timedelta(minutes=env_int("UPLOAD_STUCK_MINUTES", 15))
+UPLOAD_HEARTBEAT_SECONDS = float(env("UPLOAD_HEARTBEAT_SECONDS", "5"))
+UPLOAD_STALE_AFTER = timedelta(seconds=env_int("UPLOAD_STALE_SECONDS", 30))
 UPLOAD_MAX_ATTEMPTS = env_int("UPLOAD_MAX_ATTEMPTS", 3)
 UPLOAD_RETENTION = timedelta(days=30)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 12 * 1024 * 1024)

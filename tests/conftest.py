@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.test import Client
 
+from emails.models import Email, EmailStatus
+from emails.services import email_send
 from learners.models import ActivityFormat, Board, CreditType
 from learners.reference_data import load_reference_data
 from portal.models import Provider
@@ -68,3 +72,16 @@ def outsider_client(other_provider: Provider) -> Client:
     client.force_login(membership.user)
     client.user = membership.user  # type: ignore[attr-defined]
     return client
+
+
+@pytest.fixture
+def deliver_emails(mailoutbox: list[Any]) -> Callable[[], list[Any]]:
+    """Send every queued email now, as the send task would; returns the mail outbox."""
+
+    def deliver() -> list[Any]:
+        queued = Email.objects.filter(status=EmailStatus.QUEUED).order_by("pk")
+        for email_id in queued.values_list("pk", flat=True):
+            email_send(email_id=email_id)
+        return mailoutbox
+
+    return deliver

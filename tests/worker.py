@@ -61,7 +61,14 @@ def celery_worker(
     queue = queue or f"test-{uuid.uuid4().hex[:10]}"
     default_queue = celery_app.conf.task_default_queue
     celery_app.conf.task_default_queue = queue
-    env = {**os.environ, "DATABASE_URL": test_database_url(), **(extra_env or {})}
+    env = {
+        **os.environ,
+        "DATABASE_URL": test_database_url(),
+        # Tasks the worker sends itself (an email, a retry, the recovery sweep) go to its queue.
+        "DJANGO_SETTINGS_MODULE": "tests.faults.worker_settings",
+        "WORKER_DEFAULT_QUEUE": queue,
+        **(extra_env or {}),
+    }
     command = [
         sys.executable, "-m", "celery", "-A", "portal", "worker", "--pool", pool,
         "--queues", queue, "--loglevel", "WARNING", "--without-gossip", "--without-mingle",

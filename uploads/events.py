@@ -38,7 +38,7 @@ def upload_dispatch_failed_event(*, upload: Upload, error: str) -> UploadEvent:
     return _record(
         upload,
         UploadEventType.DISPATCH_FAILED,
-        "The task queue could not be reached; recovery will dispatch it again.",
+        "The task queue could not be reached; it is sent again once the queue is back.",
         error=error,
     )
 
@@ -66,10 +66,8 @@ def upload_requeued_event(*, upload: Upload, reason: str) -> UploadEvent:
     return _record(upload, UploadEventType.REQUEUED, reason)
 
 
-def upload_redispatched_event(*, upload: Upload) -> UploadEvent:
-    return _record(
-        upload, UploadEventType.REDISPATCHED, "Still queued with no worker; dispatched again."
-    )
+def upload_redispatched_event(*, upload: Upload, reason: str) -> UploadEvent:
+    return _record(upload, UploadEventType.REDISPATCHED, reason)
 
 
 def upload_rerun_event(*, upload: Upload, by: str) -> UploadEvent:
@@ -80,12 +78,8 @@ def upload_cancelled_event(*, upload: Upload, by: str) -> UploadEvent:
     return _record(upload, UploadEventType.CANCELLED, f"Cancelled by {by}.", by=by)
 
 
-def upload_email_sent_event(*, upload: Upload, to: str) -> UploadEvent:
-    return _record(upload, UploadEventType.EMAIL_SENT, f"Report sent to {to}.", to=to)
-
-
-def upload_email_failed_event(*, upload: Upload, error: str) -> UploadEvent:
-    return _record(upload, UploadEventType.EMAIL_FAILED, error)
+def upload_email_queued_event(*, upload: Upload, to: str) -> UploadEvent:
+    return _record(upload, UploadEventType.EMAIL_QUEUED, f"Email to {to} queued.", to=to)
 
 
 def upload_files_removed_event(*, upload: Upload, names: list[str]) -> UploadEvent:

@@ -60,8 +60,7 @@ class UploadEventType(models.TextChoices):
     REDISPATCHED = "redispatched", "Dispatched again"
     RERUN = "rerun", "Re-run by an admin"
     CANCELLED = "cancelled", "Cancelled"
-    EMAIL_SENT = "email_sent", "Email sent"
-    EMAIL_FAILED = "email_failed", "Email not sent"
+    EMAIL_QUEUED = "email_queued", "Email queued"
     FILES_REMOVED = "files_removed", "Stored files removed"
 
 
@@ -109,6 +108,12 @@ class Upload(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     queued_at = models.DateTimeField(null=True, blank=True)
+    dispatched_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the broker last took it; empty while unsent."
+    )
+    # The Celery task that holds the claim: a redelivery of that same task (its worker died) may
+    # take the claim over at once; any other run waits for the heartbeat to go stale.
+    task_id = models.CharField(max_length=64, blank=True)
     heartbeat_at = models.DateTimeField(
         null=True, blank=True, help_text="Last sign of life from the worker processing it."
     )

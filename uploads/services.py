@@ -6,7 +6,6 @@ What happens in the worker lives in `uploads/processing.py`.
 from __future__ import annotations
 
 import hashlib
-import logging
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,16 +23,16 @@ from learners.rows import LearnerRow
 from portal.models import Provider
 from uploads import events, refusals
 from uploads.content import content_mismatch
+from uploads.dispatch import upload_dispatch
 from uploads.models import (
     ACTIVE_STATUSES,
     FileType,
     Mode,
     Program,
     Upload,
+    UploadQuerySet,
     UploadStatus,
 )
-
-logger = logging.getLogger(__name__)
 
 RERUNNABLE_STATUSES = (UploadStatus.FAILED, UploadStatus.CANCELLED)
 
@@ -188,26 +187,6 @@ def _pending(*, provider: Provider, user: Any, upload_id: int) -> Any:
     )
 
 
-def upload_dispatch(*, upload: Upload) -> None:
-    """Send the upload to a worker once the row that says so is committed."""
-    upload_id = upload.pk
-    transaction.on_commit(lambda: upload_send_to_worker(upload_id=upload_id))
-
-
-def upload_send_to_worker(*, upload_id: int) -> None:
-    from uploads.tasks import process_upload
-
-    try:
-        process_upload.delay(upload_id)
-    except Exception as exc:
-        # The row is committed and queued: the recovery task dispatches it again later,
-        # so a broker outage must not turn a good upload into an error page.
-        logger.exception("Could not dispatch upload %s", upload_id)
-        upload = Upload.objects.filter(pk=upload_id).first()
-        if upload is not None:
-            events.upload_dispatch_failed_event(upload=upload, error=repr(exc))
-
-
 def upload_rerun(*, upload_id: int, by: str) -> Upload:
     """Admin: queue a failed or cancelled upload again (still one at a time per provider)."""
     upload = Upload.objects.get(pk=upload_id)
@@ -220,6 +199,8 @@ def upload_rerun(*, upload_id: int, by: str) -> Upload:
             requeued = Upload.objects.filter(pk=upload_id, status__in=RERUNNABLE_STATUSES).update(
                 status=UploadStatus.QUEUED,
                 queued_at=timezone.now(),
+                dispatched_at=None,
+                task_id="",
                 attempts=0,
                 progress_records=0,
                 error_message="",
@@ -238,15 +219,27 @@ def upload_rerun(*, upload_id: int, by: str) -> Upload:
 
 def upload_cancel(*, upload_id: int, by: str) -> Upload:
     """Admin: stop a queued or stuck upload and release its provider's lock."""
+    return _cancel(Upload.objects.filter(pk=upload_id), ACTIVE_STATUSES, by=by)
+
+
+def upload_cancel_queued(*, provider: Provider, user: Any, upload_id: int) -> Upload:
+    """A provider's staff cancel an upload no worker has started: the lock is released, and a
+    worker that receives it later does nothing (its claim finds it cancelled)."""
+    by = getattr(user, "email", "") or str(user)
+    query = Upload.objects.for_provider(provider).filter(pk=upload_id)
+    return _cancel(query, (UploadStatus.QUEUED,), by=by)
+
+
+def _cancel(query: UploadQuerySet, statuses: tuple[str, ...], *, by: str) -> Upload:
     with transaction.atomic():
-        cancelled = Upload.objects.filter(pk=upload_id, status__in=ACTIVE_STATUSES).update(
+        cancelled = query.filter(status__in=statuses).update(
             status=UploadStatus.CANCELLED,
             finished_at=timezone.now(),
             error_message=f"Cancelled by {by}.",
         )
-        upload = Upload.objects.get(pk=upload_id)
+        upload = query.get()
         if not cancelled:
-            raise refusals.not_cancellable(upload.get_status_display())
+            raise refusals.not_cancellable(upload.get_status_display(), statuses)
         events.upload_cancelled_event(upload=upload, by=by)
     return upload
 
