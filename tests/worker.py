@@ -90,6 +90,34 @@ def celery_worker(
             process.wait()
 
 
+@contextmanager
+def celery_beat(
+    queue: str, schedule: Path, extra_env: dict[str, str] | None = None
+) -> Iterator[subprocess.Popen[bytes]]:
+    """A `celery beat` child process sending the portal's schedule to `queue`, stopped on exit."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": test_database_url(),
+        "DJANGO_SETTINGS_MODULE": "tests.faults.worker_settings",
+        "WORKER_DEFAULT_QUEUE": queue,
+        **(extra_env or {}),
+    }
+    command = [
+        sys.executable, "-m", "celery", "-A", "portal", "beat",
+        "--schedule", str(schedule), "--loglevel", "WARNING",
+    ]  # fmt: skip
+    process = subprocess.Popen(command, cwd=ROOT, env=env)
+    try:
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
 def pool_children(pid: int) -> list[int]:
     """The process ids of a (prefork) worker's pool children, read from /proc."""
     children: list[int] = []
