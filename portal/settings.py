@@ -231,6 +231,10 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # (every 10 s, uploads/schedule.py) queues it again, up to UPLOAD_MAX_ATTEMPTS runs.
 UPLOAD_MAX_RECORDS = 2500
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
+# Text files up to this size are read in the request (a typical 2,500-row .txt fits), so their
+# problems are answered at once; larger ones, and every .xlsx, are read by the worker: reading
+# costs up to ~35 times a file's size, and a web process serves several uploads at once.
+UPLOAD_INLINE_READ_BYTES = env_int("UPLOAD_INLINE_READ_BYTES", 256 * 1024)
 UPLOAD_HEARTBEAT_SECONDS = float(env("UPLOAD_HEARTBEAT_SECONDS", "5"))
 UPLOAD_STALE_AFTER = timedelta(seconds=env_int("UPLOAD_STALE_SECONDS", 30))
 UPLOAD_MAX_ATTEMPTS = env_int("UPLOAD_MAX_ATTEMPTS", 3)

@@ -15,9 +15,10 @@ def upload_created_event(*, upload: Upload) -> UploadEvent:
     return _record(
         upload,
         UploadEventType.CREATED,
-        f"{upload.original_name} ({upload.total_records} records) queued.",
+        f"{upload.original_name} queued.",
         mode=upload.mode,
         size=upload.size,
+        records=upload.total_records,
     )
 
 

@@ -6,23 +6,27 @@ What happens in the worker lives in `uploads/processing.py`.
 from __future__ import annotations
 
 import hashlib
+import io
 import secrets
+import zipfile
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import PurePath
-from typing import Any
+from typing import Any, BinaryIO
 
 from django.conf import settings
-from django.core.files.base import ContentFile
+from django.core.files.base import File
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from learners.formats import FileFormatError, TooManyRecordsError, read_learner_file
+from learners.formats.xlsx import NOT_A_WORKBOOK, check_workbook_zip
 from learners.rows import LearnerRow
 from portal.models import Provider
 from uploads import events, refusals
-from uploads.content import content_mismatch
+from uploads.content import content_mismatch, worksheet_rows_estimate
 from uploads.dispatch import upload_dispatch
 from uploads.models import (
     ACTIVE_STATUSES,
@@ -39,11 +43,16 @@ RERUNNABLE_STATUSES = (UploadStatus.FAILED, UploadStatus.CANCELLED)
 
 @dataclass(frozen=True)
 class IncomingFile:
-    """The file as the browser sent it; `read` is only called once the cheap checks pass."""
+    """The file as the browser sent it; `open` (a seekable binary file at its start) is only
+    called once the cheap checks pass, and the file is never read whole unless it is small."""
 
     name: str
     size: int
-    read: Callable[[], bytes]
+    open: Callable[[], BinaryIO]
+
+    @classmethod
+    def from_bytes(cls, name: str, data: bytes) -> IncomingFile:
+        return cls(name=name, size=len(data), open=lambda: io.BytesIO(data))
 
 
 @dataclass(frozen=True)
@@ -67,32 +76,33 @@ def upload_create(
     _check_before_reading(
         provider=provider, file_type=file_type, program=program, incoming=incoming
     )
-    data = incoming.read()
-    rows = upload_file_read(data=data, file_type=file_type, program=program)
-    sha256 = hashlib.sha256(data).hexdigest()
+    stream = incoming.open()
+    records = upload_file_check(stream=stream, file_type=file_type, program=program)
+    sha256 = _sha256(stream)
     previous = None
     if mode == Mode.SUBMIT:
         previous = upload_find_duplicate(
             provider=provider,
             name=incoming.name,
             file_type=file_type,
-            size=len(data),
+            size=incoming.size,
             sha256=sha256,
         )
     upload = Upload(
         provider=provider,
         user=user,
         original_name=incoming.name,
-        size=len(data),
+        size=incoming.size,
         sha256=sha256,
         file_type=file_type,
         program=program,
         mode=mode,
-        total_records=len(rows),
+        total_records=records,
         status=UploadStatus.PENDING if previous else UploadStatus.QUEUED,
         queued_at=None if previous else timezone.now(),
     )
-    upload.file.save(_storage_name(file_type), ContentFile(data), save=False)
+    stream.seek(0)
+    upload.file.save(_storage_name(file_type), File(stream), save=False)
     try:
         with transaction.atomic():
             upload.save()
@@ -124,11 +134,52 @@ def _check_before_reading(
         raise refusals.in_progress()
 
 
-def upload_file_read(*, data: bytes, file_type: str, program: str) -> list[LearnerRow]:
-    """The file's rows, or the refusal that says why it can't be taken."""
-    mismatch = content_mismatch(data, file_type=file_type)
+def upload_file_check(*, stream: BinaryIO, file_type: str, program: str) -> int:
+    """What the request can tell of a file at little cost: a refusal, or its record count.
+
+    A workbook, or a text file over settings.UPLOAD_INLINE_READ_BYTES, is not read here: reading
+    costs many times its size in memory (a 500 KB .xlsx can unzip to 200 MB), and a web process
+    serves many requests at once. Its cheap facts are checked now; the worker reads it, and
+    anything wrong with it then fails the upload with the same words, on its page and by email.
+    The count returned for such a file is the worksheet's own estimate, or 0.
+    """
+    mismatch = content_mismatch(stream, file_type=file_type)
     if mismatch is not None:
         raise refusals.wrong_content(file_type, mismatch)
+    if file_type == FileType.XLSX:
+        return _workbook_check(stream)
+    stream.seek(0)
+    data = stream.read(settings.UPLOAD_INLINE_READ_BYTES + 1)
+    if len(data) > settings.UPLOAD_INLINE_READ_BYTES:
+        return 0
+    return len(upload_file_read(data=data, file_type=file_type, program=program))
+
+
+def _workbook_check(stream: BinaryIO) -> int:
+    """A zip, unzipping to no more than the cap, with a worksheet: refused at once otherwise."""
+    try:
+        check_workbook_zip(stream)
+        rows = worksheet_rows_estimate(stream)
+    except FileFormatError as exc:
+        raise refusals.not_formatted(str(exc)) from None
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, NotImplementedError):
+        raise refusals.not_formatted(NOT_A_WORKBOOK) from None
+    if rows is None:
+        raise refusals.not_formatted(NOT_A_WORKBOOK)
+    # The used range counts the heading row; a guidance row or formatted blanks may count too.
+    return min(max(rows - 1, 0), settings.UPLOAD_MAX_RECORDS)
+
+
+def _sha256(stream: BinaryIO) -> str:
+    digest = hashlib.sha256()
+    stream.seek(0)
+    for chunk in iter(lambda: stream.read(64 * 1024), b""):
+        digest.update(chunk)
+    return digest.hexdigest()
+
+
+def upload_file_read(*, data: bytes, file_type: str, program: str) -> list[LearnerRow]:
+    """The rows of a file whose content is what its type says, or the refusal that says why."""
     try:
         rows = read_learner_file(data, file_type=file_type, program=program)
     except TooManyRecordsError as exc:

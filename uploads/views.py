@@ -88,7 +88,7 @@ def _upload_new(request: HttpRequest) -> HttpResponse:
             file_type=form.cleaned_data["file_type"],
             program=form.cleaned_data["program"],
             mode=form.cleaned_data["mode"],
-            incoming=IncomingFile(name=uploaded.name[:255], size=uploaded.size, read=uploaded.read),
+            incoming=IncomingFile(name=uploaded.name[:255], size=uploaded.size, open=uploaded.open),
         )
     except UploadRefused as refusal:
         return _render_new(request, form, refusal)

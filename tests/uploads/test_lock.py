@@ -107,7 +107,7 @@ def test_it_lets_only_one_of_two_simultaneous_requests_through(
                 file_type="txt",
                 program="board",
                 mode="submit",
-                incoming=IncomingFile(name=name, size=len(data), read=lambda: data),
+                incoming=IncomingFile.from_bytes(name, data),
             )
             outcomes.append(intake.upload.status)
         except UploadRefused as refusal:
