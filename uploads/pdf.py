@@ -88,7 +88,7 @@ def upload_summary_pdf(*, upload: Upload, exported_by: str, now: datetime | None
         Paragraph(TITLE, ParagraphStyle("title", fontName=bold, fontSize=14, leading=18)),
         Paragraph(
             f"Created by {_escape(exported_by)} | Exported at "
-            f"{exported:%B %d, %Y %I:%M %p} from PARS Portal",
+            f"{exported:%B %d, %Y %I:%M %p %Z} from PARS Portal",
             ParagraphStyle("meta", fontName=regular, fontSize=8.5, leading=12),
         ),
         Paragraph(
