@@ -42,6 +42,18 @@ def assert_broker_reachable() -> None:
         assert client.ping(), f"the Celery broker at {url} does not answer"
 
 
+def _celery_env(queue: str, extra_env: dict[str, str] | None) -> dict[str, str]:
+    """The test database, and the test's queue for every task the process sends (an email, a
+    retry, the recovery sweep)."""
+    return {
+        **os.environ,
+        "DATABASE_URL": test_database_url(),
+        "DJANGO_SETTINGS_MODULE": "tests.faults.worker_settings",
+        "WORKER_DEFAULT_QUEUE": queue,
+        **(extra_env or {}),
+    }
+
+
 @contextmanager
 def celery_worker(
     queue: str | None = None,
@@ -61,14 +73,7 @@ def celery_worker(
     queue = queue or f"test-{uuid.uuid4().hex[:10]}"
     default_queue = celery_app.conf.task_default_queue
     celery_app.conf.task_default_queue = queue
-    env = {
-        **os.environ,
-        "DATABASE_URL": test_database_url(),
-        # Tasks the worker sends itself (an email, a retry, the recovery sweep) go to its queue.
-        "DJANGO_SETTINGS_MODULE": "tests.faults.worker_settings",
-        "WORKER_DEFAULT_QUEUE": queue,
-        **(extra_env or {}),
-    }
+    env = _celery_env(queue, extra_env)
     command = [
         sys.executable, "-m", "celery", "-A", "portal", "worker", "--pool", pool,
         "--queues", queue, "--loglevel", "WARNING", "--without-gossip", "--without-mingle",
@@ -95,13 +100,7 @@ def celery_beat(
     queue: str, schedule: Path, extra_env: dict[str, str] | None = None
 ) -> Iterator[subprocess.Popen[bytes]]:
     """A `celery beat` child process sending the portal's schedule to `queue`, stopped on exit."""
-    env = {
-        **os.environ,
-        "DATABASE_URL": test_database_url(),
-        "DJANGO_SETTINGS_MODULE": "tests.faults.worker_settings",
-        "WORKER_DEFAULT_QUEUE": queue,
-        **(extra_env or {}),
-    }
+    env = _celery_env(queue, extra_env)
     command = [
         sys.executable, "-m", "celery", "-A", "portal", "beat",
         "--schedule", str(schedule), "--loglevel", "WARNING",

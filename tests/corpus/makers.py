@@ -288,31 +288,10 @@ def nested_xml(depth: int) -> bytes:
 
 
 def shared_strings_xlsx(count: int) -> bytes:
-    """A valid workbook whose shared-string table holds `count` one-letter strings.
+    """A valid workbook whose shared-string table holds `count` one-letter strings."""
+    from uploads.management.commands.bench_upload_memory import workbook_with_strings
 
-    openpyxl loads the whole table into memory even in read-only mode: 12 million of them (a
-    file of about 500 KB, 200 MB unzipped) cost over a gigabyte to read.
-    """
-    source = zipfile.ZipFile(io.BytesIO(xlsx(good_rows(2))))
-    members = {name: source.read(name) for name in source.namelist()}
-    members["xl/sharedStrings.xml"] = (
-        b'<?xml version="1.0" encoding="UTF-8"?><sst '
-        b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
-        + f'count="{count}" uniqueCount="{count}">'.encode()
-        + b"<si><t>x</t></si>" * count
-        + b"</sst>"
-    )
-    members["[Content_Types].xml"] = members["[Content_Types].xml"].replace(
-        b"</Types>",
-        b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
-        b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>',
-    )
-    members["xl/_rels/workbook.xml.rels"] = members["xl/_rels/workbook.xml.rels"].replace(
-        b"</Relationships>",
-        b'<Relationship Id="rIdStrings" Type="http://schemas.openxmlformats.org/officeDocument/'
-        b'2006/relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>',
-    )
-    return zip_of(members)
+    return workbook_with_strings(xlsx(good_rows(2)), count)
 
 
 def padded_xlsx(padding: int) -> bytes:
