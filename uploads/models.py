@@ -109,7 +109,10 @@ class Upload(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     queued_at = models.DateTimeField(null=True, blank=True)
     dispatched_at = models.DateTimeField(
-        null=True, blank=True, help_text="When the broker last took it; empty while unsent."
+        null=True,
+        blank=True,
+        db_index=True,
+        help_text="When the broker last took it; empty while unsent.",
     )
     # The Celery task that holds the claim: a redelivery of that same task (its worker died) may
     # take the claim over at once; any other run waits for the heartbeat to go stale.
@@ -132,7 +135,15 @@ class Upload(models.Model):
                 name="one_active_upload_per_provider",
             ),
         ]
-        indexes = [models.Index(fields=["provider", "original_name", "file_type", "size"])]
+        indexes = [
+            models.Index(fields=["provider", "original_name", "file_type", "size"]),
+            # The recovery sweep looks at the few active uploads every ten seconds.
+            models.Index(
+                fields=["status", "heartbeat_at"],
+                condition=models.Q(status__in=["queued", "processing"]),
+                name="upload_active_status",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.original_name} ({self.get_status_display()})"

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Max
 from django.utils import timezone
 
 from uploads import events
@@ -120,11 +120,13 @@ def _send_lost(now: datetime) -> int:
     idle = not Upload.objects.filter(
         status=UploadStatus.PROCESSING, heartbeat_at__gte=now - settings.UPLOAD_STALE_AFTER
     ).exists()
+    overtaken_before = _overtaken_before(now)
     sent = 0
     for upload in waiting.order_by("dispatched_at"):
         dispatched = upload.dispatched_at
         assert dispatched is not None
-        if not (idle or dispatched < now - REDISPATCH_WHEN_BUSY or _overtaken(upload, now)):
+        overtaken = overtaken_before is not None and dispatched < overtaken_before
+        if not (idle or overtaken or dispatched < now - REDISPATCH_WHEN_BUSY):
             continue
         if not upload_send_to_worker(upload_id=upload.pk):
             break
@@ -135,21 +137,19 @@ def _send_lost(now: datetime) -> int:
     return sent
 
 
-def _overtaken(upload: Upload, now: datetime) -> bool:
-    """An upload sent after this one started a while ago: this one's message is gone.
+def _overtaken_before(now: datetime) -> datetime | None:
+    """The latest send time of an upload a worker started a while ago.
 
-    A queue delivers in order, so a later message taken before this one means this one was
-    delivered to a worker that died holding it.
+    A queue delivers in order: an upload sent before that one and still queued was delivered to
+    a worker that died holding it (or its message was otherwise lost).
     """
-    return (
-        Upload.objects.exclude(pk=upload.pk)
-        .filter(
-            dispatched_at__gt=upload.dispatched_at,
-            started_at__gt=F("dispatched_at"),
-            started_at__lt=now - REDISPATCH_WHEN_IDLE,
-        )
-        .exists()
+    started = Upload.objects.filter(
+        dispatched_at__gte=now - REDISPATCH_WHEN_BUSY,
+        started_at__gt=F("dispatched_at"),
+        started_at__lt=now - REDISPATCH_WHEN_IDLE,
     )
+    latest: datetime | None = started.aggregate(latest=Max("dispatched_at"))["latest"]
+    return latest
 
 
 def _give_up_waiting(now: datetime) -> int:
