@@ -22,7 +22,7 @@ from tests.uploads.conftest import PostUpload, latest_upload
 from tests.worker import wait_for
 from uploads.models import Upload, UploadEventType, UploadStatus
 from uploads.processing import Heartbeat, upload_process
-from uploads.recovery import upload_files_remove_expired, uploads_recover_stuck
+from uploads.recovery import Recovery, upload_files_remove_expired, uploads_recover_stuck
 from uploads.schedule import UPLOAD_BEAT_SCHEDULE
 from uploads.tasks import recover_stuck_uploads, remove_expired_upload_files
 
@@ -218,6 +218,13 @@ def test_it_gives_up_on_an_upload_no_worker_took_for_a_day(
     assert queued.status == UploadStatus.FAILED
     assert "No worker took this file for processing within 24 hours" in queued.error_message
     assert len(deliver_emails()) == 1
+
+
+def test_a_sweep_with_nothing_to_do_costs_a_few_indexed_queries(
+    queued: Upload, django_assert_max_num_queries: Any
+) -> None:
+    with django_assert_max_num_queries(6):
+        assert uploads_recover_stuck() == Recovery()
 
 
 def test_it_runs_recovery_from_the_periodic_task(queued: Upload) -> None:
