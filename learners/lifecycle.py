@@ -4,26 +4,25 @@
 to a simulated board per certifying board, which approves or rejects each by its own rules. Every
 move is a conditional UPDATE on the current status, so two runs (or a retried task) never handle a
 record twice, and a run that died half-way is finished by the next one. Rejections are emailed to
-each provider's primary contact, once per provider per run, after the statuses are stored: a run
-that dies before its emails leaves the rejections (with their codes) on the screens only.
+each provider's primary contact, once per provider per run, after the statuses are stored: the
+email is queued and sent by a retrying task (emails/), so a mail-server hiccup delays it but does
+not lose it; a run that dies before queueing leaves the rejections (with their codes) on the
+screens only.
 """
 
 from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
 
+from emails.messages import board_rejection_email
 from learners.engine.codes import error
 from learners.engine.names import name_key
 from learners.engine.results import RowError
@@ -288,10 +287,11 @@ def board_cycle_run(*, today: date) -> CycleSummary:
     board_answers_receive(summary)
     providers = Provider.objects.in_bulk(list(summary.rejections))
     for provider_pk, rejections in summary.rejections.items():
-        if board_rejection_email_send(
-            provider=providers[provider_pk], rejections=rejections, today=today
-        ):
+        provider = providers[provider_pk]
+        if board_rejection_email(provider=provider, rejections=rejections, today=today):
             summary.emails += 1
+        else:
+            logger.warning("Provider %s has no primary contact: rejections not emailed", provider)
     logger.info(
         "Board cycle %s: %d transmitted, %d approved, %d rejected, %d emails",
         today,
@@ -301,32 +301,3 @@ def board_cycle_run(*, today: date) -> CycleSummary:
         summary.emails,
     )
     return summary
-
-
-def board_rejection_email_send(
-    *, provider: Provider, rejections: Iterable[Rejection], today: date
-) -> bool:
-    """One email to the provider's primary contact listing the rejected Credit IDs with codes."""
-    if not provider.primary_contact_email:
-        logger.warning("Provider %s has no primary contact: rejection email not sent", provider)
-        return False
-    rejections = list(rejections)
-    context = {
-        "provider": provider,
-        "rejections": rejections,
-        "count": len(rejections),
-        "today": today,
-        "summary_url": settings.SITE_URL + reverse("learners:activity_summary"),
-        "site_url": settings.SITE_URL,
-    }
-    subject = " ".join(render_to_string("emails/board_rejection_subject.txt", context).split())
-    message = EmailMultiAlternatives(
-        subject=subject,
-        body=render_to_string("emails/board_rejection_body.txt", context),
-        to=[provider.primary_contact_email],
-    )
-    message.attach_alternative(
-        render_to_string("emails/board_rejection_body.html", context), "text/html"
-    )
-    message.send()
-    return True

@@ -16,6 +16,7 @@ import dj_database_url
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
+from emails.schedule import EMAIL_BEAT_SCHEDULE
 from uploads.schedule import UPLOAD_BEAT_SCHEDULE
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -79,6 +80,7 @@ INSTALLED_APPS = [
     "learners",
     "uploads",
     "webservices",
+    "emails",
 ]
 
 MIDDLEWARE = [
@@ -193,6 +195,8 @@ EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "PARS Portal <pars-support@localhost>")
+# Tries of one email while the mail server fails (growing delays, about 2 hours in all).
+EMAIL_MAX_ATTEMPTS = env_int("EMAIL_MAX_ATTEMPTS", 10)
 
 # Celery: Redis in production and CI; a filesystem broker needing no server for a laptop run.
 # Both deliver tasks to a separate worker process.
@@ -230,12 +234,20 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "board-cycle-nightly": {"task": "learners.board_cycle", "schedule": crontab(hour=2, minute=0)},
 }
 CELERY_BEAT_SCHEDULE.update(UPLOAD_BEAT_SCHEDULE)
+CELERY_BEAT_SCHEDULE.update(EMAIL_BEAT_SCHEDULE)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
-# Uploads: PARS's record cap, our byte cap, and how long processing may take before recovery.
+# Uploads: PARS's record cap, our byte cap. A worker processing an upload beats every few
+# seconds; a claim whose beat is older than UPLOAD_STALE_AFTER is dead, and the recovery sweep
+# (every 10 s, uploads/schedule.py) queues it again, up to UPLOAD_MAX_ATTEMPTS runs.
 UPLOAD_MAX_RECORDS = 2500
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
-UPLOAD_STUCK_AFTER = timedelta(minutes=env_int("UPLOAD_STUCK_MINUTES", 15))
+# Text files up to this size are read in the request (a typical 2,500-row .txt fits), so their
+# problems are answered at once; larger ones, and every .xlsx, are read by the worker: reading
+# costs up to ~35 times a file's size, and a web process serves several uploads at once.
+UPLOAD_INLINE_READ_BYTES = env_int("UPLOAD_INLINE_READ_BYTES", 256 * 1024)
+UPLOAD_HEARTBEAT_SECONDS = float(env("UPLOAD_HEARTBEAT_SECONDS", "5"))
+UPLOAD_STALE_AFTER = timedelta(seconds=env_int("UPLOAD_STALE_SECONDS", 30))
 UPLOAD_MAX_ATTEMPTS = env_int("UPLOAD_MAX_ATTEMPTS", 3)
 UPLOAD_RETENTION = timedelta(days=30)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 12 * 1024 * 1024)
@@ -260,8 +272,10 @@ X_FRAME_OPTIONS = "DENY"
 FILE_UPLOAD_PERMISSIONS = 0o640
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o750
 
-# Throttling of failed logins and web-service credentials (per user name and per address).
+# Throttling of failed logins (per account and address) and web-service credentials (per user
+# name and per address); a login address alone gets a larger budget (many staff behind one NAT).
 THROTTLE_MAX_FAILURES = env_int("THROTTLE_MAX_FAILURES", 10)
+THROTTLE_MAX_FAILURES_PER_ADDRESS = env_int("THROTTLE_MAX_FAILURES_PER_ADDRESS", 100)
 THROTTLE_WINDOW = timedelta(minutes=env_int("THROTTLE_WINDOW_MINUTES", 15))
 
 LOGGING = {

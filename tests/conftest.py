@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from django.conf import settings
 from django.test import Client, override_settings
 
+from emails.models import Email, EmailStatus
+from emails.services import email_send
 from learners.models import ActivityFormat, Board, CreditType
 from learners.reference_data import load_reference_data
 from portal.models import Provider
@@ -105,3 +107,16 @@ def web_stack(
         broker_url=settings.CELERY_BROKER_URL,
     ) as running:
         yield running
+
+
+@pytest.fixture
+def deliver_emails(mailoutbox: list[Any]) -> Callable[[], list[Any]]:
+    """Send every queued email now, as the send task would; returns the mail outbox."""
+
+    def deliver() -> list[Any]:
+        queued = Email.objects.filter(status=EmailStatus.QUEUED).order_by("pk")
+        for email_id in queued.values_list("pk", flat=True):
+            email_send(email_id=email_id)
+        return mailoutbox
+
+    return deliver

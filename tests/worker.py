@@ -42,6 +42,18 @@ def assert_broker_reachable() -> None:
         assert client.ping(), f"the Celery broker at {url} does not answer"
 
 
+def _celery_env(queue: str, extra_env: dict[str, str] | None) -> dict[str, str]:
+    """The test database, and the test's queue for every task the process sends (an email, a
+    retry, the recovery sweep)."""
+    return {
+        **os.environ,
+        "DATABASE_URL": test_database_url(),
+        "DJANGO_SETTINGS_MODULE": "tests.faults.worker_settings",
+        "WORKER_DEFAULT_QUEUE": queue,
+        **(extra_env or {}),
+    }
+
+
 @contextmanager
 def celery_worker(
     queue: str | None = None,
@@ -61,7 +73,7 @@ def celery_worker(
     queue = queue or f"test-{uuid.uuid4().hex[:10]}"
     default_queue = celery_app.conf.task_default_queue
     celery_app.conf.task_default_queue = queue
-    env = {**os.environ, "DATABASE_URL": test_database_url(), **(extra_env or {})}
+    env = _celery_env(queue, extra_env)
     command = [
         sys.executable, "-m", "celery", "-A", "portal", "worker", "--pool", pool,
         "--queues", queue, "--loglevel", "WARNING", "--without-gossip", "--without-mingle",
@@ -75,6 +87,28 @@ def celery_worker(
         yield process
     finally:
         celery_app.conf.task_default_queue = default_queue
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@contextmanager
+def celery_beat(
+    queue: str, schedule: Path, extra_env: dict[str, str] | None = None
+) -> Iterator[subprocess.Popen[bytes]]:
+    """A `celery beat` child process sending the portal's schedule to `queue`, stopped on exit."""
+    env = _celery_env(queue, extra_env)
+    command = [
+        sys.executable, "-m", "celery", "-A", "portal", "beat",
+        "--schedule", str(schedule), "--loglevel", "WARNING",
+    ]  # fmt: skip
+    process = subprocess.Popen(command, cwd=ROOT, env=env)
+    try:
+        yield process
+    finally:
         process.terminate()
         try:
             process.wait(timeout=15)

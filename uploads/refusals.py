@@ -136,13 +136,15 @@ def not_rerunnable(status: str) -> UploadRefused:
     )
 
 
-def not_cancellable(status: str) -> UploadRefused:
-    return UploadRefused(
-        Refusal.NOT_CANCELLABLE,
-        "ONLY A QUEUED OR PROCESSING UPLOAD CAN BE CANCELLED.",
-        f"This upload is {status}.",
-        HTTPStatus.CONFLICT,
-    )
+def not_cancellable(status: str, cancellable: tuple[str, ...]) -> UploadRefused:
+    if "processing" in cancellable:
+        headline = "ONLY A QUEUED OR PROCESSING UPLOAD CAN BE CANCELLED."
+    else:
+        headline = "ONLY AN UPLOAD WAITING IN THE QUEUE CAN BE CANCELLED."
+    detail = f"This upload is {status.lower()}."
+    if status.lower() == "processing":
+        detail += " A worker has started it: it will finish on its own."
+    return UploadRefused(Refusal.NOT_CANCELLABLE, headline, detail, HTTPStatus.CONFLICT)
 
 
 def file_gone() -> UploadRefused:

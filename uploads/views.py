@@ -30,11 +30,13 @@ from uploads.pdf import upload_summary_pdf
 from uploads.refusals import Refusal, UploadRefused
 from uploads.services import (
     IncomingFile,
+    upload_cancel_queued,
     upload_confirm,
     upload_create,
     upload_discard,
     upload_find_duplicate,
 )
+from uploads.status import upload_situation
 
 FILE_TYPE_LABELS = [
     (FileType.TXT, "Tab Delimited File .txt"),
@@ -96,7 +98,7 @@ def _upload_new(request: HttpRequest) -> HttpResponse:
             file_type=form.cleaned_data["file_type"],
             program=form.cleaned_data["program"],
             mode=form.cleaned_data["mode"],
-            incoming=IncomingFile(name=uploaded.name[:255], size=uploaded.size, read=uploaded.read),
+            incoming=IncomingFile(name=uploaded.name[:255], size=uploaded.size, open=uploaded.open),
         )
     except UploadRefused as refusal:
         return _render_new(request, form, refusal=refusal, status=refusal.status)
@@ -203,15 +205,47 @@ def upload_detail(request: HttpRequest, upload_id: int) -> HttpResponse:
         if upload.user_id != request.user.pk:
             raise Http404("This file is waiting for its uploader's answer.")
         return _render_duplicate(request, upload, _previous_of(upload), status=200)
-    return render(request, "uploads/detail.html", {"nav": "uploads", "upload": upload})
+    return _render_detail(request, upload)
+
+
+def _render_detail(
+    request: HttpRequest, upload: Upload, refusal: UploadRefused | None = None
+) -> HttpResponse:
+    context = {
+        "nav": "uploads",
+        "upload": upload,
+        "situation": upload_situation(upload, now=timezone.now()),
+        "refusal": refusal,
+    }
+    status = refusal.status if refusal else 200
+    return render(request, "uploads/detail.html", context, status=status)
 
 
 @require_GET
 @provider_required
 def upload_status(request: HttpRequest, upload_id: int) -> HttpResponse:
-    """The fragment htmx polls every second while the upload runs."""
+    """The fragment htmx polls every second or two while the upload runs."""
     upload = _provider_upload(request, upload_id)
-    return render(request, "uploads/_status.html", {"upload": upload})
+    situation = upload_situation(upload, now=timezone.now())
+    return render(request, "uploads/_status.html", {"upload": upload, "situation": situation})
+
+
+@require_POST
+@provider_required
+def upload_cancel_view(request: HttpRequest, upload_id: int) -> HttpResponse:
+    """ "Cancel this upload" on a queued upload's page: the provider's lock is released at once."""
+    upload = _provider_upload(request, upload_id)
+    try:
+        upload_cancel_queued(
+            provider=request.provider,  # type: ignore[attr-defined]
+            user=request.user,
+            upload_id=upload.pk,
+        )
+    except UploadRefused as refusal:
+        upload.refresh_from_db()
+        return _render_detail(request, upload, refusal)
+    messages.info(request, f"The upload of {upload.original_name} was cancelled.")
+    return _see_other(reverse("uploads:detail", args=[upload.pk]))
 
 
 @require_GET

@@ -8,14 +8,15 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import QuerySet
 
 from learners.engine.sql import equals, slotted_rows
-from portal.models import AuthFailure, Provider, WebServiceAccount
-from portal.throttle import clear_failures, is_throttled, record_failure
+from portal.models import AuthThrottle, Provider, WebServiceAccount
+from portal.throttle import attempt_begin, attempt_failed, attempt_succeeded
 
-SCOPE = AuthFailure.Scope.WEBSERVICE
+SCOPE = AuthThrottle.Scope.WEBSERVICE
 
 # A PBKDF2 check costs tens of milliseconds of CPU by design, and an LMS sends the same
 # credentials with every call. A successful check is remembered in this process for a minute,
@@ -115,12 +116,12 @@ def account_authenticate(
         if _remembered(key):
             return account
     keys = throttle_keys(username, client_ip)
-    if is_throttled(scope=SCOPE, keys=keys):
+    if not attempt_begin(scope=SCOPE, limits=dict.fromkeys(keys, settings.THROTTLE_MAX_FAILURES)):
         raise Throttled
     if key is None or account is None or not account.check_password(password):
-        record_failure(scope=SCOPE, keys=keys)
+        attempt_failed(scope=SCOPE, keys=keys)
         raise AccessDenied
     _remember(key)
-    # Only on a full check (at most once a minute per client), so a busy client adds no DELETE.
-    clear_failures(scope=SCOPE, keys=keys)
+    # Only on a full check (at most once a minute per client), so a busy client adds no UPDATE.
+    attempt_succeeded(scope=SCOPE, keys=keys, forget=keys)
     return account

@@ -287,6 +287,13 @@ def nested_xml(depth: int) -> bytes:
     )
 
 
+def shared_strings_xlsx(count: int) -> bytes:
+    """A valid workbook whose shared-string table holds `count` one-letter strings."""
+    from uploads.management.commands.bench_upload_memory import workbook_with_strings
+
+    return workbook_with_strings(xlsx(good_rows(2)), count)
+
+
 def padded_xlsx(padding: int) -> bytes:
     """A valid workbook whose sheet inflates by `padding` bytes (a few hundred KB compressed)."""
     source = zipfile.ZipFile(io.BytesIO(xlsx(good_rows(2))))

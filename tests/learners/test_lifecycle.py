@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 from io import StringIO
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -95,7 +96,7 @@ def _codes(record: CompletionRecord) -> list[str]:
 
 
 def test_it_transmits_submitted_moc_records_then_the_board_approves_them(
-    imu: Activity, jane: Learner, mailoutbox: list[object]
+    imu: Activity, jane: Learner, deliver_emails: Any
 ) -> None:
     record = _moc(imu, jane)
 
@@ -107,7 +108,7 @@ def test_it_transmits_submitted_moc_records_then_the_board_approves_them(
     assert _status(record) == RecordStatus.APPROVED
     assert record.board_codes == []
     assert (summary.transmitted, summary.approved, summary.rejected) == (0, 1, 0)
-    assert mailoutbox == []
+    assert deliver_emails() == []
 
 
 def test_it_runs_the_whole_cycle_in_one_go(imu: Activity, jane: Learner) -> None:
@@ -204,7 +205,7 @@ def test_other_boards_take_two_completions_on_one_day(imu: Activity, jane: Learn
 
 
 def test_it_emails_the_primary_contact_once_per_provider_with_codes(
-    provider: Provider, imu: Activity, jane: Learner, mailoutbox: list[object]
+    provider: Provider, imu: Activity, jane: Learner, deliver_emails: Any
 ) -> None:
     bad_id = _moc(imu, jane, credit_id="CR-1", diplomate_id="000000")
     too_many = _moc(imu, jane, credit_id="CR-2", moc_points=Decimal("11"))
@@ -216,6 +217,7 @@ def test_it_emails_the_primary_contact_once_per_provider_with_codes(
     _moc(their_activity, jane, credit_id="THEIRS-1", diplomate_id="000001")
 
     summary = board_cycle_run(today=TODAY)
+    mailoutbox = deliver_emails()
 
     assert (summary.approved, summary.rejected, summary.emails) == (1, 3, 2)
     ours = next(m for m in mailoutbox if m.to == [provider.primary_contact_email])  # type: ignore[attr-defined]
@@ -233,16 +235,18 @@ def test_it_emails_the_primary_contact_once_per_provider_with_codes(
 
 
 def test_a_second_run_changes_nothing(
-    imu: Activity, jane: Learner, mailoutbox: list[object], time_machine: object
+    imu: Activity, jane: Learner, deliver_emails: Any, time_machine: object
 ) -> None:
     approved = _moc(imu, jane)
     rejected = _moc(imu, jane, diplomate_id="000000")
     board_cycle_run(today=TODAY)
+    mailoutbox = deliver_emails()
     before = {r.pk: (r.status, r.board_codes, r.updated_at) for r in CompletionRecord.objects.all()}
     emails = len(mailoutbox)
     time_machine.move_to(datetime(2026, 11, 23, 2, 0, tzinfo=ZoneInfo("America/Chicago")))  # type: ignore[attr-defined]
 
     summary = board_cycle_run(today=date(2026, 11, 23))
+    deliver_emails()
 
     after = {r.pk: (r.status, r.board_codes, r.updated_at) for r in CompletionRecord.objects.all()}
     assert after == before
@@ -274,7 +278,7 @@ def test_it_judges_records_in_chunks(
 
 
 def test_it_skips_the_email_for_a_provider_without_a_contact(
-    provider: Provider, imu: Activity, jane: Learner, mailoutbox: list[object]
+    provider: Provider, imu: Activity, jane: Learner, deliver_emails: Any
 ) -> None:
     Provider.objects.filter(pk=provider.pk).update(primary_contact_email="")
     record = _moc(imu, jane, diplomate_id="000000")
@@ -282,7 +286,7 @@ def test_it_skips_the_email_for_a_provider_without_a_contact(
     summary = board_cycle_run(today=TODAY)
 
     assert _status(record) == RecordStatus.REJECTED
-    assert (summary.emails, mailoutbox) == (0, [])
+    assert (summary.emails, deliver_emails()) == (0, [])
 
 
 def test_the_statuses_show_on_the_activity_page_and_in_search(

@@ -122,7 +122,7 @@ def tenants(db: None, frozen_today: None, settings: Any, tmp_path: Any) -> Tenan
     data = txt([*good_rows(2), cme_row(("Nobody", "Known", "01/01", "IL", "0"), "06/20/2025")])
 
     def upload() -> Any:
-        incoming = IncomingFile(name=A_UPLOAD_NAME, size=len(data), read=lambda: data)
+        incoming = IncomingFile.from_bytes(A_UPLOAD_NAME, data)
         return upload_create(
             provider=a, user=a_user, file_type="txt", program="board", mode="submit",
             incoming=incoming,

@@ -51,7 +51,7 @@ def test_it_tells_a_provider_with_a_running_upload_to_wait(
 ) -> None:
     post_upload(staff_client, good_and_bad_file, name="May_Learners.txt")
     page = staff_client.get(reverse("uploads:new")).content.decode()
-    assert "YOUR FILE (MAY_LEARNERS.TXT) IS PROCESSING." in page
+    assert "YOUR FILE (MAY_LEARNERS.TXT) IS QUEUED." in page
     assert "Only one file may be uploaded at a time." in page
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -68,6 +69,7 @@ def test_it_lists_every_stored_record_with_its_columns(
         assert header in text
     assert "Created by " + staff_client.user.email in text  # type: ignore[attr-defined]
     assert "from PARS Portal" in text
+    assert re.search(r"Exported at \w+ \d\d, \d{4} \d\d:\d\d [AP]M [A-Z]{3,4} from", text), text
     assert "Showing 1 - 4 of 4 results" in text
     for name in ["O'Keeffe", "Muñoz", "Zoë Brontë", "Van Gogh"]:
         assert name in text

@@ -31,7 +31,7 @@ from django.utils import timezone
 
 from learners.models import Activity, ActivityFormat, CompletionRecord, LearnerLicense
 from learners.sandbox import seed_sandbox
-from portal.models import AuthFailure, Provider, WebServiceAccount
+from portal.models import AuthThrottle, Provider, WebServiceAccount
 from webservices.envelopes import LEARNER_NS
 
 PATH = "/services/ACCMELearnerService.svc/IACCMELearnerServiceREST/SaveLearnerActivity"
@@ -140,7 +140,7 @@ class Command(BaseCommand):
         account.provider, account.is_active = provider, True
         account.set_password(password)
         account.save()
-        AuthFailure.objects.filter(key__in=[f"user:{BENCH_USER}", f"ip:{HOST}"]).delete()
+        AuthThrottle.objects.filter(key__in=[f"user:{BENCH_USER}", f"ip:{HOST}"]).delete()
         return _bodies(activity.activity_id, start, today, password, count)
 
     def _start_gunicorn(self, port: int, workers: int, threads: int) -> subprocess.Popen[bytes]:

@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('learners', '0003_completionrecord_drop_redundant_fk_indexes'),
-        ('uploads', '0002_upload_pending_attempts_heartbeat'),
+        ('uploads', '0003_dispatch_and_claim_task'),
     ]
 
     operations = [
