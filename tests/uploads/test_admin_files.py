@@ -17,7 +17,8 @@ from learners.models import Activity, CompletionRecord
 from portal.models import Provider
 from tests.uploads.conftest import Physician, PostUpload, cme_row, latest_upload, txt_file
 from uploads.models import Upload
-from uploads.processing import upload_files_remove_expired, upload_process
+from uploads.processing import upload_process
+from uploads.recovery import upload_files_remove_expired
 from uploads.rejected import rejected_rows_read
 
 
