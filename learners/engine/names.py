@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-import unicodedata
+from anyascii import anyascii
 
-# Space, hyphen, apostrophes (straight, typographic U+2019, backtick), full stop, tab.
-_DROPPED = str.maketrans("", "", " -'\u2019`.\t")
+# Space, hyphen, apostrophes (straight, backtick), full stop, tab: what anyascii leaves of them.
+_DROPPED = str.maketrans("", "", " -'`.\t\"")
 
 
 def name_key(name: str) -> str:
-    """Compare names ignoring case, accents, spaces, hyphens and apostrophes: O'Keeffe == okeeffe."""
-    decomposed = unicodedata.normalize("NFKD", name)
-    without_accents = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return without_accents.casefold().translate(_DROPPED)
+    """Compare names ignoring case, accents, spaces, hyphens and apostrophes: O'Keeffe == okeeffe.
+
+    Letters are folded to ASCII by anyascii (ISC), so Ø→O, æ→ae, ß→ss, ł→l, đ→d as well as
+    accents: Søren and Soren are one name.
+    """
+    return anyascii(name).casefold().translate(_DROPPED)

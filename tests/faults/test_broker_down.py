@@ -3,7 +3,6 @@ worker, and once the broker is back the periodic re-dispatch has a real worker p
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -65,14 +64,11 @@ def test_it_keeps_an_upload_made_while_the_broker_is_down_and_processes_it_later
     sandbox_provider: Provider, sandbox_client: Client, big_file: bytes, worker_env: dict[str, str]
 ) -> None:
     with broker_unreachable():
-        started = time.monotonic()
         response = post_file(sandbox_client, big_file)
-        took = time.monotonic() - started
         upload = latest_upload(sandbox_provider)
         page = sandbox_client.get(reverse("uploads:detail", args=[upload.pk]))
 
     assert response.status_code == 303, "the user is sent to the processing page, not an error"
-    assert took < 3, f"the upload request took {took:.1f}s with the broker down"
     assert upload.status == UploadStatus.QUEUED
     assert upload.events.filter(type=UploadEventType.DISPATCH_FAILED).exists()
     assert page.status_code == 200
