@@ -29,6 +29,7 @@ class BoardFacts:
     pk: int
     code: str
     credit_types: Mapping[str, str]  # casefolded name → name as registered
+    credit_type_ids: Mapping[str, int] = field(default_factory=dict)  # casefolded name → pk
 
 
 @dataclass(frozen=True, slots=True)

@@ -70,13 +70,20 @@ def load_boards() -> dict[str, BoardFacts]:
     if cached is not None and cached[0] > now:
         return cached[1]
     types: dict[int, dict[str, str]] = defaultdict(dict)
+    type_ids: dict[int, dict[str, int]] = defaultdict(dict)
     codes: dict[int, str] = {}
-    for pk, code, name in Board.objects.order_by().values_list("pk", "code", "credit_types__name"):
+    rows = Board.objects.order_by().values_list(
+        "pk", "code", "credit_types__name", "credit_types__pk"
+    )
+    for pk, code, name, type_pk in rows:
         codes[pk] = code
         if name is not None:
             types[pk][name.casefold()] = name
+            type_ids[pk][name.casefold()] = type_pk
     boards = {
-        code.casefold(): BoardFacts(pk=pk, code=code, credit_types=types[pk])
+        code.casefold(): BoardFacts(
+            pk=pk, code=code, credit_types=types[pk], credit_type_ids=type_ids[pk]
+        )
         for pk, code in codes.items()
     }
     _boards = (now + BOARDS_TTL, boards)

@@ -23,7 +23,7 @@ from learners.engine.results import RowError
 from learners.engine.sql import any_of, slotted_rows
 from learners.engine.states import state_code
 from learners.engine.values import parse_birth
-from learners.models import Board, Learner, LearnerBoardId, LearnerLicense
+from learners.models import Learner, LearnerBoardId, LearnerLicense
 
 _PERSON_FIELDS = ("id", "first_name_key", "last_name_key", "birth_month", "birth_day")
 
@@ -281,7 +281,9 @@ def learner_match(criteria: MatchCriteria) -> MatchAnswer:
     if missing or not any(v not in (None, "", False) for v in facts):
         reasons = [f"Give the {' and the '.join(missing)}."] if missing else []
         return MatchAnswer(0, reasons + ([] if any(facts) else [NEEDS_A_FACT]), well_formed=False)
-    boards = {code.casefold(): pk for pk, code in Board.objects.values_list("pk", "code")}
+    from learners.engine.load import load_boards  # load imports this module
+
+    boards = {key: board.pk for key, board in load_boards().items()}
     reasons = _match_problems(c, boards)
     if reasons:
         return MatchAnswer(0, reasons)

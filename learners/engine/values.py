@@ -42,6 +42,18 @@ def parse_iso_date(text: str) -> date | None:
     return _date(year, month, day)
 
 
+def is_iso_date_shape(text: str) -> bool:
+    """YYYY-MM-DD (a time part allowed), whether or not the day exists: 2021-02-31 is one."""
+    parts = text.strip().split("T", 1)[0].split(" ", 1)[0].split("-")
+    return (
+        len(parts) == 3
+        and len(parts[0]) == 4
+        and all(1 <= len(p) <= 2 for p in parts[1:])
+        and "".join(parts).isascii()
+        and "".join(parts).isdigit()
+    )
+
+
 def _date(year: str, month: str, day: str) -> date | None:
     if len(year) != 4 or not 1 <= len(month) <= 2 or not 1 <= len(day) <= 2:
         return None

@@ -237,4 +237,4 @@ def test_it_reads_2500_rows() -> None:
     rows = read_learner_file(data, file_type="txt")
 
     assert len(rows) == 2500
-    assert {row.board for row in rows} == {"ABIM"}
+    assert {row.activity_id for row in rows} == {"210015516"}
