@@ -111,8 +111,13 @@ def _lines(records: QuerySet[CompletionRecord]) -> list[StatusLine]:
 
 
 def learner_status_by_credit_id(*, provider: Provider, credit_id: str) -> list[StatusLine]:
-    """The provider's record with that Credit ID (none when it is unknown or another's)."""
-    return _lines(CompletionRecord.objects.for_provider(provider).filter(credit_id=credit_id))
+    """The provider's records holding that Credit ID, any certificate's (a REMS report's id
+    answers each participant); none when it is unknown or another provider's."""
+    held = Q(credit_id=credit_id) | Q(
+        credit_ids__credit_id=credit_id, credit_ids__provider=provider
+    )
+    ids = CompletionRecord.objects.for_provider(provider).filter(held).values("id")
+    return _lines(CompletionRecord.objects.filter(id__in=ids))
 
 
 def learner_status_by_learner(

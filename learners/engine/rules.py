@@ -72,7 +72,9 @@ def _looks_like_npi(value: str) -> bool:
 _state_code = lru_cache(maxsize=256)(state_code)
 CREDIT_ID_MAX = 100
 # Codes that mean the row's identity can't be looked up as given: matching would only add noise.
-IDENTITY_FIELD_CODES = frozenset({"622", "623", "624", "719", "720", "721", "728", "621", "718"})
+IDENTITY_FIELD_CODES = frozenset(
+    {"622", "623", "624", "712", "719", "720", "721", "728", "621", "718"}
+)
 
 __all__ = ["judge_duplicates", "judge_fields", "judge_identity", "remember"]
 
@@ -390,6 +392,8 @@ def judge_cme_credits(j: Judgement) -> None:
     text = j.row.cme_credits.strip()
     if not text:
         moc_given = j.moc or (not j.row.from_xml and bool(j.row.board.strip()))
+        if j.row.from_xml and not j.row.certificates:
+            return  # 677 says it: no certificate at all
         if not moc_given:  # a row must report CME, MOC or both
             j.errors.append(error("722", problem=NO_CREDIT))
         return
