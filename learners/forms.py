@@ -210,7 +210,8 @@ class RemsEntryForm(PortalForm):
     program = "rems"
 
     completion_date = _text("Completion Date", 20, type="date")
-    learner_local_id = _text("Learner Local ID", 100)
+    # Longer than the engine takes, so that a too-long id gets the engine's 715 as in a file.
+    learner_local_id = _text("Learner Local ID", 1000)
     profession = _choice_text("Profession", PROFESSIONS)
     practice_area = _choice_text("Practice Area", PRACTICE_AREAS)
     dea_registration = _choice_text("DEA Registration", DEA_REGISTRATIONS)

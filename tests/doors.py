@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from xml.sax.saxutils import escape
 
-from learners.engine.rows import BOARD_COLUMNS
+from learners.engine.rows import BOARD_COLUMNS, REMS_COLUMNS
 from learners.engine.values import parse_date
 
 NAMESPACES = (
@@ -110,4 +110,45 @@ def submit_message(data: str, *, user: str, password: str, provider_id: str) -> 
         f'<SubmitMessage xmlns="{namespace}"><Data>{escape(data)}</Data>'
         f"<Password>{escape(password)}</Password><ProviderId>{provider_id}</ProviderId>"
         f"<User>{escape(user)}</User></SubmitMessage>"
+    )
+
+
+REMS_TXT_HEADER = "\t".join(title for _, title in REMS_COLUMNS)
+_PARTICIPANT = (
+    ("learner_local_id", "LocalIdentifier"),
+    ("practice_state", "StateOfPrimaryPractice"),
+    ("dea_registration", "DEARegistration"),
+    ("profession", "Profession"),
+    ("practice_area", "PracticeArea"),
+    ("performs_surgery", "SurgicalProcedures"),
+    ("time_in_practice", "TimeInPractice"),
+)
+_SURGERY = {"Y": "true", "N": "false"}
+
+
+def rems_txt_file(records: list[dict[str, str]]) -> bytes:
+    lines = ["\t".join(r.get(name, "") for name, _ in REMS_COLUMNS) for r in records]
+    return ("\r\n".join([REMS_TXT_HEADER, *lines]) + "\r\n").encode("utf-8")
+
+
+def rems_activity_report(record: dict[str, str], credit_id: str) -> str:
+    """One ar:ActivityReport with one ar:Participant saying what the REMS file row says."""
+    surgery = record.get("performs_surgery", "")
+    values = {**record, "performs_surgery": _SURGERY.get(surgery, surgery)}
+    participant = "".join(
+        f"<ar:{tag}>{_e(values.get(name, ''))}</ar:{tag}>" for name, tag in _PARTICIPANT
+    )
+    completion = record.get("completion_date", "")
+    parsed = parse_date(completion)
+    shown = parsed.isoformat() if parsed is not None else completion
+    activity_id = _e(record.get("activity_id", ""))
+    return (
+        f"<ar:ActivityReport><ar:Participants><ar:Participant>{participant}</ar:Participant>"
+        f"</ar:Participants><ar:Activity><ar:ActivityName>{activity_id}</ar:ActivityName>"
+        f'<ar:Module><ar:ModuleName moduleID="{activity_id}">Activity</ar:ModuleName>'
+        f"<ar:Status>Completed</ar:Status><ar:CompletedDateTime>{_e(shown)}</ar:CompletedDateTime>"
+        f"<ar:CreditCertificate><ar:CreditID>{_e(credit_id)}</ar:CreditID></ar:CreditCertificate>"
+        "</ar:Module></ar:Activity><ar:XtensibleInfo><ex:learnerRecordAction>"
+        f"{_e(record.get('record_action', 'Add').lower())}</ex:learnerRecordAction>"
+        "</ar:XtensibleInfo></ar:ActivityReport>"
     )

@@ -351,7 +351,7 @@ def _member_values(member: etree._Element) -> dict[str, object]:
     for domain, value in member_ids:
         if domain.upper() == "NPI":
             values.setdefault("npi", value)
-        elif not domain or state_code(domain):
+        elif not domain or state_code(domain) or _two_letters(domain):
             # An empty domain leaves the state blank, so the rules say what is missing.
             values.setdefault("licensing_state", domain)
             values.setdefault("license_id", value)
@@ -359,6 +359,12 @@ def _member_values(member: etree._Element) -> dict[str, object]:
             values.setdefault("board", domain)
             values.setdefault("board_id", value)
     return values
+
+
+def _two_letters(domain: str) -> bool:
+    """A 2-letter domain names a licensing state (known or not: the rules say 721); boards have
+    longer acronyms."""
+    return len(domain) == 2 and domain.isascii() and domain.isalpha()
 
 
 def _participant_values(participant: etree._Element) -> dict[str, object]:
