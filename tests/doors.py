@@ -77,22 +77,27 @@ def _certificates(record: dict[str, str], credit_id: str) -> str:
     )
 
 
-def activity_report(record: dict[str, str], credit_id: str) -> str:
-    """One ar:ActivityReport saying what the file row says."""
+def _report(record: dict[str, str], person: str, certificates: str) -> str:
+    """An ar:ActivityReport around the learner (`person`) and the `certificates` given."""
     completion = record.get("completion_date", "")
     parsed = parse_date(completion)
     shown = parsed.isoformat() if parsed is not None else completion
     activity_id = _e(record.get("activity_id", ""))
     return (
-        f"<ar:ActivityReport>{_member(record)}<ar:Activity>"
+        f"<ar:ActivityReport>{person}<ar:Activity>"
         f"<ar:ActivityName>{activity_id}</ar:ActivityName><ar:Module>"
         f'<ar:ModuleName moduleID="{activity_id}">Activity</ar:ModuleName>'
         f"<ar:Status>Completed</ar:Status><ar:CompletedDateTime>{_e(shown)}</ar:CompletedDateTime>"
-        f"{_certificates(record, credit_id)}</ar:Module></ar:Activity>"
+        f"{certificates}</ar:Module></ar:Activity>"
         "<ar:XtensibleInfo><ex:learnerRecordAction>"
         f"{_e(record.get('record_action', 'Add').lower())}</ex:learnerRecordAction>"
         "</ar:XtensibleInfo></ar:ActivityReport>"
     )
+
+
+def activity_report(record: dict[str, str], credit_id: str) -> str:
+    """One ar:ActivityReport saying what the file row says."""
+    return _report(record, _member(record), _certificates(record, credit_id))
 
 
 def learner_reports_xml(reports: list[str]) -> str:
@@ -138,17 +143,10 @@ def rems_activity_report(record: dict[str, str], credit_id: str) -> str:
     participant = "".join(
         f"<ar:{tag}>{_e(values.get(name, ''))}</ar:{tag}>" for name, tag in _PARTICIPANT
     )
-    completion = record.get("completion_date", "")
-    parsed = parse_date(completion)
-    shown = parsed.isoformat() if parsed is not None else completion
-    activity_id = _e(record.get("activity_id", ""))
-    return (
-        f"<ar:ActivityReport><ar:Participants><ar:Participant>{participant}</ar:Participant>"
-        f"</ar:Participants><ar:Activity><ar:ActivityName>{activity_id}</ar:ActivityName>"
-        f'<ar:Module><ar:ModuleName moduleID="{activity_id}">Activity</ar:ModuleName>'
-        f"<ar:Status>Completed</ar:Status><ar:CompletedDateTime>{_e(shown)}</ar:CompletedDateTime>"
-        f"<ar:CreditCertificate><ar:CreditID>{_e(credit_id)}</ar:CreditID></ar:CreditCertificate>"
-        "</ar:Module></ar:Activity><ar:XtensibleInfo><ex:learnerRecordAction>"
-        f"{_e(record.get('record_action', 'Add').lower())}</ex:learnerRecordAction>"
-        "</ar:XtensibleInfo></ar:ActivityReport>"
+    participants = (
+        f"<ar:Participants><ar:Participant>{participant}</ar:Participant></ar:Participants>"
     )
+    certificate = (
+        f"<ar:CreditCertificate><ar:CreditID>{_e(credit_id)}</ar:CreditID></ar:CreditCertificate>"
+    )
+    return _report(record, participants, certificate)
