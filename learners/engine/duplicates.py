@@ -9,6 +9,7 @@ Delete of the same completion is no duplicate.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 
 from learners.engine.codes import error
@@ -32,7 +33,8 @@ def judge_duplicates(j: Judgement, ctx: RuleContext) -> None:
         return
     key = (who, activity.pk, completion)
     earlier = ctx.batch.keys.get(key)
-    if any(not _replays(j, r, ctx) for r in _live(ctx, ctx.live_by_key.get(key, ()))):
+    stored = ctx.live_by_key.get(key)
+    if stored and any(not _replays(j, r, ctx) for r in _live(ctx, stored)):
         shown = format_date(completion)
         j.errors.append(error("709", activity_id=activity.activity_id, completion_date=shown))
     elif earlier is not None:
@@ -42,19 +44,23 @@ def judge_duplicates(j: Judgement, ctx: RuleContext) -> None:
         j.errors.append(error(code, completion_date=format_date(completion), **detail))
     if not activity.repeat_participation:
         judge_repeat(j, ctx, (who, activity.pk))
-    judge_points_granted(j, ctx, who)
+    if j.moc:
+        judge_points_granted(j, ctx, who)
 
 
-def _live(ctx: RuleContext, records: object) -> list[ExistingRecord]:
+def _live(ctx: RuleContext, records: Sequence[ExistingRecord]) -> Sequence[ExistingRecord]:
     """Stored live records, less those a Delete row earlier in this batch removed."""
-    return [r for r in records if r.pk not in ctx.batch.deleted]  # type: ignore[attr-defined]
+    deleted = ctx.batch.deleted
+    if not deleted or not records:
+        return records
+    return [r for r in records if r.pk not in deleted]
 
 
 def judge_credit_id(j: Judgement, ctx: RuleContext) -> None:
     """603: each Credit ID is used once; a REMS report's participants share theirs."""
     for credit_id in j.credit_ids or (j.credit_id,):
-        stored = ctx.records_by_credit_id.get(credit_id, ())
-        if any(_replays(j, record, ctx) for record in stored):
+        stored = ctx.records_by_credit_id.get(credit_id)
+        if stored and any(_replays(j, record, ctx) for record in stored):
             j.replay = True
         elif stored:
             j.errors.append(error("603", credit_id=credit_id, previous="a stored record"))
@@ -272,7 +278,6 @@ def remember(j: Judgement, ctx: RuleContext) -> None:
     batch = ctx.batch
     for credit_id in j.credit_ids or (j.credit_id,):
         batch.credit_ids.setdefault(credit_id, (j.row.row_number, j.row.report))
-    for credit_id in j.credit_ids or (j.credit_id,):
         batch.added_by_credit_id.setdefault(credit_id, []).append(j)
     if j.activity is not None and j.completion is not None:
         batch.added_by_completion.setdefault((j.activity.pk, j.completion), []).append(j)

@@ -326,7 +326,7 @@ def _match_query(c: MatchCriteria, boards: Mapping[str, int]) -> models.QuerySet
     learners = Learner.objects.filter(
         first_name_key=name_key(c.first_name), last_name_key=name_key(c.last_name)
     )
-    if c.birth_month is not None:
+    if c.birth_month is not None and c.birth_day is not None:
         learners = learners.filter(birth_month=c.birth_month, birth_day=c.birth_day)
     if c.npi:
         learners = learners.filter(npi=c.npi)
