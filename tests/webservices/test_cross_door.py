@@ -9,6 +9,7 @@ against the next divergence: a rule given a second home shows up here as a diffe
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -36,6 +37,12 @@ from tests.webservices.conftest import codes as response_codes
 
 pytestmark = pytest.mark.django_db
 
+# Bounded for `make test` (each example goes through four doors); DOOR_EXAMPLES=500 searches longer.
+DOORS = settings(
+    max_examples=int(os.environ.get("DOOR_EXAMPLES", "40")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 ACTIVITY = "210015516"  # ABIM 10 points (Medical Knowledge, Patient Safety), 10 AMA credits
 
 dates = st.sampled_from(
@@ -154,9 +161,7 @@ def staff(sandbox: Provider) -> Client:
     return client
 
 
-@settings(
-    max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@DOORS
 @given(record=records())
 def test_every_door_gives_a_record_the_same_codes(
     sandbox: Provider, staff: Client, record: dict[str, str]
@@ -188,9 +193,7 @@ def rems_records(draw: Any) -> dict[str, str]:
     return record
 
 
-@settings(
-    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@DOORS
 @given(record=rems_records())
 def test_every_door_gives_a_rems_record_the_same_codes(
     sandbox: Provider, staff: Client, record: dict[str, str]
