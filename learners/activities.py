@@ -12,29 +12,27 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from lxml import etree
 
 from learners.engine.codes import CODES, error
+from learners.engine.load import load_boards
 from learners.engine.results import RowError
-from learners.engine.values import in_quarter_steps
-from learners.formats.base import hardened_xml_parser
+from learners.engine.values import NOT_QUARTER, is_iso_date_shape, parse_credits, parse_iso_date
+from learners.formats.base import UnreadableXml, parse_untrusted_xml
 from learners.models import (
     Activity,
     ActivityFormat,
-    Board,
     CompletionRecord,
-    CreditType,
     MocRegistration,
     RecordStatus,
 )
 from portal.models import Provider
 
 ACTIONS = {"add": "Add", "update": "Update", "delete": "Delete"}
-MAX_DECIMAL = Decimal("9999.75")  # what the DecimalField(max_digits=6, decimal_places=2) holds
 ACCME_ID_CATALOG = "accme activity id"
 PROVIDER_ID_CATALOG = "provider activity id"
 
@@ -123,12 +121,9 @@ def _parse(data: str) -> etree._Element:
     if not raw:
         raise _unreadable("The Data element is empty.")
     try:
-        tree = etree.fromstring(raw, parser=hardened_xml_parser()).getroottree()
-    except etree.XMLSyntaxError as exc:
-        raise _unreadable(f"It is not well-formed XML: {exc.msg} (line {exc.lineno}).") from exc
-    if tree.docinfo.doctype:
-        raise _unreadable("It may not contain a DOCTYPE declaration.")
-    return tree.getroot()
+        return parse_untrusted_xml(raw)
+    except UnreadableXml as exc:
+        raise _unreadable(f"It {exc.problem}.") from None
 
 
 def parse_activity_xml(data: str) -> ParsedActivity:
@@ -216,31 +211,11 @@ def echo_with_activity_id(parsed: ParsedActivity, activity_id: str) -> str:
 # Rules (pure)
 
 
-_ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[T ].*)?")
-
-
-def parse_iso_date(value: str) -> date | None:
-    """'2021-07-06' or '2021-07-06T00:00:00…' → the date (a time part is dropped); else None."""
-    match = _ISO_DATE.fullmatch(value.strip())
-    if not match:
-        return None
-    try:
-        return date(int(match[1]), int(match[2]), int(match[3]))
-    except ValueError:
-        return None
-
-
 def quarter_steps(value: str, *, allow_zero: bool) -> Decimal | None:
-    """A number in steps of 0.25 within what we store, or None."""
-    try:
-        number = Decimal(value)
-    except InvalidOperation:
-        return None
-    if not number.is_finite() or number > MAX_DECIMAL or number < 0:
-        return None
-    if number == 0 and not allow_zero:
-        return None
-    return number if in_quarter_steps(number) else None
+    """A number in steps of 0.25 within what we store, or None: the engine's credit parser, so
+    an activity's credits and a learner's are read alike ('1e1' and '+2' are no amounts)."""
+    amount, _ = parse_credits(value, allow_zero=allow_zero)
+    return amount
 
 
 def record_action(value: str) -> tuple[str, list[RowError]]:
@@ -303,7 +278,7 @@ def date_errors(item: ActivityInput, clean: CleanActivity) -> list[RowError]:
             continue
         parsed = parse_iso_date(value)
         if parsed is None:
-            bad_shape = not _ISO_DATE.fullmatch(value)
+            bad_shape = not is_iso_date_shape(value)
             errors.append(error(format_code if bad_shape else value_code, value=value))
         else:
             setattr(clean, name, parsed)
@@ -379,16 +354,11 @@ def _moc_points(value: str, board: str, errors: list[RowError]) -> Decimal | Non
     if not value:
         errors.append(error("206", board=board))
         return None
-    try:
-        number = Decimal(value)
-    except InvalidOperation:
-        number = Decimal("NaN")
-    if not number.is_finite() or number <= 0 or number > MAX_DECIMAL:
-        errors.append(error("306", value=value))
-        return None
-    if not in_quarter_steps(number):
+    number, verdict = parse_credits(value)
+    if verdict == NOT_QUARTER:
         errors.append(error("319", value=value))
-        return None
+    elif number is None:
+        errors.append(error("306", value=value))
     return number
 
 
@@ -526,12 +496,9 @@ def activity_lookups() -> Lookups:
     for format_id, code, name in ActivityFormat.objects.values_list("id", "code", "name"):
         formats[name.casefold()] = format_id
         formats[code.casefold()] = format_id
-    types: dict[int, dict[str, int]] = {}
-    for type_id, board_id, name in CreditType.objects.values_list("id", "board_id", "name"):
-        types.setdefault(board_id, {})[name.casefold()] = type_id
     boards = {
-        code.casefold(): (board_id, code, types.get(board_id, {}))
-        for board_id, code in Board.objects.values_list("id", "code")
+        key: (board.pk, board.code, dict(board.credit_type_ids))
+        for key, board in load_boards().items()  # the engine's boards: loaded one way
     }
     return Lookups(formats=formats, boards=boards)
 

@@ -24,10 +24,12 @@ from django.utils import timezone
 
 from emails.messages import board_rejection_email
 from learners.engine.codes import error
-from learners.engine.names import name_key
+from learners.engine.matching import Identity, Person, board_id_problems
 from learners.engine.results import RowError
+from learners.engine.rules import points_over_offer
 from learners.models import (
     CompletionRecord,
+    Learner,
     LearnerBoardId,
     MocRegistration,
     RecordStatus,
@@ -40,88 +42,53 @@ CHUNK_SIZE = 500
 
 
 @dataclass(frozen=True)
-class BoardPolicy:
-    """What one simulated board checks beyond identity and points."""
-
-    # ABP gives MOC credit once per activity, completion date and diplomate.
-    once_per_activity_day: bool = False
-
-
-# Boards as data: a board not listed here checks identity and points only.
-BOARD_POLICIES: dict[str, BoardPolicy] = {"ABP": BoardPolicy(once_per_activity_day=True)}
-DEFAULT_POLICY = BoardPolicy()
-
-
-@dataclass(frozen=True)
-class Person:
-    """A name and birthday, as the board compares them."""
-
-    first_name: str
-    last_name: str
-    birth_month: int
-    birth_day: int
-
-    @property
-    def name_keys(self) -> tuple[str, str]:
-        return name_key(self.first_name), name_key(self.last_name)
-
-
-@dataclass(frozen=True)
 class Submission:
     """What the board receives for one record."""
 
     record_id: int
     board: str
+    board_pk: int
     board_id: str
     activity_id: str
     completion_date: date
     points: Decimal | None
-    learner: Person | None
+    learner: Person | None  # the directory learner the record was matched to
 
 
 def board_decision(
-    submission: Submission,
-    *,
-    diplomate: Person | None,
-    offered_points: Decimal | None,
-    policy: BoardPolicy,
-    already_credited: bool,
+    submission: Submission, *, diplomate: Person | None, offered_points: Decimal | None
 ) -> list[RowError]:
-    """The board's verdict on one submission: no errors means approved."""
-    where = {"board": submission.board, "board_id": submission.board_id}
+    """The board's verdict on one submission: no errors means approved.
+
+    The board looks its diplomate up by id and compares name and birthday exactly as intake
+    matching does (the engine's own rule), then the points against the activity's offer. A
+    second completion of one learner, activity and date can't reach it: the database refuses it
+    at intake (709).
+    """
     errors: list[RowError] = []
     learner = submission.learner
-    if diplomate is None:
-        errors.append(error("661", **where))
-    elif learner is None:
+    if learner is None and diplomate is not None:
         errors.append(error("718", identity=f"{submission.board} {submission.board_id}"))
     else:
-        if (learner.birth_month, learner.birth_day) != (diplomate.birth_month, diplomate.birth_day):
-            birth = f"{learner.birth_month:02d}/{learner.birth_day:02d}"
-            errors.append(error("664", birth_date=birth, **where))
-        if learner.name_keys != diplomate.name_keys:
-            name = f"{learner.first_name} {learner.last_name}"
-            errors.append(error("665", name=name, **where))
+        identity = Identity(
+            first_key=learner.first_key if learner else "",
+            last_key=learner.last_key if learner else "",
+            birth=(learner.birth_month, learner.birth_day) if learner else (0, 0),
+            board=(submission.board_pk, submission.board_id),
+            board_code=submission.board,
+            name=learner.name if learner else "",
+        )
+        errors.extend(board_id_problems(identity, diplomate))
     if offered_points is None:
         errors.append(error("670", activity_id=submission.activity_id, board=submission.board))
-    elif submission.points is not None and submission.points > offered_points:
-        errors.append(
-            error(
-                "674",
-                points=submission.points,
-                offered=offered_points,
-                activity_id=submission.activity_id,
-                board=submission.board,
-            )
+    elif submission.points is not None:
+        over = points_over_offer(
+            submission.points,
+            offered_points,
+            activity_id=submission.activity_id,
+            board=submission.board,
         )
-    if policy.once_per_activity_day and already_credited:
-        errors.append(
-            error(
-                "717",
-                activity_id=submission.activity_id,
-                completion_date=submission.completion_date.strftime("%m/%d/%Y"),
-            )
-        )
+        errors.extend([over] if over else [])
     return errors
 
 
@@ -154,31 +121,24 @@ def board_records_transmit() -> int:
     ).update(status=RecordStatus.TRANSMITTED, updated_at=timezone.now())
 
 
-def _diplomate_key(board_pk: int, diplomate_id: str) -> tuple[int, str]:
-    # Exact ids, as the intake matching compares them.
-    return board_pk, diplomate_id.strip()
-
-
-def _credit_key(record: CompletionRecord) -> tuple[int, int, date, str]:
-    return (
-        record.activity_id,
-        record.board_id,
-        record.completion_date,
-        record.diplomate_id.strip().casefold(),
-    )  # type: ignore[return-value]
+def _person(learner: Learner) -> Person:
+    return Person(
+        learner.pk,
+        learner.first_name_key,
+        learner.last_name_key,
+        learner.birth_month,
+        learner.birth_day,
+        name=f"{learner.first_name} {learner.last_name}",
+    )
 
 
 def _diplomates(records: Sequence[CompletionRecord]) -> dict[tuple[int, str], Person]:
+    """The board's diplomates named by the chunk's records, by (board, exact id), one query."""
     ids = {r.diplomate_id.strip() for r in records}
     found = LearnerBoardId.objects.filter(
         board_id__in={r.board_id for r in records}, diplomate_id__in=ids
     ).select_related("learner")
-    return {
-        _diplomate_key(b.board_id, b.diplomate_id): Person(
-            b.learner.first_name, b.learner.last_name, b.learner.birth_month, b.learner.birth_day
-        )
-        for b in found
-    }
+    return {(b.board_id, b.diplomate_id): _person(b.learner) for b in found}
 
 
 def _offered_points(records: Sequence[CompletionRecord]) -> dict[tuple[int, int], Decimal]:
@@ -188,32 +148,17 @@ def _offered_points(records: Sequence[CompletionRecord]) -> dict[tuple[int, int]
     return {(m.activity_id, m.board_id): m.points for m in registrations}
 
 
-def _credited(records: Sequence[CompletionRecord]) -> set[tuple[int, int, date, str]]:
-    """Activity/date/diplomate keys already approved, for the boards that credit once a day."""
-    once_boards = [code for code, policy in BOARD_POLICIES.items() if policy.once_per_activity_day]
-    approved = CompletionRecord.objects.filter(
-        status=RecordStatus.APPROVED,
-        board__code__in=once_boards,
-        activity_id__in={r.activity_id for r in records},
-    ).only("activity_id", "board_id", "completion_date", "diplomate_id")
-    return {_credit_key(r) for r in approved}
-
-
 def _submission(record: CompletionRecord) -> Submission:
-    learner = record.learner
-    person = (
-        Person(learner.first_name, learner.last_name, learner.birth_month, learner.birth_day)
-        if learner
-        else None
-    )
+    assert record.board is not None and record.board_id is not None  # MOC records only
     return Submission(
         record_id=record.pk,
-        board=record.board.code,  # type: ignore[union-attr]
-        board_id=record.diplomate_id,
+        board=record.board.code,
+        board_pk=record.board_id,
+        board_id=record.diplomate_id.strip(),
         activity_id=record.activity.activity_id,
         completion_date=record.completion_date,
         points=record.moc_points,
-        learner=person,
+        learner=_person(record.learner) if record.learner else None,
     )
 
 
@@ -221,20 +166,16 @@ def _judge_chunk(records: Sequence[CompletionRecord], summary: CycleSummary) -> 
     """One round trip per look-up for the whole chunk, then one UPDATE per verdict."""
     diplomates = _diplomates(records)
     offered = _offered_points(records)
-    credited = _credited(records)
     approved_ids: list[int] = []
     for record in records:
-        policy = BOARD_POLICIES.get(record.board.code, DEFAULT_POLICY)  # type: ignore[union-attr]
+        submission = _submission(record)
         errors = board_decision(
-            _submission(record),
-            diplomate=diplomates.get(_diplomate_key(record.board_id, record.diplomate_id)),  # type: ignore[arg-type]
-            offered_points=offered.get((record.activity_id, record.board_id)),  # type: ignore[arg-type]
-            policy=policy,
-            already_credited=_credit_key(record) in credited,
+            submission,
+            diplomate=diplomates.get((submission.board_pk, submission.board_id)),
+            offered_points=offered.get((record.activity_id, submission.board_pk)),
         )
         if not errors:
             approved_ids.append(record.pk)
-            credited.add(_credit_key(record))
         elif _reject(record, errors):
             summary.rejected += 1
             summary.rejections[record.provider_id].append(_rejection(record, errors))

@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from learners.engine.matching import learner_match_count
+from learners.engine.matching import learner_match as engine_learner_match
 from learners.engine.results import RowResult
 from learners.exports import (
     ACTIVITY_SUMMARY_HEADER,
@@ -246,6 +246,12 @@ def learner_match(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         context = {"form": form, "nav": "search"}
         return render(request, "learners/learner_match.html", context, status=400)
-    count = learner_match_count(**form.match_criteria())
-    context = {"form": form, "count": count, "nav": "search"}
-    return render(request, "learners/learner_match.html", context)
+    answer = engine_learner_match(form.match_criteria())
+    context = {
+        "form": form,
+        "count": answer.count if answer.well_formed else None,
+        "reasons": answer.reasons,
+        "nav": "search",
+    }
+    status = 200 if answer.well_formed else 400
+    return render(request, "learners/learner_match.html", context, status=status)

@@ -16,9 +16,9 @@ from typing import Any
 from django.conf import settings
 from lxml import etree
 
-from learners.activities import parse_iso_date
 from learners.engine.results import RowError
-from learners.formats.base import hardened_xml_parser
+from learners.engine.values import parse_iso_date
+from learners.formats.base import UnreadableXml, parse_untrusted_xml
 
 # The Activity service keeps PARS's older DataContract namespace; the learner and match services
 # use the newer one (both as the guide's samples and tips say).
@@ -48,14 +48,9 @@ def parse_xml(data: bytes, *, what: str) -> etree._Element:
     if not data.strip():
         raise EnvelopeError(f"The {what} is empty.")
     try:
-        tree = etree.fromstring(data, parser=hardened_xml_parser()).getroottree()
-    except etree.XMLSyntaxError as exc:
-        raise EnvelopeError(
-            f"The {what} is not well-formed XML: {exc.msg} (line {exc.lineno})."
-        ) from exc
-    if tree.docinfo.doctype:
-        raise EnvelopeError(f"The {what} may not contain a DOCTYPE declaration.")
-    return tree.getroot()
+        return parse_untrusted_xml(data)
+    except UnreadableXml as exc:
+        raise EnvelopeError(f"The {what} {exc.problem}.") from None
 
 
 # ---------------------------------------------------------------------------------------------

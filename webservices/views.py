@@ -19,6 +19,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from learners.activities import ActivitySearchError, activity_save, activity_search
 from learners.engine.codes import CODES, error
+from learners.engine.matching import MatchCriteria, learner_match
 from learners.engine.results import RowError
 from portal.models import WebServiceAccount
 from webservices import envelopes
@@ -26,9 +27,6 @@ from webservices.activity_xml import activities_xml
 from webservices.auth import AccessDenied, Throttled, account_authenticate
 from webservices.envelopes import Envelope, EnvelopeError, EnvelopeSpec, StatusLine
 from webservices.services import (
-    MatchCriteria,
-    MatchCriteriaError,
-    learner_match,
     learner_report_save,
     learner_status_by_credit_id,
     learner_status_by_learner,
@@ -208,22 +206,22 @@ def get_learner_status_by_credit_id(envelope: Envelope, account: WebServiceAccou
 
 @pars_method(envelopes.LEARNER_MATCH)
 def get_learner_match(envelope: Envelope, account: WebServiceAccount) -> HttpResponse:
-    criteria = MatchCriteria(
-        first_name=envelope.text("FirstName"),
-        last_name=envelope.text("LastName"),
-        birth_month=envelope.get("BirthMonth"),
-        birth_day=envelope.get("BirthDay"),
-        board_ids=tuple(envelope.board_ids),
-        license_id=envelope.text("LicenseId"),
-        medical_school=envelope.text("MedicalSchoolName"),
-        npi=envelope.text("Npi"),
-        state=envelope.text("StateName"),
+    answer = learner_match(
+        MatchCriteria(
+            first_name=envelope.text("FirstName"),
+            last_name=envelope.text("LastName"),
+            birth_month=envelope.get("BirthMonth"),
+            birth_day=envelope.get("BirthDay"),
+            board_ids=tuple(envelope.board_ids),
+            license_id=envelope.text("LicenseId"),
+            medical_school=envelope.text("MedicalSchoolName"),
+            npi=envelope.text("Npi"),
+            licensing_state=envelope.text("StateName"),
+        )
     )
-    try:
-        count = learner_match(criteria=criteria)
-    except MatchCriteriaError as exc:
-        return _refusal(envelope.spec, 400, _read_error(str(exc)))
-    return _xml(envelopes.learner_match_response(count))
+    if not answer.well_formed:  # no question to answer: say what it lacks
+        return _refusal(envelope.spec, 400, _read_error(" ".join(answer.reasons)))
+    return _xml(envelopes.learner_match_response(answer.count))
 
 
 METHOD_PATHS = (

@@ -18,10 +18,12 @@ from django.db.models.functions import Cast
 
 from learners.engine.codes import error
 from learners.engine.names import name_key
+from learners.engine.npi import is_valid_npi
 from learners.engine.results import RowError
 from learners.engine.sql import any_of, slotted_rows
 from learners.engine.states import state_code
-from learners.models import Board, Learner, LearnerBoardId, LearnerLicense
+from learners.engine.values import parse_birth
+from learners.models import Learner, LearnerBoardId, LearnerLicense
 
 _PERSON_FIELDS = ("id", "first_name_key", "last_name_key", "birth_month", "birth_day")
 
@@ -37,6 +39,7 @@ class Person:
     last_key: str
     birth_month: int
     birth_day: int
+    name: str = ""  # as the directory spells it, where a message needs it
 
     def has_name(self, first_key: str, last_key: str) -> bool:
         return self.first_key == first_key and self.last_key == last_key
@@ -123,7 +126,7 @@ class DirectoryIndex:
         found: dict[str, Person | None] = {}
         if identity.board:
             person = self.by_board.get(identity.board)
-            problems = _board_problems(identity, person)
+            problems = board_id_problems(identity, person)
             if problems:
                 return None, problems
             found["the Certifying Board ID"] = person
@@ -188,7 +191,8 @@ def _directory_query(shape: tuple[bool, bool, bool], values: Mapping[str, Any]) 
     return parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
 
 
-def _board_problems(identity: Identity, person: Person | None) -> list[RowError]:
+def board_id_problems(identity: Identity, person: Person | None) -> list[RowError]:
+    """661 unknown board id; 664 / 665 the birthday / name differ from the diplomate's."""
     assert identity.board is not None
     board_id = identity.board[1]
     if person is None:
@@ -233,53 +237,110 @@ def _decide(
 # -- Learner Match service ---------------------------------------------------------------------
 
 
-def identity_is_sufficient(*, first_name: str, last_name: str, facts: Iterable[object]) -> bool:
-    """First and last name plus at least one more fact: less than that identifies nobody."""
-    return bool(name_key(first_name) and name_key(last_name) and any(facts))
+@dataclass(frozen=True)
+class MatchCriteria:
+    """What a Learner Match request says about a learner (the form and the web service alike)."""
+
+    first_name: str
+    last_name: str
+    birth_month: int | None = None
+    birth_day: int | None = None
+    npi: str = ""
+    licensing_state: str = ""
+    license_id: str = ""
+    board_ids: tuple[tuple[str, str], ...] = ()  # (board acronym, board id)
+    medical_school: str = ""
 
 
-def learner_match_count(
-    *,
-    first_name: str,
-    last_name: str,
-    birth_month: int | None = None,
-    birth_day: int | None = None,
-    npi: str = "",
-    licensing_state: str = "",
-    license_id: str = "",
-    board: str = "",
-    board_id: str = "",
-    medical_school: str = "",
-) -> int:
-    """How many directory learners fit every fact given (1 = safe to submit).
+@dataclass
+class MatchAnswer:
+    """How many directory learners fit (1 = safe to submit), and in words why none can."""
 
-    0 when the facts can't identify anyone: fewer than first + last name and one more fact, or a
-    board that doesn't exist.
+    count: int
+    reasons: list[str] = field(default_factory=list)
+    well_formed: bool = True  # both names and at least one more fact: a question to answer
+
+
+NEEDS_A_FACT = (
+    "Besides the first and last name, give at least one of: the date of birth (month and day), "
+    "the NPI, the licensing state and ID, a certifying board and ID, or the medical school."
+)
+
+
+def learner_match(criteria: MatchCriteria) -> MatchAnswer:
+    """The one Learner Match: the screen, the web service and the count use it.
+
+    It never fails on a well-formed request: a value that can't match anyone (NPI 1234567890,
+    February 31, an unknown board) counts 0 and says why.
     """
-    birth = (birth_month, birth_day) if birth_month and birth_day else None
-    state = state_code(licensing_state) or licensing_state.strip().upper()
-    licence = (state, license_id.strip()) if license_id.strip() else None
-    facts = (birth, npi.strip(), licence, board_id.strip(), medical_school.strip())
-    if not identity_is_sufficient(first_name=first_name, last_name=last_name, facts=facts):
-        return 0
+    c = _cleaned(criteria)
+    facts = (c.birth_month, c.birth_day, c.npi, c.licensing_state, c.license_id,
+             any(b or i for b, i in c.board_ids), c.medical_school)  # fmt: skip
+    missing = [label for label, value in (("first name", c.first_name), ("last name", c.last_name))
+               if not name_key(value)]  # fmt: skip
+    if missing or not any(v not in (None, "", False) for v in facts):
+        reasons = [f"Give the {' and the '.join(missing)}."] if missing else []
+        return MatchAnswer(0, reasons + ([] if any(facts) else [NEEDS_A_FACT]), well_formed=False)
+    from learners.engine.load import load_boards  # load imports this module
+
+    boards = {key: board.pk for key, board in load_boards().items()}
+    reasons = _match_problems(c, boards)
+    if reasons:
+        return MatchAnswer(0, reasons)
+    count = _match_query(c, boards).count()
+    return MatchAnswer(count, [] if count else ["No physician in the directory has all of these."])
+
+
+def _cleaned(c: MatchCriteria) -> MatchCriteria:
+    return MatchCriteria(
+        first_name=c.first_name.strip(), last_name=c.last_name.strip(),
+        birth_month=c.birth_month, birth_day=c.birth_day, npi=c.npi.strip(),
+        licensing_state=c.licensing_state.strip(), license_id=c.license_id.strip(),
+        board_ids=tuple((b.strip(), i.strip()) for b, i in c.board_ids),
+        medical_school=c.medical_school.strip(),
+    )  # fmt: skip
+
+
+def _match_problems(c: MatchCriteria, boards: Mapping[str, int]) -> list[str]:
+    """Why the values can't match anyone; none when they may."""
+    problems = []
+    if (c.birth_month is None) != (c.birth_day is None):
+        problems.append("The birth month and the birth day go together.")
+    elif c.birth_month is not None and parse_birth(f"{c.birth_month}/{c.birth_day}") is None:
+        problems.append(f"Month {c.birth_month}, day {c.birth_day} is not a date of birth.")
+    if c.npi and not is_valid_npi(c.npi):
+        problems.append(f"NPI '{c.npi}' is not a valid NPI (10 digits with a check digit).")
+    if bool(c.licensing_state) != bool(c.license_id):
+        problems.append("The licensing state and the licensing ID go together.")
+    elif c.licensing_state and state_code(c.licensing_state) is None:
+        problems.append(f"Licensing state '{c.licensing_state}' is not a US state.")
+    for board, board_id in c.board_ids:
+        if bool(board) != bool(board_id):
+            problems.append("The certifying board and the board ID go together.")
+        elif board and board.casefold() not in boards:
+            problems.append(f"Certifying board '{board}' is unknown.")
+    return problems
+
+
+def _match_query(c: MatchCriteria, boards: Mapping[str, int]) -> models.QuerySet[Learner]:
     learners = Learner.objects.filter(
-        first_name_key=name_key(first_name), last_name_key=name_key(last_name)
+        first_name_key=name_key(c.first_name), last_name_key=name_key(c.last_name)
     )
-    if birth:
-        learners = learners.filter(birth_month=birth[0], birth_day=birth[1])
-    if npi.strip():
-        learners = learners.filter(npi=npi.strip())
-    if licence:
+    if c.birth_month is not None and c.birth_day is not None:
+        learners = learners.filter(birth_month=c.birth_month, birth_day=c.birth_day)
+    if c.npi:
+        learners = learners.filter(npi=c.npi)
+    if c.license_id:
         learners = learners.filter(
-            licenses__state=licence[0], licenses__license_id__iexact=licence[1]
+            licenses__state=state_code(c.licensing_state),
+            licenses__license_id__iexact=c.license_id,
         )
-    if board_id.strip():
-        board_pk = (
-            Board.objects.filter(code__iexact=board.strip()).order_by().values_list("pk", flat=True)
-        )
-        learners = learners.filter(
-            board_ids__board__in=board_pk, board_ids__diplomate_id=board_id.strip()
-        )
-    if medical_school.strip():
-        learners = learners.filter(medical_school__iexact=medical_school.strip())
-    return learners.distinct().count()
+    for board, board_id in c.board_ids:
+        if board_id:
+            held = LearnerBoardId.objects.filter(
+                board_id=boards[board.casefold()], diplomate_id=board_id
+            )
+            learners = learners.filter(pk__in=held.values("learner_id"))
+    if c.medical_school:
+        learners = learners.filter(medical_school__iexact=c.medical_school)
+    return learners.distinct()

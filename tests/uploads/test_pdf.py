@@ -44,7 +44,8 @@ def _records(upload: Upload, activity: Activity, count: int) -> None:
             activity=activity,
             learner=learners[i % len(learners)],
             credit_id=f"U{upload.pk}-R{i + 2}",
-            completion_date=day,
+            # One live completion per learner and date: each of the four learners gets new days.
+            completion_date=day - timedelta(days=i // len(learners)),
             ama_credits=Decimal("1.00"),
             board_id=None,
             status=RecordStatus.ACCEPTED,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
@@ -19,6 +20,7 @@ from learners.activities import (
     quarter_steps,
     record_action,
 )
+from learners.engine.values import parse_credits
 from tests.webservices.conftest import fixture
 
 TODAY = date(2026, 11, 22)
@@ -176,3 +178,11 @@ def test_it_refuses_data_it_cannot_read(data: str, code: str) -> None:
     with pytest.raises(ActivityDataError) as caught:
         parse_activity_xml(data)
     assert caught.value.error.code == code
+
+
+@pytest.mark.parametrize("text", ["1e1", "+2", "1,5", "0x2", "²", " 2 2"])
+def test_it_reads_credit_amounts_as_the_learner_engine_does(text: str) -> None:
+    """One credit parser: what a learner's credits can't be, an activity's can't either."""
+    assert parse_credits(text)[0] is None
+    assert "468" in judge(replace(GOOD, ama_credits=text))
+    assert "306" in judge(replace(GOOD, moc=(MocInput("abim", text, ("Medical Knowledge",)),)))
