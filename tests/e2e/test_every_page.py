@@ -50,7 +50,7 @@ class Screens:
 
 
 def _create_upload(provider: Provider, user: Any, name: str, data: bytes) -> Upload:
-    incoming = IncomingFile(name=name, size=len(data), read=lambda: data)
+    incoming = IncomingFile.from_bytes(name, data)
     return upload_create(
         provider=provider, user=user, file_type="txt", program="board", mode="submit",
         incoming=incoming,
@@ -62,7 +62,7 @@ def screens(sandbox: date, monkeypatch: pytest.MonkeyPatch) -> Screens:
     """Data in every state a page can show: a processed file with rejected rows, a possible
     duplicate waiting for an answer, a file processing, and a record with long names."""
     # The fixture processes the file itself, as a worker would: no task goes to the broker.
-    monkeypatch.setattr("uploads.services.upload_send_to_worker", lambda *, upload_id: None)
+    monkeypatch.setattr("uploads.dispatch.upload_send_to_worker", lambda *, upload_id: True)
     provider = Provider.objects.get(accme_id="0001234")
     user = get_user_model().objects.get(username=DEMO_EMAIL)
     rows = generate_learner_rows(
