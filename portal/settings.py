@@ -20,6 +20,8 @@ from uploads.schedule import UPLOAD_BEAT_SCHEDULE
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
+# The local database, the embedded broker, media files: created on first use.
+VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 
 def env(name: str, default: str = "") -> str:
@@ -183,22 +185,20 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "PARS Portal <pars-support@localhost>")
 
-# Celery: Redis in production and CI; a filesystem broker needing no server for a laptop run.
-# Both deliver tasks to a separate worker process.
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", env("REDIS_URL", "filesystem://"))
-if CELERY_BROKER_URL.startswith("filesystem://"):
-    _broker_dir = Path(env("CELERY_BROKER_DIR", str(VAR_DIR / "broker")))
-    for _sub in ("queue", "processed", "control"):
-        (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(_broker_dir / "queue"),
-        "data_folder_out": str(_broker_dir / "queue"),
-        "processed_folder": str(_broker_dir / "processed"),
-        "control_folder": str(_broker_dir / "control"),
-        "store_processed": False,
-        # The filesystem transport polls; a short interval keeps a laptop run responsive.
-        "polling_interval": 0.1,
-    }
+# Celery: Redis in production and CI. Without it, the embedded broker: a SQLite file under var/
+# that needs no server (portal/broker.py). Both deliver tasks to separate worker processes.
+CELERY_BROKER_URL = env(
+    "CELERY_BROKER_URL", env("REDIS_URL", f"sqlite:///{VAR_DIR / 'broker.sqlite3'}")
+)
+if CELERY_BROKER_URL.startswith("sqlite:"):
+    CELERY_BROKER_TRANSPORT = "portal.broker:Transport"
+    # The worker polls the file; a tenth of a second keeps a laptop run responsive.
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, Any] = {"polling_interval": 0.1}
+elif CELERY_BROKER_URL.startswith(("filesystem:", "sqla+")):
+    raise ImproperlyConfigured(
+        "CELERY_BROKER_URL: use redis://… or sqlite:///path (the embedded broker); the "
+        "filesystem transport can hand a worker a half-written message."
+    )
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)
@@ -214,6 +214,9 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Seconds a send may wait for the broker: an unreachable broker must not hold a web request.
 CELERY_BROKER_CONNECTION_TIMEOUT = float(env("CELERY_BROKER_CONNECTION_TIMEOUT", "4"))
 CELERY_TIMEZONE = TIME_ZONE
+# Asked to stop (SIGTERM, with REMAP_SIGTERM=SIGQUIT in the worker's environment), the worker
+# lets a running task finish for this many seconds, then hands it back to the broker and exits.
+CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT = float(env("WORKER_STOP_GRACE", "3"))
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "purge-auth-failures": {"task": "portal.purge_auth_failures", "schedule": timedelta(hours=1)},
     "board-cycle-nightly": {"task": "learners.board_cycle", "schedule": crontab(hour=2, minute=0)},
