@@ -16,6 +16,7 @@ Selected by `CELERY_BROKER_URL=sqla+sqlite:///…` (see `portal/settings.py`).
 from __future__ import annotations
 
 import os
+import time
 from json import loads
 from queue import Empty
 from typing import Any
@@ -85,6 +86,14 @@ class Transport(kombu_sqla.Transport):
     """The embedded broker's transport (`CELERY_BROKER_TRANSPORT`)."""
 
     Channel = Channel
+
+    def drain_events(self, connection: Any, timeout: float | None = None) -> Any:  # type: ignore[override]
+        # Celery's loop for polling transports waits up to 2 s here. Once a stopping worker
+        # has cancelled its consumers nothing can arrive, and those seconds only delay its exit.
+        if not any(channel._consumers for channel in self.channels or ()):
+            time.sleep(self.polling_interval or 0.1)  # never a busy loop
+            raise TimeoutError()
+        return super().drain_events(connection, timeout=timeout)
 
 
 def _forget_engines_after_fork() -> None:

@@ -16,6 +16,7 @@ import dj_database_url
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
+from portal.brokerconf import broker_transport, embedded_broker_url
 from uploads.schedule import UPLOAD_BEAT_SCHEDULE
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -187,22 +188,10 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "PARS Portal <pars-support@localh
 
 # Celery: Redis in production and CI. Without it, the embedded broker: a SQLite file under var/
 # that needs no server (portal/broker.py). Both deliver tasks to separate worker processes.
-CELERY_BROKER_URL = env(
-    "CELERY_BROKER_URL", env("REDIS_URL", f"sqlite:///{VAR_DIR / 'broker.sqlite3'}")
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", env("REDIS_URL", embedded_broker_url(VAR_DIR)))
+CELERY_BROKER_TRANSPORT, CELERY_BROKER_TRANSPORT_OPTIONS = broker_transport(
+    CELERY_BROKER_URL, visibility_timeout=env_int("CELERY_VISIBILITY_TIMEOUT", 3600)
 )
-if CELERY_BROKER_URL.startswith("sqlite:"):
-    CELERY_BROKER_TRANSPORT = "portal.broker:Transport"
-    # The worker polls the file; a tenth of a second keeps a laptop run responsive.
-    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, Any] = {"polling_interval": 0.1}
-elif CELERY_BROKER_URL.startswith(("filesystem:", "sqla+")):
-    raise ImproperlyConfigured(
-        "CELERY_BROKER_URL: use redis://… or sqlite:///path (the embedded broker); the "
-        "filesystem transport can hand a worker a half-written message."
-    )
-else:
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)
-    }
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True

@@ -25,7 +25,7 @@ logger = logging.getLogger(__name__)
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT)
 # Seconds between the end of the grace period and the kill: the cancel signal's own time.
-CANCEL_ALLOWANCE = 2.0
+CANCEL_ALLOWANCE = 1.0
 
 
 def install_stop_deadline(**_kwargs: Any) -> None:
