@@ -52,12 +52,20 @@ class Channel(kombu_sqla.Channel):
     def _get(self, queue: str, timeout: float | None = None) -> Any:
         queue_row = self._get_or_create(queue)  # type: ignore[attr-defined]
         message_cls = self.message_cls
-        # One writer at a time from the start, so two consumers never take the same message.
+        waiting = message_cls.queue_id == queue_row.id, message_cls.visible != False  # noqa: E712
+        # A poll of an empty queue only reads (in WAL, a read never waits for a writer): the
+        # write lock, which a sender would have to wait for, is taken when there is a message.
+        try:
+            if self.session.query(message_cls.id).filter(*waiting).limit(1).first() is None:
+                raise Empty()
+        finally:
+            self.session.commit()
+        # One writer at a time from here, so two consumers never take the same message.
         self.session.execute(text("BEGIN IMMEDIATE TRANSACTION"))
         try:
             message = (
                 self.session.query(message_cls)
-                .filter(message_cls.queue_id == queue_row.id, message_cls.visible != False)  # noqa: E712
+                .filter(*waiting)
                 .order_by(message_cls.id)
                 .limit(1)
                 .first()
