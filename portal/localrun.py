@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -48,6 +49,27 @@ def site_url_for(addrport: str) -> str:
     else:
         host = addr
     return f"http://{host}:{port}"
+
+
+def check_can_listen(addrport: str) -> None:
+    """Refuse an address the web server could not listen on, before any child is started.
+
+    runserver leaves with `os._exit` when it can't bind, which would strand the children.
+    """
+    match = naiveip_re.fullmatch(addrport)
+    if match is None:
+        raise CommandError(f'"{addrport}" is not a valid port number or address:port pair.')
+    addr, _ipv4, ipv6, _fqdn, port = match.groups()
+    host = (addr or "127.0.0.1").strip("[]")
+    if host == "0":
+        host = "0.0.0.0"  # noqa: S104 (runserver's shorthand, checked as it will be bound)
+    family = socket.AF_INET6 if ipv6 else socket.AF_INET
+    try:
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((host, int(port)))
+    except OSError as exc:
+        raise CommandError(f"Can't serve on {addrport}: {exc.strerror or exc}") from None
 
 
 @dataclass(frozen=True)
@@ -99,6 +121,7 @@ class Supervisor:
     env: dict[str, str]
     log: Log
     cwd: Path | None = None
+    stop_deadline: float = STOP_DEADLINE
     _children: list[_Child] = field(default_factory=list)
     _stopping: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
@@ -125,7 +148,7 @@ class Supervisor:
                 self.log(f"Stopping the {child.spec.name} (pid {child.process.pid})")
                 with suppress(ProcessLookupError):
                     child.process.send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + STOP_DEADLINE
+        deadline = time.monotonic() + self.stop_deadline
         for child in running:
             self._reap(child, deadline)
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
+import sys
 from pathlib import Path
 
 import pytest
@@ -16,7 +18,13 @@ from django.utils import timezone
 from learners.filegen import generate_learner_file
 from learners.sandbox import DEMO_PASSWORD, PROVIDERS, seed_sandbox
 from portal.httpsession import PortalSession, upload_id_of
-from portal.localrun import child_environment, site_url_for
+from portal.localrun import (
+    ChildSpec,
+    Supervisor,
+    check_can_listen,
+    child_environment,
+    site_url_for,
+)
 from portal.models import Provider
 from portal.runningportal import RunningPortal, live_processes_in
 from tests.worker import test_database_url as database_url_of_the_tests
@@ -61,6 +69,57 @@ def test_it_asks_the_worker_to_stop_within_its_grace_period_on_sigterm() -> None
     env = child_environment({"PATH": "/usr/bin"}, site_url="http://127.0.0.1:8000")
     assert env["REMAP_SIGTERM"] == "SIGQUIT"
     assert env["PATH"] == "/usr/bin"
+
+
+def test_it_refuses_an_address_already_in_use_before_starting_anything() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(CommandError, match=f"Can't serve on 127.0.0.1:{port}"):
+            check_can_listen(f"127.0.0.1:{port}")
+
+
+def test_it_restarts_a_child_that_keeps_dying_with_growing_pauses() -> None:
+    lines: list[str] = []
+    crasher = ChildSpec("crasher", [sys.executable, "-c", "import sys; sys.exit(3)"])
+    supervisor = Supervisor(specs=[crasher], env=dict(os.environ), log=lines.append)
+    supervisor.start()
+    try:
+        assert wait_for(lambda: sum("starting it again" in line for line in lines) >= 2)
+    finally:
+        supervisor.stop()
+
+    deaths = [line for line in lines if "starting it again" in line]
+    assert re.fullmatch(r"The crasher \(pid \d+\) exited with code 3 after \d+ s; "
+                        r"starting it again in 1 s", deaths[0])  # fmt: skip
+    assert deaths[1].endswith("starting it again in 2 s")
+    assert sum(line.startswith("Started the crasher") for line in lines) >= 2
+
+
+def test_it_kills_a_child_that_ignores_sigterm_once_the_deadline_passes(tmp_path: Path) -> None:
+    ready = tmp_path / "ready"
+    stubborn = ChildSpec(
+        "stubborn",
+        [
+            sys.executable, "-c",
+            "import pathlib, signal, sys, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
+            "pathlib.Path(sys.argv[1]).touch(); time.sleep(60)",
+            str(ready),
+        ],
+    )  # fmt: skip
+    lines: list[str] = []
+    supervisor = Supervisor(
+        specs=[stubborn], env=dict(os.environ), log=lines.append, stop_deadline=1.0
+    )
+    supervisor.start()
+    pid = supervisor.pids()["stubborn"]
+    assert wait_for(ready.exists)
+
+    supervisor.stop()
+
+    assert f"The stubborn (pid {pid}) did not stop in time: killing it" in lines
+    assert live_processes_in([pid]) == []
 
 
 def _free_port() -> int:

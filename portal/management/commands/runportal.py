@@ -12,7 +12,13 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
 from learners.sandbox import DEMO_PASSWORD, PROVIDERS
-from portal.localrun import Supervisor, celery_children, child_environment, site_url_for
+from portal.localrun import (
+    Supervisor,
+    celery_children,
+    check_can_listen,
+    child_environment,
+    site_url_for,
+)
 
 
 class Command(BaseCommand):
@@ -26,6 +32,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, addrport: str, **options: Any) -> None:
         site_url = site_url_for(addrport)
+        check_can_listen(addrport)
         if not os.environ.get("SITE_URL"):
             # Links in emails point where this run serves (the worker gets it by environment).
             settings.SITE_URL = site_url
