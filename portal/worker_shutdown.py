@@ -5,8 +5,8 @@ Celery wait `CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT` for running tasks, then cancel
 messages go back to the broker (acks_late) and are delivered again. But a task blocked inside a
 database call can't run the cancel signal's handler until the call returns (a SQLite busy wait
 lasts up to 20 s), and Celery's shutdown waits for it. So every stop signal also sets a deadline:
-pool processes still alive a moment after the grace period are killed outright, and the main
-process hands their messages back and exits.
+pool processes whose task is still running a moment after the grace period are killed outright,
+and the main process hands their messages back and exits.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from types import FrameType
 from typing import Any
 
 from billiard.process import active_children
+from celery.worker import state
 from django.conf import settings
 
 logger = logging.getLogger(__name__)
@@ -52,16 +53,33 @@ def _arm_deadline() -> None:
         return
     _armed.set()
     delay = float(settings.CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT) + CANCEL_ALLOWANCE
-    timer = threading.Timer(delay, _kill_pool_children)
+    timer = threading.Timer(delay, _kill_unfinished, args=(_running_jobs(),))
     timer.daemon = True
     timer.start()
 
 
-def _kill_pool_children() -> None:
-    for child in active_children():
-        if child.is_alive() and child.pid:
-            logger.warning("Killing pool process %s: still busy after the grace period", child.pid)
-            try:
-                os.kill(child.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                continue  # it ended meanwhile
+def _running_jobs() -> list[Any]:
+    """The pool's jobs (billiard ApplyResults) of the tasks running now."""
+    jobs = []
+    for request in list(state.active_requests):
+        reference = getattr(request, "_apply_result", None)  # Celery's weak ref to the job
+        job = reference() if reference is not None else None
+        if job is not None:
+            jobs.append(job)
+    return jobs
+
+
+def _kill_unfinished(jobs: list[Any]) -> None:
+    # Only the child of a job still unfinished: an idle child is stopped by Celery itself, and
+    # killing one that waits on the pool's shared queue lock would leave that lock held for good.
+    alive = {child.pid for child in active_children() if child.is_alive()}
+    for job in jobs:
+        if job.ready():
+            continue
+        for pid in job.worker_pids():
+            if pid in alive:
+                logger.warning("Killing pool process %s: its task outlived the grace period", pid)
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    continue  # it ended meanwhile
