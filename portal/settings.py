@@ -189,7 +189,9 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "PARS Portal <pars-support@localh
 
 # Celery: Redis in production and CI. Without it, the embedded broker: a SQLite file under var/
 # that needs no server (portal/broker.py). Both deliver tasks to separate worker processes.
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", env("REDIS_URL", embedded_broker_url(VAR_DIR)))
+CELERY_BROKER_URL = (
+    env("CELERY_BROKER_URL") or env("REDIS_URL") or embedded_broker_url(VAR_DIR)
+)  # empty is unset
 CELERY_BROKER_TRANSPORT, CELERY_BROKER_TRANSPORT_OPTIONS = broker_transport(
     CELERY_BROKER_URL, visibility_timeout=env_int("CELERY_VISIBILITY_TIMEOUT", 3600)
 )

@@ -5,16 +5,12 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
-from kombu import pools
 
-from portal.celery import app as celery_app
 from portal.models import Provider
 from tests.faults.conftest import (
     assert_stored_exactly_once,
@@ -23,7 +19,7 @@ from tests.faults.conftest import (
     progress,
     stop_now,
 )
-from tests.worker import celery_worker, wait_for
+from tests.worker import celery_worker, use_broker, wait_for
 from uploads.models import FINAL_STATUSES, UploadEventType, UploadStatus
 from uploads.tasks import recover_stuck_uploads
 
@@ -31,40 +27,12 @@ UNREACHABLE = "redis://127.0.0.1:1/0"
 TIMEOUT = 30
 
 
-def _reset_producers() -> None:
-    """Forget pooled broker connections, so the next send connects to the configured URL.
-
-    kombu keeps its pools in a registry shared by the process: closing one pool would leave it
-    there, closed, for the next send; `pools.reset()` closes them and empties the registry.
-    """
-    pools.reset()
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
-
-
-@contextmanager
-def broker_unreachable() -> Iterator[None]:
-    """This (web) process sends its tasks to a broker address where nothing listens."""
-    conf = celery_app.conf
-    saved = conf.broker_url, conf.broker_transport_options
-    with pytest.MonkeyPatch.context() as patch:
-        # Celery reads the variable before its own configuration.
-        patch.setenv("CELERY_BROKER_URL", UNREACHABLE)
-        conf.broker_url, conf.broker_transport_options = UNREACHABLE, {}
-        _reset_producers()
-        try:
-            yield
-        finally:
-            conf.broker_url, conf.broker_transport_options = saved
-            _reset_producers()
-
-
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
 def test_it_keeps_an_upload_made_while_the_broker_is_down_and_processes_it_later(
     sandbox_provider: Provider, sandbox_client: Client, big_file: bytes, worker_env: dict[str, str]
 ) -> None:
-    with broker_unreachable():
+    with use_broker(UNREACHABLE):  # nothing listens there
         started = time.monotonic()
         response = post_file(sandbox_client, big_file)
         took = time.monotonic() - started
