@@ -36,13 +36,19 @@ MAX_BACKOFF = 30.0
 Log = Callable[[str], None]
 
 
-def site_url_for(addrport: str) -> str:
-    """The URL for links in emails when runportal serves `addrport` (runserver's syntax)."""
+def _address(addrport: str) -> tuple[str, bool, int]:
+    """(host as written, IPv6?, port) of runserver's `addrport` syntax."""
     match = naiveip_re.fullmatch(addrport)
     if match is None:
         raise CommandError(f'"{addrport}" is not a valid port number or address:port pair.')
     addr, _ipv4, ipv6, _fqdn, port = match.groups()
-    if not addr or addr in {"0", "0.0.0.0"}:  # noqa: S104 (read, not bound)
+    return addr or "", bool(ipv6), int(port)
+
+
+def site_url_for(addrport: str) -> str:
+    """The URL for links in emails when runportal serves `addrport`."""
+    addr, ipv6, port = _address(addrport)
+    if addr in {"", "0", "0.0.0.0"}:  # noqa: S104 (read, not bound)
         host = "127.0.0.1"  # every interface: this machine's own address is one of them
     elif ipv6:
         host = "[::1]" if addr == "[::]" else addr
@@ -56,18 +62,13 @@ def check_can_listen(addrport: str) -> None:
 
     runserver leaves with `os._exit` when it can't bind, which would strand the children.
     """
-    match = naiveip_re.fullmatch(addrport)
-    if match is None:
-        raise CommandError(f'"{addrport}" is not a valid port number or address:port pair.')
-    addr, _ipv4, ipv6, _fqdn, port = match.groups()
-    host = (addr or "127.0.0.1").strip("[]")
-    if host == "0":
-        host = "0.0.0.0"  # noqa: S104 (runserver's shorthand, checked as it will be bound)
+    addr, ipv6, port = _address(addrport)
+    host = {"": "127.0.0.1", "0": "0.0.0.0"}.get(addr, addr.strip("[]"))  # noqa: S104
     family = socket.AF_INET6 if ipv6 else socket.AF_INET
     try:
         with socket.socket(family, socket.SOCK_STREAM) as probe:
             probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            probe.bind((host, int(port)))
+            probe.bind((host, port))
     except OSError as exc:
         raise CommandError(f"Can't serve on {addrport}: {exc.strerror or exc}") from None
 
