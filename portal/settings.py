@@ -17,10 +17,13 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from emails.schedule import EMAIL_BEAT_SCHEDULE
+from portal.brokerconf import broker_transport, embedded_broker_url
 from uploads.schedule import UPLOAD_BEAT_SCHEDULE
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
+# The local database, the embedded broker, media files: created on first use.
+VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 
 def env(name: str, default: str = "") -> str:
@@ -62,7 +65,8 @@ if not SECRET_KEY:
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
-SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Links in emails; `runportal` sets it to the address it serves when it is not set here.
+SITE_URL = (env("SITE_URL") or "http://127.0.0.1:8000").rstrip("/")
 # A sandbox install holds the demo accounts (with published passwords) and fictitious physicians:
 # `make run` (DEBUG on) is one; production is not, unless it says so.
 SANDBOX = env_bool("SANDBOX", DEBUG)
@@ -198,26 +202,14 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "PARS Portal <pars-support@localh
 # Tries of one email while the mail server fails (growing delays, about 2 hours in all).
 EMAIL_MAX_ATTEMPTS = env_int("EMAIL_MAX_ATTEMPTS", 10)
 
-# Celery: Redis in production and CI; a filesystem broker needing no server for a laptop run.
-# Both deliver tasks to a separate worker process.
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", env("REDIS_URL", "filesystem://"))
-if CELERY_BROKER_URL.startswith("filesystem://"):
-    _broker_dir = Path(env("CELERY_BROKER_DIR", str(VAR_DIR / "broker")))
-    for _sub in ("queue", "processed", "control"):
-        (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(_broker_dir / "queue"),
-        "data_folder_out": str(_broker_dir / "queue"),
-        "processed_folder": str(_broker_dir / "processed"),
-        "control_folder": str(_broker_dir / "control"),
-        "store_processed": False,
-        # The filesystem transport polls; a short interval keeps a laptop run responsive.
-        "polling_interval": 0.1,
-    }
-else:
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)
-    }
+# Celery: Redis in production and CI. Without it, the embedded broker: a SQLite file under var/
+# that needs no server (portal/broker.py). Both deliver tasks to separate worker processes.
+CELERY_BROKER_URL = (
+    env("CELERY_BROKER_URL") or env("REDIS_URL") or embedded_broker_url(VAR_DIR)
+)  # empty is unset
+CELERY_BROKER_TRANSPORT, CELERY_BROKER_TRANSPORT_OPTIONS = broker_transport(
+    CELERY_BROKER_URL, visibility_timeout=env_int("CELERY_VISIBILITY_TIMEOUT", 3600)
+)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
@@ -229,6 +221,9 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Seconds a send may wait for the broker: an unreachable broker must not hold a web request.
 CELERY_BROKER_CONNECTION_TIMEOUT = float(env("CELERY_BROKER_CONNECTION_TIMEOUT", "4"))
 CELERY_TIMEZONE = TIME_ZONE
+# Asked to stop (SIGTERM, with REMAP_SIGTERM=SIGQUIT in the worker's environment), the worker
+# lets a running task finish for this many seconds, then hands it back to the broker and exits.
+CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT = float(env("WORKER_STOP_GRACE", "3"))
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "purge-auth-failures": {"task": "portal.purge_auth_failures", "schedule": timedelta(hours=1)},
     "board-cycle-nightly": {"task": "learners.board_cycle", "schedule": crontab(hour=2, minute=0)},

@@ -13,7 +13,6 @@ import subprocess
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -24,13 +23,11 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
-from kombu import pools
 
-from portal.celery import app as celery_app
 from portal.models import Provider
 from tests.conftest import IN_CI
 from tests.faults.conftest import assert_stored_exactly_once, latest_upload, post_file, progress
-from tests.worker import celery_beat, celery_worker, pool_children, wait_for
+from tests.worker import celery_beat, celery_worker, pool_children, use_broker, wait_for
 from uploads.models import FINAL_STATUSES, UploadEventType, UploadStatus
 
 TIMEOUT = 30
@@ -99,34 +96,6 @@ def own_redis(tmp_path: Path) -> Iterator[RedisServer]:
         server.stop()
 
 
-def _reset_producers() -> None:
-    """Forget pooled broker connections, so the next send connects to the configured URL.
-
-    kombu keeps its pools in a registry shared by the process: closing one pool would leave it
-    there, closed, for the next send; `pools.reset()` closes them and empties the registry.
-    """
-    pools.reset()
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
-
-
-@contextmanager
-def broker_at(url: str) -> Iterator[None]:
-    """This (web) process sends its tasks to the broker at `url`."""
-    conf = celery_app.conf
-    saved = conf.broker_url, conf.broker_transport_options
-    with pytest.MonkeyPatch.context() as patch:
-        # Celery reads the variable before its own configuration.
-        patch.setenv("CELERY_BROKER_URL", url)
-        conf.broker_url, conf.broker_transport_options = url, {}
-        _reset_producers()
-        try:
-            yield
-        finally:
-            conf.broker_url, conf.broker_transport_options = saved
-            _reset_producers()
-
-
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
 def test_it_processes_within_a_minute_of_the_broker_coming_back_an_upload_made_while_it_was_down(
@@ -141,7 +110,7 @@ def test_it_processes_within_a_minute_of_the_broker_coming_back_an_upload_made_w
     queue = f"faults-{uuid.uuid4().hex[:8]}"
     env = {**worker_env, "CELERY_BROKER_URL": own_redis.url}
     with (
-        broker_at(own_redis.url),
+        use_broker(own_redis.url),
         celery_worker(queue, extra_env=env, pool="prefork", concurrency=1) as worker,
         celery_beat(queue, tmp_path / "beat-schedule", extra_env=env),
     ):
