@@ -17,6 +17,7 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from uploads.schedule import UPLOAD_BEAT_SCHEDULE
+from webservices.schedule import WEBSERVICES_BEAT_SCHEDULE
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
@@ -73,6 +74,7 @@ INSTALLED_APPS = [
     "learners",
     "uploads",
     "webservices",
+    "sandbox",
 ]
 
 MIDDLEWARE = [
@@ -100,6 +102,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "portal.access.provider_context",
+                "sandbox.context.sandbox_links",
             ],
         },
     },
@@ -219,6 +222,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "board-cycle-nightly": {"task": "learners.board_cycle", "schedule": crontab(hour=2, minute=0)},
 }
 CELERY_BEAT_SCHEDULE.update(UPLOAD_BEAT_SCHEDULE)
+CELERY_BEAT_SCHEDULE.update(WEBSERVICES_BEAT_SCHEDULE)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # Uploads: PARS's record cap, our byte cap, and how long processing may take before recovery.
@@ -248,6 +252,9 @@ X_FRAME_OPTIONS = "DENY"
 # Learner files hold personal data: readable by the portal's own user and group only.
 FILE_UPLOAD_PERMISSIONS = 0o640
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o750
+
+# Web services: every call is written to the request log (kept 30 days) unless this is off.
+WEBSERVICE_REQUEST_LOG = env_bool("WEBSERVICE_REQUEST_LOG", True)
 
 # Throttling of failed logins and web-service credentials (per user name and per address).
 THROTTLE_MAX_FAILURES = env_int("THROTTLE_MAX_FAILURES", 10)

@@ -1,8 +1,9 @@
-"""The six PARS REST XML methods: each reads its envelope, authenticates, calls a service, renders.
+"""The PARS REST XML methods: each reads its envelope, authenticates, calls a service, renders.
 
 HTTP statuses: 200 for every judged request (a rejected record answers StatusCode Rejected with
-its codes, as PARS does); 400 when the envelope or its Data can't be read; 403 for bad
-credentials (PARS's code 451, so clients notice); 405, 413, 415; 429 after repeated failures.
+its codes, as PARS does); 400 when the envelope or its Data can't be read; 401 without any
+credentials, 403 for bad ones (PARS's code 451, so clients notice); 405, 413, 415; 429 after
+repeated failures. Every call, whatever its answer, is written to the request log.
 """
 
 from __future__ import annotations
@@ -20,14 +21,25 @@ from django.views.decorators.csrf import csrf_exempt
 from learners.activities import ActivitySearchError, activity_save, activity_search
 from learners.engine.codes import CODES, error
 from learners.engine.results import RowError
+from learners.formats.base import FileFormatError
 from portal.models import WebServiceAccount
 from webservices import envelopes
 from webservices.activity_xml import activities_xml
-from webservices.auth import AccessDenied, Throttled, account_authenticate
+from webservices.auth import (
+    AccessDenied,
+    NoCredentials,
+    Throttled,
+    account_authenticate,
+    credentials_resolve,
+)
+from webservices.calllog import CallNote, call_record, request_log_enabled
 from webservices.envelopes import Envelope, EnvelopeError, EnvelopeSpec, StatusLine
+from webservices.legacy import legacy_record_prepare
+from webservices.legacy_match import legacy_match_criteria
 from webservices.services import (
     MatchCriteria,
     MatchCriteriaError,
+    data_bytes,
     learner_match,
     learner_report_save,
     learner_status_by_credit_id,
@@ -43,7 +55,7 @@ def _xml(body: bytes, status: int = 200, headers: dict[str, str] | None = None) 
 
 
 def _refusal(
-    spec: EnvelopeSpec,
+    namespace: str,
     status: int,
     row_error: RowError,
     *,
@@ -53,10 +65,8 @@ def _refusal(
     """The error in the shape the method answers: a ResponseMessage, or an array of one."""
     if array:
         line = StatusLine(data="", status="Rejected", errors=[row_error])
-        return _xml(envelopes.array_of_response_message([line]), status, headers)
-    body = envelopes.response_message(
-        spec.namespace, data=None, errors=[row_error], status="Rejected"
-    )
+        return _xml(envelopes.array_of_response_message([line], namespace), status, headers)
+    body = envelopes.response_message(namespace, data=None, errors=[row_error], status="Rejected")
     return _xml(body, status, headers)
 
 
@@ -90,54 +100,109 @@ def _body(request: HttpRequest) -> bytes:
         raise EnvelopeError("The request body could not be read.") from None
 
 
-def pars_method(spec: EnvelopeSpec, *, array: bool = False) -> Callable[[Handler], Callable]:
-    """Method, content type, size, envelope and credentials checks around a handler."""
+def pars_method(
+    spec: EnvelopeSpec | tuple[EnvelopeSpec, ...], *, name: str, array: bool = False
+) -> Callable[[Handler], Callable]:
+    """Method, content type, size, envelope and credentials checks around a handler; the call
+    and its answer go to the request log, and what PARS would not have read to a Warning header.
+
+    With several specs, the request's root element picks the envelope.
+    """
+    specs = spec if isinstance(spec, tuple) else (spec,)
 
     def decorator(handler: Handler) -> Callable[[HttpRequest], HttpResponse]:
         @csrf_exempt
         @wraps(handler)
         def view(request: HttpRequest) -> HttpResponse:
-            def refuse(status: int, row_error: RowError, **headers: str) -> HttpResponse:
-                return _refusal(spec, status, row_error, array=array, headers=headers or None)
-
-            if request.method != "POST":
-                message = f"{handler.__name__} takes POST only, not {request.method}."
-                return refuse(405, _read_error(message), Allow="POST")
-            problem = content_type_problem(request.META.get("CONTENT_TYPE", ""))
-            if problem:
-                return refuse(415, _read_error(problem))
-            try:
-                envelope = envelopes.parse_envelope(_body(request), spec)
-            except EnvelopeError as exc:
-                return refuse(exc.status, _read_error(exc.message))
-            try:
-                account = account_authenticate(
-                    username=envelope.text("User"),
-                    password=envelope.text("Password"),
-                    provider_id=envelope.get("ProviderId"),
-                    client_ip=request.META.get("REMOTE_ADDR", ""),
-                )
-            except Throttled:
-                window = int(settings.THROTTLE_WINDOW.total_seconds())
-                message = (
-                    f"{CODES['451'].pars_message}: too many failed attempts for this user or "
-                    f"address; try again in {window // 60} minutes."
-                )
-                return refuse(429, RowError("451", message), **{"Retry-After": str(window)})
-            except AccessDenied:
-                return refuse(403, error("451"))
-            return handler(envelope, account)
+            note = CallNote(method=name)
+            response = _answer(request, note, specs, handler, array=array)
+            return _finish(request, response, note)
 
         return view
 
     return decorator
 
 
+def _answer(
+    request: HttpRequest,
+    note: CallNote,
+    specs: tuple[EnvelopeSpec, ...],
+    handler: Handler,
+    *,
+    array: bool,
+) -> HttpResponse:
+    namespace = specs[0].namespace
+
+    def refuse(status: int, row_error: RowError, **headers: str) -> HttpResponse:
+        return _refusal(namespace, status, row_error, array=array, headers=headers or None)
+
+    if request.method != "POST":
+        message = f"{note.method} takes POST only, not {request.method}."
+        return refuse(405, _read_error(message), Allow="POST")
+    problem = content_type_problem(request.META.get("CONTENT_TYPE", ""))
+    if problem:
+        return refuse(415, _read_error(problem))
+    try:
+        note.body = _body(request)
+        envelope = envelopes.parse_envelope(note.body, specs)
+    except EnvelopeError as exc:
+        return refuse(exc.status, _read_error(exc.message))
+    namespace = envelope.namespace
+    note.warnings = envelope.warnings
+    note.username = envelope.text("User")
+    try:
+        credentials = credentials_resolve(
+            user=envelope.text("User"),
+            password=envelope.text("Password"),
+            authorization=request.META.get("HTTP_AUTHORIZATION", ""),
+        )
+        note.username, note.credential_source = credentials.username, credentials.source
+        note.account = account_authenticate(
+            username=credentials.username,
+            password=credentials.password,
+            provider_id=envelope.get("ProviderId"),
+            client_ip=request.META.get("REMOTE_ADDR", ""),
+        )
+    except Throttled:
+        window = int(settings.THROTTLE_WINDOW.total_seconds())
+        message = (
+            f"{CODES['451'].pars_message}: too many failed attempts for this user or "
+            f"address; try again in {window // 60} minutes."
+        )
+        return refuse(429, RowError("451", message), **{"Retry-After": str(window)})
+    except NoCredentials as exc:
+        challenge = 'Basic realm="PARS web services", charset="UTF-8"'
+        return refuse(401, _denied(exc), **{"WWW-Authenticate": challenge})
+    except AccessDenied as exc:
+        return refuse(403, _denied(exc))
+    return handler(envelope, note.account)
+
+
+def _denied(exc: AccessDenied) -> RowError:
+    if not exc.detail:
+        return error("451")
+    return RowError("451", f"{CODES['451'].pars_message}: {exc.detail}")
+
+
+def _finish(request: HttpRequest, response: HttpResponse, note: CallNote) -> HttpResponse:
+    if note.warnings:
+        response["Warning"] = ", ".join(_warning_value(text) for text in note.warnings)
+    if request_log_enabled():
+        call_record(request=request, response=response, note=note)
+    return response
+
+
+def _warning_value(text: str) -> str:
+    """An RFC 7234 warn-value: code 299 (a persistent warning), quoted ASCII text."""
+    ascii_text = text.encode("ascii", "replace").decode("ascii").replace('"', "'")
+    return f'299 - "{ascii_text}"'
+
+
 def _status(accepted: bool) -> str:
     return "Accepted" if accepted else "Rejected"
 
 
-@pars_method(envelopes.SAVE_ACTIVITY)
+@pars_method(envelopes.SAVE_ACTIVITY, name="SaveActivity")
 def save_activity(envelope: Envelope, account: WebServiceAccount) -> HttpResponse:
     outcome = activity_save(
         provider=account.provider,
@@ -146,7 +211,7 @@ def save_activity(envelope: Envelope, account: WebServiceAccount) -> HttpRespons
         today=timezone.localdate(),
     )
     body = envelopes.response_message(
-        envelopes.ACTIVITY_NS,
+        envelope.namespace,
         data=outcome.data,
         errors=outcome.errors,
         status=_status(outcome.accepted),
@@ -154,14 +219,14 @@ def save_activity(envelope: Envelope, account: WebServiceAccount) -> HttpRespons
     return _xml(body, 400 if outcome.unreadable else 200)
 
 
-@pars_method(envelopes.GET_ACTIVITY)
+@pars_method(envelopes.GET_ACTIVITY, name="GetActivity")
 def get_activity(envelope: Envelope, account: WebServiceAccount) -> HttpResponse:
     if envelope.get("SchemaVersion") != 3:
         message = (
             "SchemaVersion must be 3: only the current ACCMEActivities v3 format is served "
             "(PARS answers other values with the legacy format)."
         )
-        return _refusal(envelope.spec, 400, _read_error(message))
+        return _refusal(envelope.namespace, 400, _read_error(message))
     try:
         activities = activity_search(
             provider=account.provider,
@@ -171,21 +236,25 @@ def get_activity(envelope: Envelope, account: WebServiceAccount) -> HttpResponse
             provider_activity_id=envelope.text("ProviderActivityId"),
         )
     except ActivitySearchError as exc:
-        return _refusal(envelope.spec, 400, _read_error(str(exc)))
+        return _refusal(envelope.namespace, 400, _read_error(str(exc)))
     return _xml(envelopes.search_result(activities_xml(activities) if activities else None))
 
 
-@pars_method(envelopes.SAVE_LEARNER)
+@pars_method(envelopes.SAVE_LEARNER, name="SaveLearnerActivity")
 def save_learner_activity(envelope: Envelope, account: WebServiceAccount) -> HttpResponse:
     data = envelope.text("Data")
+    # A legacy v1 record without a Credit ID gets one here, so the answer can echo it.
+    prepared, notes = legacy_record_prepare(data_bytes(data))
+    envelope.warnings.extend(notes)
+    data = data if prepared is None else prepared
     outcome = learner_report_save(provider=account.provider, data=data, today=timezone.localdate())
     body = envelopes.response_message(
-        envelopes.LEARNER_NS, data=data, errors=outcome.errors, status=_status(outcome.accepted)
+        envelope.namespace, data=data, errors=outcome.errors, status=_status(outcome.accepted)
     )
     return _xml(body, 400 if outcome.unreadable else 200)
 
 
-@pars_method(envelopes.STATUS_BY_LEARNER, array=True)
+@pars_method(envelopes.STATUS_BY_LEARNER, name="GetLearnerStatusByLearner", array=True)
 def get_learner_status_by_learner(envelope: Envelope, account: WebServiceAccount) -> HttpResponse:
     lines = learner_status_by_learner(
         provider=account.provider,
@@ -195,20 +264,19 @@ def get_learner_status_by_learner(envelope: Envelope, account: WebServiceAccount
         completion_date=envelope.get("CompletionDate"),
         unique_id=envelope.text("UniqueId"),
     )
-    return _xml(envelopes.array_of_response_message(lines))
+    return _xml(envelopes.array_of_response_message(lines, envelope.namespace))
 
 
-@pars_method(envelopes.STATUS_BY_CREDIT_ID, array=True)
+@pars_method(envelopes.STATUS_BY_CREDIT_ID, name="GetLearnerStatusByCreditId", array=True)
 def get_learner_status_by_credit_id(envelope: Envelope, account: WebServiceAccount) -> HttpResponse:
     lines = learner_status_by_credit_id(
         provider=account.provider, credit_id=envelope.text("CreditId")
     )
-    return _xml(envelopes.array_of_response_message(lines))
+    return _xml(envelopes.array_of_response_message(lines, envelope.namespace))
 
 
-@pars_method(envelopes.LEARNER_MATCH)
-def get_learner_match(envelope: Envelope, account: WebServiceAccount) -> HttpResponse:
-    criteria = MatchCriteria(
+def _match_criteria(envelope: Envelope) -> MatchCriteria:
+    return MatchCriteria(
         first_name=envelope.text("FirstName"),
         last_name=envelope.text("LastName"),
         birth_month=envelope.get("BirthMonth"),
@@ -219,11 +287,40 @@ def get_learner_match(envelope: Envelope, account: WebServiceAccount) -> HttpRes
         npi=envelope.text("Npi"),
         state=envelope.text("StateName"),
     )
+
+
+def _match_answer(envelope: Envelope, criteria: MatchCriteria | None) -> HttpResponse:
+    """MatchedLearnerCount for well-formed criteria: values that fit no one count 0, never a 400.
+
+    Why a count is 0 goes to the Warning header and the request log, where integrators look.
+    """
+    count = 0
+    if criteria is not None:
+        try:
+            count = learner_match(criteria=criteria)
+        except MatchCriteriaError as exc:
+            envelope.warnings.append(f"MatchedLearnerCount 0: {exc}")
+    return _xml(envelopes.learner_match_response(count, envelope.namespace))
+
+
+@pars_method(envelopes.LEARNER_MATCH, name="GetLearnerMatch")
+def get_learner_match(envelope: Envelope, account: WebServiceAccount) -> HttpResponse:
+    return _match_answer(envelope, _match_criteria(envelope))
+
+
+@pars_method((envelopes.LEARNER_MATCH_SUBMIT, envelopes.LEARNER_MATCH), name="LearnerMatchRequest")
+def learner_match_request(envelope: Envelope, account: WebServiceAccount) -> HttpResponse:
+    """Learner Match at the learner service's path: the legacy SubmitMessage, or the guide's."""
+    if envelope.spec is envelopes.LEARNER_MATCH:
+        return _match_answer(envelope, _match_criteria(envelope))
     try:
-        count = learner_match(criteria=criteria)
-    except MatchCriteriaError as exc:
-        return _refusal(envelope.spec, 400, _read_error(str(exc)))
-    return _xml(envelopes.learner_match_response(count))
+        criteria, reasons = legacy_match_criteria(data_bytes(envelope.text("Data")))
+    except FileFormatError as exc:
+        detail = str(exc).replace("The file", "The Data").replace("the file", "the Data")
+        row_error = RowError("453", f"{CODES['453'].pars_message} {detail}")
+        return _refusal(envelope.namespace, 400, row_error)
+    envelope.warnings.extend(f"MatchedLearnerCount 0: {reason}" for reason in reasons)
+    return _match_answer(envelope, criteria)
 
 
 METHOD_PATHS = (
@@ -232,13 +329,15 @@ METHOD_PATHS = (
     "ACCMELearnerService.svc/IACCMELearnerServiceREST/SaveLearnerActivity",
     "ACCMELearnerService.svc/IACCMELearnerServiceREST/GetLearnerStatusByLearner",
     "ACCMELearnerService.svc/IACCMELearnerServiceREST/GetLearnerStatusByCreditId",
+    "ACCMELearnerService.svc/IACCMELearnerServiceREST/LearnerMatchRequest",
     "LearnerMatchService.svc/ILearnerMatchServiceREST/GetLearnerMatch",
 )
 
 
 @csrf_exempt
 def unknown_method(request: HttpRequest, path: str = "") -> HttpResponse:
-    """An XML answer for a path under /services/ that names no method."""
+    """An XML answer for a path under /services/ that names no method (logged as well)."""
+    note = CallNote(method="")
     message = (
         f"No PARS web-service method at /services/{path}. The methods are: "
         + ", ".join(f"/services/{p}" for p in METHOD_PATHS)
@@ -247,4 +346,4 @@ def unknown_method(request: HttpRequest, path: str = "") -> HttpResponse:
     body = envelopes.response_message(
         envelopes.LEARNER_NS, data=None, errors=[_read_error(message)], status="Rejected"
     )
-    return _xml(body, 404)
+    return _finish(request, _xml(body, 404), note)
