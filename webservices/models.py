@@ -33,13 +33,25 @@ class WebServiceCall(models.Model):
     warnings = models.TextField(blank=True, help_text="What PARS would not have read as sent.")
     # The credential used: the account the User named (kept when its password was wrong, so the
     # provider sees its refused calls too), the user name as sent and where it came from.
+    # No index of their own on the two keys: every index costs each call's INSERT, the composite
+    # index below serves the provider's pages, and deleting an account (rare) may scan the log.
     account = models.ForeignKey(
-        WebServiceAccount, on_delete=models.SET_NULL, null=True, blank=True, related_name="calls"
+        WebServiceAccount,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="calls",
+        db_index=False,
     )
     username = models.CharField("User", max_length=150, blank=True)
     credential_source = models.CharField(max_length=10, blank=True)
     provider = models.ForeignKey(
-        Provider, on_delete=models.CASCADE, null=True, blank=True, related_name="webservice_calls"
+        Provider,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="webservice_calls",
+        db_index=False,
     )
     client_ip = models.GenericIPAddressField("client address", null=True, blank=True)
 

@@ -9,7 +9,7 @@ repeated failures. Every call, whatever its answer, is written to the request lo
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
+from functools import partial, wraps
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
@@ -188,7 +188,12 @@ def _finish(request: HttpRequest, response: HttpResponse, note: CallNote) -> Htt
     if note.warnings:
         response["Warning"] = ", ".join(_warning_value(text) for text in note.warnings)
     if request_log_enabled():
-        call_record(request=request, response=response, note=note)
+        note.finished()
+        # The WSGI server closes a response once it has sent it: writing the log then means the
+        # client never waits for it (the test client closes responses the same way).
+        response._resource_closers.append(
+            partial(call_record, request=request, response=response, note=note)
+        )
     return response
 
 
