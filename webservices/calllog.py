@@ -14,6 +14,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
@@ -130,13 +131,14 @@ def _insert_sql(vendor: str) -> str:
     # costs more CPU than the rest of the log, against a budget of 10% of SaveLearnerActivity.
     quote = connection.ops.quote_name
     meta = WebServiceCall._meta
-    columns = ", ".join(quote(meta.get_field(name).column) for name in _COLUMNS)
+    column_of = {field.name: str(field.column) for field in meta.concrete_fields}
+    columns = ", ".join(quote(column_of[name]) for name in _COLUMNS)
     values = ", ".join(["%s"] * len(_COLUMNS))
     # Only the model's own table and column names go into the text; values are parameters.
     return f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({values})"  # noqa: S608
 
 
-def _row(request: HttpRequest, response: HttpResponse, note: CallNote) -> tuple[object, ...]:
+def _row(request: HttpRequest, response: HttpResponse, note: CallNote) -> tuple[Any, ...]:
     status_code, codes = _answer(response)
     account = _account(note)
     ip = request.META.get("REMOTE_ADDR") or None

@@ -47,11 +47,25 @@ from webservices.services import (
 )
 
 XML_CONTENT_TYPE = "application/xml; charset=utf-8"
-Handler = Callable[[Envelope, WebServiceAccount], HttpResponse]
 
 
-def _xml(body: bytes, status: int = 200, headers: dict[str, str] | None = None) -> HttpResponse:
-    return HttpResponse(body, status=status, content_type=XML_CONTENT_TYPE, headers=headers)
+class XmlResponse(HttpResponse):
+    """A web-service answer; `on_close` runs once the server has sent it and closes it."""
+
+    on_close: Callable[[], None] | None = None
+
+    def close(self) -> None:
+        on_close, self.on_close = self.on_close, None
+        if on_close is not None:
+            on_close()
+        super().close()
+
+
+Handler = Callable[[Envelope, WebServiceAccount], XmlResponse]
+
+
+def _xml(body: bytes, status: int = 200, headers: dict[str, str] | None = None) -> XmlResponse:
+    return XmlResponse(body, status=status, content_type=XML_CONTENT_TYPE, headers=headers)
 
 
 def _refusal(
@@ -61,7 +75,7 @@ def _refusal(
     *,
     array: bool = False,
     headers: dict[str, str] | None = None,
-) -> HttpResponse:
+) -> XmlResponse:
     """The error in the shape the method answers: a ResponseMessage, or an array of one."""
     if array:
         line = StatusLine(data="", status="Rejected", errors=[row_error])
@@ -113,7 +127,7 @@ def pars_method(
     def decorator(handler: Handler) -> Callable[[HttpRequest], HttpResponse]:
         @csrf_exempt
         @wraps(handler)
-        def view(request: HttpRequest) -> HttpResponse:
+        def view(request: HttpRequest) -> XmlResponse:
             note = CallNote(method=name)
             response = _answer(request, note, specs, handler, array=array)
             return _finish(request, response, note)
@@ -130,10 +144,10 @@ def _answer(
     handler: Handler,
     *,
     array: bool,
-) -> HttpResponse:
+) -> XmlResponse:
     namespace = specs[0].namespace
 
-    def refuse(status: int, row_error: RowError, **headers: str) -> HttpResponse:
+    def refuse(status: int, row_error: RowError, **headers: str) -> XmlResponse:
         return _refusal(namespace, status, row_error, array=array, headers=headers or None)
 
     if request.method != "POST":
@@ -184,16 +198,14 @@ def _denied(exc: AccessDenied) -> RowError:
     return RowError("451", f"{CODES['451'].pars_message}: {exc.detail}")
 
 
-def _finish(request: HttpRequest, response: HttpResponse, note: CallNote) -> HttpResponse:
+def _finish(request: HttpRequest, response: XmlResponse, note: CallNote) -> XmlResponse:
     if note.warnings:
         response["Warning"] = ", ".join(_warning_value(text) for text in note.warnings)
     if request_log_enabled():
         note.finished()
         # The WSGI server closes a response once it has sent it: writing the log then means the
         # client never waits for it (the test client closes responses the same way).
-        response._resource_closers.append(
-            partial(call_record, request=request, response=response, note=note)
-        )
+        response.on_close = partial(call_record, request=request, response=response, note=note)
     return response
 
 
@@ -208,7 +220,7 @@ def _status(accepted: bool) -> str:
 
 
 @pars_method(envelopes.SAVE_ACTIVITY, name="SaveActivity")
-def save_activity(envelope: Envelope, account: WebServiceAccount) -> HttpResponse:
+def save_activity(envelope: Envelope, account: WebServiceAccount) -> XmlResponse:
     outcome = activity_save(
         provider=account.provider,
         data=envelope.text("Data"),
@@ -225,7 +237,7 @@ def save_activity(envelope: Envelope, account: WebServiceAccount) -> HttpRespons
 
 
 @pars_method(envelopes.GET_ACTIVITY, name="GetActivity")
-def get_activity(envelope: Envelope, account: WebServiceAccount) -> HttpResponse:
+def get_activity(envelope: Envelope, account: WebServiceAccount) -> XmlResponse:
     if envelope.get("SchemaVersion") != 3:
         message = (
             "SchemaVersion must be 3: only the current ACCMEActivities v3 format is served "
@@ -246,7 +258,7 @@ def get_activity(envelope: Envelope, account: WebServiceAccount) -> HttpResponse
 
 
 @pars_method(envelopes.SAVE_LEARNER, name="SaveLearnerActivity")
-def save_learner_activity(envelope: Envelope, account: WebServiceAccount) -> HttpResponse:
+def save_learner_activity(envelope: Envelope, account: WebServiceAccount) -> XmlResponse:
     data = envelope.text("Data")
     # A legacy v1 record without a Credit ID gets one here, so the answer can echo it.
     prepared, notes = legacy_record_prepare(data_bytes(data))
@@ -260,7 +272,7 @@ def save_learner_activity(envelope: Envelope, account: WebServiceAccount) -> Htt
 
 
 @pars_method(envelopes.STATUS_BY_LEARNER, name="GetLearnerStatusByLearner", array=True)
-def get_learner_status_by_learner(envelope: Envelope, account: WebServiceAccount) -> HttpResponse:
+def get_learner_status_by_learner(envelope: Envelope, account: WebServiceAccount) -> XmlResponse:
     lines = learner_status_by_learner(
         provider=account.provider,
         activity_id=envelope.get("ActivityId"),
@@ -273,7 +285,7 @@ def get_learner_status_by_learner(envelope: Envelope, account: WebServiceAccount
 
 
 @pars_method(envelopes.STATUS_BY_CREDIT_ID, name="GetLearnerStatusByCreditId", array=True)
-def get_learner_status_by_credit_id(envelope: Envelope, account: WebServiceAccount) -> HttpResponse:
+def get_learner_status_by_credit_id(envelope: Envelope, account: WebServiceAccount) -> XmlResponse:
     lines = learner_status_by_credit_id(
         provider=account.provider, credit_id=envelope.text("CreditId")
     )
@@ -294,7 +306,7 @@ def _match_criteria(envelope: Envelope) -> MatchCriteria:
     )
 
 
-def _match_answer(envelope: Envelope, criteria: MatchCriteria | None) -> HttpResponse:
+def _match_answer(envelope: Envelope, criteria: MatchCriteria | None) -> XmlResponse:
     """MatchedLearnerCount for well-formed criteria: values that fit no one count 0, never a 400.
 
     Why a count is 0 goes to the Warning header and the request log, where integrators look.
@@ -309,12 +321,12 @@ def _match_answer(envelope: Envelope, criteria: MatchCriteria | None) -> HttpRes
 
 
 @pars_method(envelopes.LEARNER_MATCH, name="GetLearnerMatch")
-def get_learner_match(envelope: Envelope, account: WebServiceAccount) -> HttpResponse:
+def get_learner_match(envelope: Envelope, account: WebServiceAccount) -> XmlResponse:
     return _match_answer(envelope, _match_criteria(envelope))
 
 
 @pars_method((envelopes.LEARNER_MATCH_SUBMIT, envelopes.LEARNER_MATCH), name="LearnerMatchRequest")
-def learner_match_request(envelope: Envelope, account: WebServiceAccount) -> HttpResponse:
+def learner_match_request(envelope: Envelope, account: WebServiceAccount) -> XmlResponse:
     """Learner Match at the learner service's path: the legacy SubmitMessage, or the guide's."""
     if envelope.spec is envelopes.LEARNER_MATCH:
         return _match_answer(envelope, _match_criteria(envelope))
@@ -340,7 +352,7 @@ METHOD_PATHS = (
 
 
 @csrf_exempt
-def unknown_method(request: HttpRequest, path: str = "") -> HttpResponse:
+def unknown_method(request: HttpRequest, path: str = "") -> XmlResponse:
     """An XML answer for a path under /services/ that names no method (logged as well)."""
     note = CallNote(method="")
     message = (
