@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import base64
 import re
+import time
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.test import Client
@@ -50,3 +52,19 @@ def create_account(staff: Client, username: str) -> str:
     found = re.search(rb'id="new-password">([^<]+)<', response.content)
     assert found, "the new password is shown"
     return found.group(1).decode()
+
+
+def logged_calls(count: int, *, within: float = 10.0) -> list[Any]:
+    """The request log's calls, oldest first, once `count` are there.
+
+    A live server writes a call's log right after sending the answer, so a client may read the
+    answer a moment before the log row exists.
+    """
+    from webservices.models import WebServiceCall
+
+    deadline = time.monotonic() + within
+    while True:
+        calls = list(WebServiceCall.objects.order_by("created_at", "id"))
+        if len(calls) >= count or time.monotonic() > deadline:
+            return calls
+        time.sleep(0.05)

@@ -20,10 +20,10 @@ from tests.webservices.notes import (
     NOTES_NOW,
     SAVE_LEARNER,
     create_account,
+    logged_calls,
     notes_request,
 )
 from webservices.calllog import REDACTED
-from webservices.models import WebServiceCall
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -74,7 +74,7 @@ def test_it_shows_a_curl_call_in_the_request_log(live_server: Any, settings: Any
     answer = curl(live_server.url + SAVE_LEARNER, save, user=LMS_USER, password=password)
     assert "<StatusCode>Rejected</StatusCode>" in answer and "<Code>690</Code>" in answer
 
-    calls = list(WebServiceCall.objects.order_by("created_at"))
+    calls = logged_calls(2)
     assert [c.method for c in calls] == ["LearnerMatchRequest", "SaveLearnerActivity"]
     call = calls[1]
     assert (call.username, call.credential_source) == (LMS_USER, "both")
