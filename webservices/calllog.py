@@ -29,6 +29,8 @@ from webservices.models import WebServiceCall
 logger = logging.getLogger(__name__)
 
 RETENTION = timedelta(days=30)
+# A call whose credentials name no account is kept this far: PARS's requests are a few kilobytes.
+UNKNOWN_CALLER_BODY_BYTES = 16 * 1024
 REDACTED = "********"
 # The Password element with any prefix, up to its end tag (or the end of a truncated body).
 _PASSWORD = re.compile(
@@ -93,14 +95,19 @@ def request_headers_text(request: HttpRequest) -> str:
     return "\n".join(lines)
 
 
-def _request_body(request: HttpRequest, note: CallNote) -> str:
-    if note.body is not None:
-        return redact_body(note.body)
-    try:
-        return redact_body(request.body)
-    except (RequestDataTooBig, UnreadablePostError, RawPostDataException):
-        length = request.META.get("CONTENT_LENGTH") or "?"
-        return f"(not stored: the body of {length} bytes was not read)"
+def _request_body(request: HttpRequest, note: CallNote, *, known: bool) -> str:
+    """The body, redacted; cut short for a call no account owns, so junk can't fill the log."""
+    body = note.body
+    if body is None:
+        try:
+            body = request.body
+        except (RequestDataTooBig, UnreadablePostError, RawPostDataException):
+            length = request.META.get("CONTENT_LENGTH") or "?"
+            return f"(not stored: the body of {length} bytes was not read)"
+    if known or len(body) <= UNKNOWN_CALLER_BODY_BYTES:
+        return redact_body(body)
+    kept = redact_body(body[:UNKNOWN_CALLER_BODY_BYTES])
+    return f"{kept}\n(cut short: {len(body):,} bytes were sent by a caller with no account)"
 
 
 def _answer(response: HttpResponse) -> tuple[str, list[str]]:
@@ -153,7 +160,7 @@ def _row(request: HttpRequest, response: HttpResponse, note: CallNote) -> tuple[
         ",".join(dict.fromkeys(codes))[:500],
         note.duration_ms,
         request_headers_text(request),
-        _request_body(request, note),
+        _request_body(request, note, known=account is not None),
         response.content.decode("utf-8", errors="replace"),
         "\n".join(note.warnings),
         account.pk if account else None,

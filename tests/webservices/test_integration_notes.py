@@ -34,6 +34,7 @@ from tests.webservices.notes import (
     AMC_ID,
     AMC_STAFF,
     BY_CREDIT_ID,
+    GET_ACTIVITY,
     LEARNER_MATCH_REQUEST,
     NOTES_NOW,
     PROVIDER_ACTIVITY_ID,
@@ -97,6 +98,18 @@ def test_it_runs_the_integration_notes_as_written(amc: Provider, password: str) 
     assert ids["ACCME Activity ID"] == activity.activity_id
     assert (activity.title, activity.reporting_year) == ("HIPAA Privacy and Security for Physicians", 2026)  # fmt: skip
     assert (activity.start_date, activity.end_date) == (date(2026, 1, 1), date(2026, 12, 31))
+
+    # GetActivity by the Provider Activity ID (the notes give no payload: the guide's envelope).
+    search = envelope(
+        "SearchCriteria",
+        ACTIVITY_NS,
+        {"ProviderActivityId": PROVIDER_ACTIVITY_ID, "ProviderId": AMC_ID, "SchemaVersion": "3"},
+    )
+    response = send(GET_ACTIVITY, search.encode(), basic=credentials)
+    assert response.status_code == 200, messages(response)
+    assert f"<lom:entry>{activity.activity_id}</lom:entry>" in (
+        child(xml(response), "Data").text or ""
+    )
 
     # LearnerMatchRequest with Basic Auth: a single integer, 1 (James Holloway is one physician).
     body = notes_request("learner_match_request.xml", user=LMS_USER, password=password)

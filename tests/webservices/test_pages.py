@@ -290,3 +290,20 @@ def test_it_hides_another_providers_account(
 def test_its_account_actions_take_post_only(sandbox: Provider, staff: Client, action: str) -> None:
     account = WebServiceAccount.objects.get(username=USER)
     assert staff.get(f"/web-services/accounts/{account.pk}/{action}/").status_code == 405
+
+
+# -- Admins ------------------------------------------------------------------------------------
+
+
+def test_it_shows_admins_every_providers_calls(sandbox: Provider, admin_client: Client) -> None:
+    mine = logged_call(sandbox, username="ws@aaa-test.org")
+    theirs = logged_call(Provider.objects.get(accme_id="0005678"), username="ws@wrmc.org")
+    anonymous = logged_call(None, username="", http_status=400)
+    page = admin_client.get("/admin/webservices/webservicecall/").content.decode()
+    for call in (mine, theirs, anonymous):
+        assert f"/admin/webservices/webservicecall/{call.pk}/change/" in page
+    assert (
+        admin_client.get(f"/admin/webservices/webservicecall/{theirs.pk}/change/").status_code
+        == 200
+    )
+    assert admin_client.get("/admin/webservices/webservicecall/add/").status_code == 403

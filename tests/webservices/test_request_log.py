@@ -15,6 +15,7 @@ from portal.models import Provider, WebServiceAccount
 from tests.webservices.conftest import (
     BY_CREDIT_ID,
     LEARNER_MATCH,
+    LEARNER_NS,
     PASSWORD,
     SAVE_LEARNER,
     USER,
@@ -22,6 +23,7 @@ from tests.webservices.conftest import (
     fixture,
     post,
     status_code,
+    submit,
 )
 from webservices import calllog
 from webservices.calllog import REDACTED, redact_authorization, redact_body, request_log_purge
@@ -202,3 +204,18 @@ def test_it_redacts_every_form_of_password(body: str, expected: str) -> None:
 )
 def test_it_redacts_every_authorization_header(header: str, expected: str) -> None:
     assert redact_authorization(header) == expected
+
+
+def test_it_cuts_short_a_large_body_that_no_account_sent(ws: Client) -> None:
+    body = "<LearnerMatchRequest>" + "x" * 100_000 + "</LearnerMatchRequest>"
+    assert post(ws, LEARNER_MATCH, body).status_code == 400
+    call = only_call()
+    assert len(call.request_body) < 17_000
+    assert call.request_body.endswith(f"(cut short: {len(body):,} bytes were sent by a caller with no account)")  # fmt: skip
+
+
+def test_it_keeps_the_whole_body_of_an_accounts_call(sandbox: Provider, ws: Client) -> None:
+    data = fixture("learner_report.xml").replace("Jane", "Jane" + " " * 20_000)
+    post(ws, SAVE_LEARNER, submit(data, namespace=LEARNER_NS))
+    assert "(cut short" not in only_call().request_body
+    assert len(only_call().request_body) > 20_000
