@@ -141,8 +141,24 @@ def parse_activity_xml(data: str) -> ParsedActivity:
     return _read_metrics(root, metrics[0])
 
 
+def _description(mem: etree._Element) -> etree._Element:
+    """Where lom:lom sits: in ActivityDescription, as MEMS puts it, or directly under
+    MedicalEducationMetrics, as some clients write it; either is read when only one is there."""
+    described = _children(mem, "ActivityDescription")
+    direct = _children(mem, "lom")
+    if described and direct:
+        raise _unreadable(
+            "MedicalEducationMetrics holds lom:lom both directly and in ActivityDescription; "
+            "send it once, in ActivityDescription."
+        )
+    if len(described) > 1 or len(direct) > 1:
+        raise _unreadable("MedicalEducationMetrics must hold one ActivityDescription (lom:lom).")
+    return described[0] if described else mem
+
+
 def _read_metrics(root: etree._Element, mem: etree._Element) -> ParsedActivity:
-    general = _path(mem, "ActivityDescription", "lom", "general")
+    description = _description(mem)
+    general = _path(description, "lom", "general")
     ids: dict[str, str] = {}
     accme_entry = None
     for identifier in _children(general, "identifier"):
@@ -151,9 +167,7 @@ def _read_metrics(root: etree._Element, mem: etree._Element) -> ParsedActivity:
         if catalog == ACCME_ID_CATALOG and accme_entry is None:
             accme_entry = entry
         ids.setdefault(catalog, _text(entry))
-    education = _path(
-        mem, "ActivityDescription", "lom", "healthcareMetadata", "healthcareEducation"
-    )
+    education = _path(description, "lom", "healthcareMetadata", "healthcareEducation")
     ama = _ama_credits(education)
     extension = _path(mem, "XtensibleInfo")
     registrations = _children(_path(extension, "MOCRegistrations"), "MOCRegistration")

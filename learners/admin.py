@@ -98,6 +98,7 @@ class LearnerAdmin(admin.ModelAdmin):
         "birth_month",
         "birth_day",
         "npi",
+        "me_number",
         "us_licensed",
     ]
     list_filter = ["us_licensed", "board_ids__board"]
@@ -105,6 +106,7 @@ class LearnerAdmin(admin.ModelAdmin):
         "last_name",
         "first_name",
         "npi",
+        "me_number",
         "licenses__license_id",
         "board_ids__diplomate_id",
     ]

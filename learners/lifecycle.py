@@ -20,6 +20,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from emails.messages import board_rejection_email
@@ -114,11 +115,19 @@ class CycleSummary:
     rejections: dict[int, list[Rejection]] = field(default_factory=lambda: defaultdict(list))
 
 
-def board_records_transmit() -> int:
-    """Submitted → Transmitted for every MOC record, in one conditional UPDATE."""
-    return CompletionRecord.objects.filter(
-        status=RecordStatus.SUBMITTED, board__isnull=False
-    ).update(status=RecordStatus.TRANSMITTED, updated_at=timezone.now())
+def _records(provider: Provider | None) -> QuerySet[CompletionRecord]:
+    """Every provider's records (the nightly run), or one provider's (its sandbox clock)."""
+    records = CompletionRecord.objects.all()
+    return records if provider is None else records.for_provider(provider)
+
+
+def board_records_transmit(*, provider: Provider | None = None) -> int:
+    """Submitted → Transmitted for every MOC record (of one provider), in one conditional UPDATE."""
+    return (
+        _records(provider)
+        .filter(status=RecordStatus.SUBMITTED, board__isnull=False)
+        .update(status=RecordStatus.TRANSMITTED, updated_at=timezone.now())
+    )
 
 
 def _person(learner: Learner) -> Person:
@@ -205,10 +214,10 @@ def _rejection(record: CompletionRecord, errors: list[RowError]) -> Rejection:
     )
 
 
-def board_answers_receive(summary: CycleSummary) -> None:
-    """The simulated boards judge every Transmitted record, oldest first, in chunks."""
+def board_answers_receive(summary: CycleSummary, *, provider: Provider | None = None) -> None:
+    """The simulated boards judge every Transmitted record (of one provider), oldest first."""
     last_pk = 0
-    transmitted = CompletionRecord.objects.filter(status=RecordStatus.TRANSMITTED)
+    transmitted = _records(provider).filter(status=RecordStatus.TRANSMITTED)
     while True:
         chunk = list(
             transmitted.filter(pk__gt=last_pk)
@@ -222,23 +231,43 @@ def board_answers_receive(summary: CycleSummary) -> None:
         last_pk = chunk[-1].pk
 
 
-def board_cycle_run(*, today: date) -> CycleSummary:
-    """The nightly job: transmit Submitted MOC records, take the boards' answers, email rejections."""
-    summary = CycleSummary(transmitted=board_records_transmit())
-    board_answers_receive(summary)
+def board_cycle_run(*, today: date, provider: Provider | None = None) -> CycleSummary:
+    """The nightly job: transmit Submitted MOC records, take the boards' answers, email rejections.
+
+    With `provider`, the same cycle for that provider's records only (the sandbox clock).
+    """
+    summary = CycleSummary(transmitted=board_records_transmit(provider=provider))
+    board_answers_receive(summary, provider=provider)
     providers = Provider.objects.in_bulk(list(summary.rejections))
     for provider_pk, rejections in summary.rejections.items():
-        provider = providers[provider_pk]
-        if board_rejection_email(provider=provider, rejections=rejections, today=today):
+        rejected_for = providers[provider_pk]
+        if board_rejection_email(provider=rejected_for, rejections=rejections, today=today):
             summary.emails += 1
         else:
-            logger.warning("Provider %s has no primary contact: rejections not emailed", provider)
+            logger.warning(
+                "Provider %s has no primary contact: rejections not emailed", rejected_for
+            )
     logger.info(
-        "Board cycle %s: %d transmitted, %d approved, %d rejected, %d emails",
+        "Board cycle %s%s: %d transmitted, %d approved, %d rejected, %d emails",
         today,
+        f" for provider {provider.accme_id}" if provider else "",
         summary.transmitted,
         summary.approved,
         summary.rejected,
         summary.emails,
     )
     return summary
+
+
+def board_cycle_run_for_provider(*, provider: Provider, today: date) -> CycleSummary:
+    """Run the board cycle now for one provider's records (the sandbox clock)."""
+    return board_cycle_run(today=today, provider=provider)
+
+
+def board_cycle_waiting(*, provider: Provider) -> dict[str, int]:
+    """How many of the provider's MOC records wait for each step of the cycle."""
+    waiting = _records(provider).filter(board__isnull=False)
+    return {
+        "submitted": waiting.filter(status=RecordStatus.SUBMITTED).count(),
+        "transmitted": waiting.filter(status=RecordStatus.TRANSMITTED).count(),
+    }

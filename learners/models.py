@@ -11,6 +11,7 @@ from portal.models import Provider
 
 nine_digits = RegexValidator(r"^\d{9}$", "An ACCME Activity ID is 9 digits.")
 ten_digits = RegexValidator(r"^\d{10}$", "An NPI is 10 digits.")
+me_digits = RegexValidator(r"^\d{10,11}$", "An ME number is 10 or 11 digits.")
 
 # ACCME Activity IDs are handed out from here upwards, like PARS's (e.g. 200931353).
 ACTIVITY_ID_BASE = 200_000_000
@@ -176,6 +177,10 @@ class Learner(models.Model):
     birth_year = models.PositiveSmallIntegerField(null=True, blank=True)
     npi = models.CharField(
         "NPI", max_length=10, null=True, blank=True, unique=True, validators=[ten_digits]
+    )
+    # The AMA Medical Education number: legacy ACCMELearnerRecords v1 identify learners by it.
+    me_number = models.CharField(
+        "ME number", max_length=11, null=True, blank=True, unique=True, validators=[me_digits]
     )
     medical_school = models.CharField(max_length=200, blank=True)
     us_licensed = models.BooleanField(default=True)

@@ -19,6 +19,7 @@ from django.core.exceptions import ImproperlyConfigured
 from emails.schedule import EMAIL_BEAT_SCHEDULE
 from portal.brokerconf import broker_transport, embedded_broker_url
 from uploads.schedule import UPLOAD_BEAT_SCHEDULE
+from webservices.schedule import WEBSERVICES_BEAT_SCHEDULE
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
@@ -85,6 +86,7 @@ INSTALLED_APPS = [
     "uploads",
     "webservices",
     "emails",
+    "sandbox",
 ]
 
 MIDDLEWARE = [
@@ -115,6 +117,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "portal.access.provider_context",
+                "sandbox.context.sandbox_links",
             ],
         },
     },
@@ -230,6 +233,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
 }
 CELERY_BEAT_SCHEDULE.update(UPLOAD_BEAT_SCHEDULE)
 CELERY_BEAT_SCHEDULE.update(EMAIL_BEAT_SCHEDULE)
+CELERY_BEAT_SCHEDULE.update(WEBSERVICES_BEAT_SCHEDULE)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # Uploads: PARS's record cap, our byte cap. A worker processing an upload beats every few
@@ -266,6 +270,9 @@ X_FRAME_OPTIONS = "DENY"
 # Learner files hold personal data: readable by the portal's own user and group only.
 FILE_UPLOAD_PERMISSIONS = 0o640
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o750
+
+# Web services: every call is written to the request log (kept 30 days) unless this is off.
+WEBSERVICE_REQUEST_LOG = env_bool("WEBSERVICE_REQUEST_LOG", True)
 
 # Throttling of failed logins (per account and address) and web-service credentials (per user
 # name and per address); a login address alone gets a larger budget (many staff behind one NAT).

@@ -41,4 +41,6 @@ urlpatterns = [
     path("", include("learners.urls")),
     path("uploads/", include("uploads.urls")),
     path("services/", include("webservices.urls")),
+    path("web-services/", include("webservices.page_urls")),
+    path("sandbox/", include("sandbox.urls")),
 ]

@@ -18,10 +18,10 @@ from learners.engine.programs import Program
 from learners.engine.results import RowError
 from learners.engine.services import learner_record_save
 from learners.formats.base import FileFormatError
-from learners.formats.xml import parse_activity_reports
 from learners.models import CompletionRecord, RecordSource, RecordStatus
 from portal.models import Provider
 from webservices.envelopes import StatusLine
+from webservices.legacy import learner_reports_read
 
 STATUS_LIMIT = 100
 _DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
@@ -45,7 +45,7 @@ def data_bytes(data: str) -> bytes:
 def learner_report_save(*, provider: Provider, data: str, today: date) -> LearnerSaveOutcome:
     """Judge the one ActivityReport in `data` and store it when every row passes."""
     try:
-        reports = parse_activity_reports(data_bytes(data))
+        reports = learner_reports_read(data_bytes(data), provider=provider)
     except FileFormatError as exc:
         detail = str(exc).replace("The file", "The Data").replace("the file", "the Data")
         return LearnerSaveOutcome(
@@ -58,8 +58,8 @@ def learner_report_save(*, provider: Provider, data: str, today: date) -> Learne
         )
         return LearnerSaveOutcome(errors=[RowError("738", message)])
     report = reports[0]
-    if report.problems:
-        return LearnerSaveOutcome(errors=[error(code) for code in report.problems])
+    if report.problems or report.errors:
+        return LearnerSaveOutcome(errors=[*report.errors, *(error(c) for c in report.problems)])
     results = learner_record_save(
         provider=provider,
         rows=list(report.rows),
@@ -83,13 +83,20 @@ STATUS_CODES = {
 }
 
 
+def _board_error(entry: object) -> RowError:
+    # The board cycle stores {"code", "message"} for each code; older rows hold the bare code.
+    if isinstance(entry, dict):
+        return RowError(
+            str(entry.get("code", "")), str(entry.get("message") or "Rejected by the board.")
+        )
+    code = str(entry)
+    return error(code) if code in CODES else RowError(code, "Rejected by the board.")
+
+
 def _board_errors(record: CompletionRecord) -> list[RowError]:
     if record.status != RecordStatus.REJECTED:
         return []
-    codes = [str(code) for code in record.board_codes or []]
-    return [
-        error(code) if code in CODES else RowError(code, "Rejected by the board.") for code in codes
-    ]
+    return [_board_error(entry) for entry in record.board_codes or []]
 
 
 def status_line(record: CompletionRecord) -> StatusLine:

@@ -153,6 +153,7 @@ def load_directory(index: DirectoryIndex, judgements: Sequence[Judgement]) -> Di
     identities = [j.identity for j in judgements if j.identity is not None]
     index.add(
         npis={i.npi for i in identities if i.npi},
+        me_numbers={i.me_number for i in identities if i.me_number},
         licences={i.licence for i in identities if i.licence},
         board_ids={i.board for i in identities if i.board},
     )

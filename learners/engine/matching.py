@@ -1,13 +1,14 @@
 """Matching learners against the directory, in bulk for a window of rows or one at a time.
 
 A learner is identified (SPEC §3) by first + last name + birth month/day + one of: NPI,
-(licensing state, licence id), (certifying board, board id). Names compare through `name_key`, so
+(licensing state, licence id), (certifying board, board id), or the AMA ME number that legacy
+ACCMELearnerRecords v1 records carry. Names compare through `name_key`, so
 case, accents, spaces, hyphens and apostrophes don't matter.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -56,6 +57,7 @@ class Identity:
     last_key: str
     birth: tuple[int, int]
     npi: str = ""
+    me_number: str = ""
     licence: tuple[str, str] | None = None  # (state code, licence id)
     board: tuple[int, str] | None = None  # (board pk, diplomate id)
     board_code: str = ""
@@ -63,7 +65,7 @@ class Identity:
 
     @property
     def has_id(self) -> bool:
-        return bool(self.npi or self.licence or self.board)
+        return bool(self.npi or self.me_number or self.licence or self.board)
 
 
 def licence_key(state: str, license_id: str) -> tuple[str, str]:
@@ -85,6 +87,7 @@ class DirectoryIndex:
     by_npi: dict[str, Person] = field(default_factory=dict)
     by_licence: dict[tuple[str, str], Person] = field(default_factory=dict)
     by_board: dict[tuple[int, str], Person] = field(default_factory=dict)
+    by_me: dict[str, Person] = field(default_factory=dict)
     asked: set[object] = field(default_factory=set)
 
     @classmethod
@@ -94,9 +97,10 @@ class DirectoryIndex:
         npis: Iterable[str] = (),
         licences: Iterable[tuple[str, str]] = (),
         board_ids: Iterable[tuple[int, str]] = (),
+        me_numbers: Iterable[str] = (),
     ) -> DirectoryIndex:
         index = cls()
-        index.add(npis=npis, licences=licences, board_ids=board_ids)
+        index.add(npis=npis, licences=licences, board_ids=board_ids, me_numbers=me_numbers)
         return index
 
     def add(
@@ -105,15 +109,21 @@ class DirectoryIndex:
         npis: Iterable[str] = (),
         licences: Iterable[tuple[str, str]] = (),
         board_ids: Iterable[tuple[int, str]] = (),
+        me_numbers: Iterable[str] = (),
     ) -> None:
         """Load the entries for ids not asked about before."""
         new_npis = {n for n in npis if n} - self.asked
         new_licences = {licence_key(s, i) for s, i in licences} - self.asked
         new_board_ids = set(board_ids) - self.asked
-        self.asked |= new_npis | new_licences | new_board_ids
-        for kind, first, second, *person in _directory_rows(new_npis, new_licences, new_board_ids):
+        # ME numbers and NPIs are both strings of digits: ask for ME numbers under their own key.
+        new_me = {m for m in me_numbers if m and ("me", m) not in self.asked}
+        self.asked |= new_npis | new_licences | new_board_ids | {("me", m) for m in new_me}
+        rows = _directory_rows(new_npis, new_licences, new_board_ids, new_me)
+        for kind, first, second, *person in rows:
             if kind == _NPI:
                 self.by_npi[first] = _person(person)
+            elif kind == _ME:
+                self.by_me[first] = _person(person)
             elif kind == _LICENCE:
                 key = licence_key(first, second)
                 if key in new_licences:
@@ -141,17 +151,22 @@ class DirectoryIndex:
             found[f"{state} licence {license_id}"] = self.by_licence.get(
                 licence_key(*identity.licence)
             )
+        if identity.me_number:
+            found[f"ME number {identity.me_number}"] = self.by_me.get(identity.me_number)
         return _decide(identity, found)
 
 
-_NPI, _LICENCE, _BOARD_ID = 0, 1, 2
+_NPI, _LICENCE, _BOARD_ID, _ME = 0, 1, 2, 3
 
 
 def _directory_rows(
-    npis: set[str], licences: set[tuple[str, str]], board_ids: set[tuple[int, str]]
+    npis: set[str],
+    licences: set[tuple[str, str]],
+    board_ids: set[tuple[int, str]],
+    me_numbers: Collection[str] = (),
 ) -> Iterable[tuple]:
     """(kind, key part, key part, person fields…) for each id found: one UNION ALL query."""
-    shape = (bool(npis), bool(licences), bool(board_ids))
+    shape = (bool(npis), bool(licences), bool(board_ids), bool(me_numbers))
     if not any(shape):
         return []
     values = {
@@ -159,13 +174,16 @@ def _directory_rows(
         "states": list({state for state, _ in licences}),
         "license_ids": list({license_id for _, license_id in licences}),
         "diplomate_ids": list({d for _, d in board_ids}),
+        "me_numbers": list(me_numbers),
     }
     return slotted_rows(("directory", shape), partial(_directory_query, shape), values)
 
 
-def _directory_query(shape: tuple[bool, bool, bool], values: Mapping[str, Any]) -> models.QuerySet:
+def _directory_query(
+    shape: tuple[bool, bool, bool, bool], values: Mapping[str, Any]
+) -> models.QuerySet:
     learner_fields = tuple(f"learner__{name}" for name in _PERSON_FIELDS)
-    with_npis, with_licences, with_board_ids = shape
+    with_npis, with_licences, with_board_ids, with_me = shape
     parts: list[models.QuerySet] = []
     if with_npis:
         parts.append(
@@ -186,6 +204,12 @@ def _directory_query(shape: tuple[bool, bool, bool], values: Mapping[str, Any]) 
             LearnerBoardId.objects.filter(any_of("diplomate_id", values["diplomate_ids"]))
             .annotate(kind=Value(_BOARD_ID), first=Cast("board_id", models.CharField()))
             .values_list("kind", "first", "diplomate_id", *learner_fields)
+        )
+    if with_me:
+        parts.append(
+            Learner.objects.filter(any_of("me_number", values["me_numbers"]))
+            .annotate(kind=Value(_ME), first=F("me_number"), second=Value(""))
+            .values_list("kind", "first", "second", *_PERSON_FIELDS)
         )
     parts = [part.order_by() for part in parts]
     return parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
@@ -250,6 +274,7 @@ class MatchCriteria:
     license_id: str = ""
     board_ids: tuple[tuple[str, str], ...] = ()  # (board acronym, board id)
     medical_school: str = ""
+    me_number: str = ""  # the AMA Medical Education number (legacy ACCMELearnerRecords v1)
 
 
 @dataclass
@@ -263,7 +288,8 @@ class MatchAnswer:
 
 NEEDS_A_FACT = (
     "Besides the first and last name, give at least one of: the date of birth (month and day), "
-    "the NPI, the licensing state and ID, a certifying board and ID, or the medical school."
+    "the NPI, the licensing state and ID, a certifying board and ID, the medical school or the "
+    "ME number."
 )
 
 
@@ -275,7 +301,7 @@ def learner_match(criteria: MatchCriteria) -> MatchAnswer:
     """
     c = _cleaned(criteria)
     facts = (c.birth_month, c.birth_day, c.npi, c.licensing_state, c.license_id,
-             any(b or i for b, i in c.board_ids), c.medical_school)  # fmt: skip
+             any(b or i for b, i in c.board_ids), c.medical_school, c.me_number)  # fmt: skip
     missing = [label for label, value in (("first name", c.first_name), ("last name", c.last_name))
                if not name_key(value)]  # fmt: skip
     if missing or not any(v not in (None, "", False) for v in facts):
@@ -297,7 +323,7 @@ def _cleaned(c: MatchCriteria) -> MatchCriteria:
         birth_month=c.birth_month, birth_day=c.birth_day, npi=c.npi.strip(),
         licensing_state=c.licensing_state.strip(), license_id=c.license_id.strip(),
         board_ids=tuple((b.strip(), i.strip()) for b, i in c.board_ids),
-        medical_school=c.medical_school.strip(),
+        medical_school=c.medical_school.strip(), me_number=c.me_number.strip(),
     )  # fmt: skip
 
 
@@ -330,6 +356,8 @@ def _match_query(c: MatchCriteria, boards: Mapping[str, int]) -> models.QuerySet
         learners = learners.filter(birth_month=c.birth_month, birth_day=c.birth_day)
     if c.npi:
         learners = learners.filter(npi=c.npi)
+    if c.me_number:
+        learners = learners.filter(me_number=c.me_number)
     if c.license_id:
         learners = learners.filter(
             licenses__state=state_code(c.licensing_state),

@@ -90,6 +90,7 @@ class LearnerRow:
     # Given by XML and web services; assigned by the engine for file rows.
     credit_id: str = ""
     npi: str = ""  # XML UniqueID domain="NPI"
+    me_number: str = ""  # legacy ACCMELearnerRecords v1 MedicalEducationNumber (AMA ME number)
     # XML may carry more board credit types than the two file columns hold: (type, points).
     extra_credit_types: tuple[tuple[str, str], ...] = field(default=())
     # Raw cell values as read, for the rejected-rows report of a text/Excel row.

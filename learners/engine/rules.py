@@ -423,6 +423,7 @@ def identity_of(j: Judgement) -> Identity | None:
         last_key=_name_key(last),
         birth=j.birth,
         npi=j.npi,
+        me_number=j.row.me_number.strip(),
         licence=(j.state, j.license_id or j.npi) if j.state and (j.license_id or j.npi) else None,
         board=(j.board.pk, j.board_id) if j.board and j.board_id else None,
         board_code=j.board.code if j.board else "",

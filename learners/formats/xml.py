@@ -39,6 +39,7 @@ from functools import lru_cache
 
 from lxml import etree
 
+from learners.engine.results import RowError
 from learners.engine.rows import Certificate, LearnerRow
 from learners.engine.states import state_code
 from learners.engine.values import format_date, parse_birth, parse_iso_date
@@ -75,6 +76,8 @@ class ParsedReport:
     rows: tuple[LearnerRow, ...]
     problems: tuple[str, ...]
     rems: bool = False  # it holds ar:Participants: de-identified REMS learners
+    # Problems that need their own words (a legacy record's activity ids that disagree, …).
+    errors: tuple[RowError, ...] = ()
 
 
 def parse_xml(data: bytes) -> etree._Element:
@@ -145,7 +148,12 @@ def _member_problems(report: etree._Element) -> list[str]:
 
 def parse_activity_reports(data: bytes, *, program: str = "board") -> list[ParsedReport]:
     """Every ActivityReport of a learner XML document with its rows and structure problems."""
-    reports = activity_report_elements(parse_xml(data))
+    return activity_reports_of(parse_xml(data), program=program)
+
+
+def activity_reports_of(root: etree._Element, *, program: str = "board") -> list[ParsedReport]:
+    """`parse_activity_reports` for a document already parsed (with `parse_xml`)."""
+    reports = activity_report_elements(root)
     parsed: list[ParsedReport] = []
     next_row = 1
     for number, element in enumerate(reports, start=1):
@@ -200,7 +208,7 @@ def report_rows(
     if not participants:
         member = _first(element, "ar:Member")
         values = {**common, **(_member_values(member) if member is not None else {})}
-        values.update(_board_credit_values(str(values.get("board", "")), board_credits))
+        values.update(board_credit_values(str(values.get("board", "")), board_credits))
         return [_row(first_row_number, values)]
     return [
         _row(first_row_number + offset, {**common, **_participant_values(participant)})
@@ -293,7 +301,7 @@ def is_ama_certification(name: str) -> bool:
     return header_key(name) == header_key(AMA_CERTIFICATION)
 
 
-def _board_credit_values(member_board: str, credits: list[BoardCredit]) -> dict[str, object]:
+def board_credit_values(member_board: str, credits: list[BoardCredit]) -> dict[str, object]:
     """ "ABIM Medical Knowledge" 1.5 + "ABIM Patient Safety" 1 → board ABIM, 2.5 points, two types."""
     if not credits:
         return {}

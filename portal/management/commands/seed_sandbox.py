@@ -62,8 +62,13 @@ class Command(BaseCommand):
             f"{Activity.objects.count()} activities."
         )
         for spec in PROVIDERS:
+            web_service = (
+                f"web service {spec.ws_user} / {DEMO_WS_PASSWORD}"
+                if spec.ws_user
+                else "web service: create an account on the Web services page"
+            )
             self.stdout.write(
                 f"  {spec.accme_id} {spec.name}: portal login {spec.staff_email} / {DEMO_PASSWORD}; "
-                f"web service {spec.ws_user} / {DEMO_WS_PASSWORD}"
+                + web_service
             )
         self.stdout.write(f"  Admin: {ADMIN_LOGIN[0]} / {ADMIN_LOGIN[1]} at /admin/")
