@@ -36,6 +36,11 @@ def settings_from(environment: Mapping[str, str]) -> dict[str, Any]:
         return runpy.run_path(str(SETTINGS_FILE))
 
 
+# Read by the libraries themselves, not by the settings: Celery's worker (billiard) turns SIGTERM
+# into a bounded warm shutdown when REMAP_SIGTERM=SIGQUIT is in its environment at start.
+LIBRARY_VARIABLES = frozenset({"REMAP_SIGTERM"})
+
+
 def settings_variables() -> set[str]:
     """Every environment variable portal/settings.py reads, found in its code."""
     tree = ast.parse(SETTINGS_FILE.read_text())

@@ -154,6 +154,11 @@ def _demo_staff(provider: Provider) -> str:
     return email
 
 
+def _mails(var_dir: Path) -> list[str]:
+    folder = var_dir / "mail"
+    return [path.read_text() for path in folder.iterdir()] if folder.exists() else []
+
+
 def _upload_status(upload_id: int) -> str:
     return str(Upload.objects.filter(pk=upload_id).values_list("status", flat=True).get())
 
@@ -187,6 +192,8 @@ def test_it_serves_restarts_a_dead_worker_and_leaves_nothing_behind_on_ctrl_c(
         upload_id = upload_id_of(session.upload(name="Learners.txt", data=data))
         assert upload_id is not None
         assert wait_for(lambda: _upload_status(upload_id) in FINAL_STATUSES, timeout=TIMEOUT)
+        # The completion email is queued with the result and sent by its own task.
+        assert wait_for(lambda: _mails(tmp_path), timeout=TIMEOUT)
         sessions = portal.sessions()
         assert len(live_processes_in(sessions)) >= 5  # runportal, worker + 2 pool, beat
     finally:
@@ -195,8 +202,8 @@ def test_it_serves_restarts_a_dead_worker_and_leaves_nothing_behind_on_ctrl_c(
     assert exit_code == 0, portal.log()
     assert live_processes_in(sessions) == [], portal.log()
     assert _upload_status(upload_id) == UploadStatus.COMPLETED
-    mails = [path.read_text() for path in (tmp_path / "mail").iterdir()]
-    assert any(f"http://127.0.0.1:{port}/uploads/history/" in mail for mail in mails)
+    mails = _mails(tmp_path)
+    assert any(f"http://127.0.0.1:{port}/uploads/{upload_id}/" in mail for mail in mails)
     assert "http://127.0.0.1:8000/" not in "".join(mails)
     log = portal.log()
     assert "The Celery worker" in log and "stopped" in log

@@ -26,6 +26,7 @@ from gunicorn.util import import_app
 from tests.production import stack_environment
 from tests.stack_files import (
     IMAGE_ROOT,
+    LIBRARY_VARIABLES,
     ROOT,
     Instruction,
     app_services,
@@ -108,7 +109,7 @@ def test_its_command_checks_catch_a_command_that_does_not_exist(args: list[str])
 
 
 def test_it_sets_only_variables_that_the_settings_read() -> None:
-    read = settings_variables()
+    read = settings_variables() | LIBRARY_VARIABLES
 
     assert {"DEBUG", "SECRET_KEY", "DATABASE_URL", "SANDBOX", "STATIC_ROOT"} <= read
     for service, spec in app_services().items():

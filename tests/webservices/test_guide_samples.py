@@ -62,7 +62,7 @@ def test_it_answers_the_guides_learner_match_sample_with_zero(
     response = post(ws, LEARNER_MATCH, fixture("guide_learner_match_request.xml"))
     assert response.status_code == 200
     assert child(xml(response), "MatchedLearnerCount").text == "0"
-    assert "Npi '1234567890' is not a valid 10-digit NPI" in response["Warning"]
+    assert "NPI '1234567890' is not a valid NPI" in response["Warning"]
 
 
 def test_it_answers_february_31_with_zero(sandbox: Provider, ws: Client) -> None:
