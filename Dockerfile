@@ -5,6 +5,7 @@ WORKDIR /app
 
 COPY pyproject.toml README.md ./
 COPY portal ./portal
+COPY activities ./activities
 COPY learners ./learners
 COPY uploads ./uploads
 COPY webservices ./webservices

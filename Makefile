@@ -28,7 +28,7 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff format --check .
 
 typecheck: $(VENV)/.installed
-	$(VENV)/bin/mypy portal learners uploads webservices
+	$(VENV)/bin/mypy portal activities learners uploads webservices
 
 migrate: $(VENV)/.installed
 	$(PY) manage.py migrate --noinput

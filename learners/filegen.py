@@ -19,13 +19,14 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from activities.models import Activity
 from learners.engine.rems import DEA_REGISTRATIONS, PRACTICE_AREAS, PROFESSIONS, TIMES_IN_PRACTICE
 from learners.engine.rows import LearnerRow
 from learners.engine.states import STATES
 from learners.formats import FILE_TYPES
 from learners.formats.base import columns_for
 from learners.formats.writers import encode_learner_file
-from learners.models import Activity, CompletionRecord, Learner
+from learners.models import CompletionRecord, Learner
 from portal.models import Provider
 
 QUARTER = Decimal("0.25")

@@ -24,15 +24,11 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from activities.models import MocRegistration
 from learners.engine.codes import error
 from learners.engine.names import name_key
 from learners.engine.results import RowError
-from learners.models import (
-    CompletionRecord,
-    LearnerBoardId,
-    MocRegistration,
-    RecordStatus,
-)
+from learners.models import CompletionRecord, LearnerBoardId, RecordStatus
 from portal.models import Provider
 
 logger = logging.getLogger(__name__)

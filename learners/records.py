@@ -13,18 +13,17 @@ from datetime import date
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
+from activities.models import Activity, MocRegistration
 from learners.engine.names import name_key
 from learners.engine.results import RowResult
 from learners.engine.rows import LearnerRow
 from learners.engine.services import learner_rows_store, learner_rows_validate
 from learners.engine.values import format_date
 from learners.models import (
-    Activity,
     Board,
     CompletionRecord,
     LearnerBoardId,
     LearnerLicense,
-    MocRegistration,
     RecordSource,
     RecordStatus,
 )

@@ -13,18 +13,17 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from activities.models import Activity, MocRegistration, PracticeArea
 from learners.engine.names import name_key
 from learners.engine.npi import make_npi
 from learners.engine.states import STATES
 from learners.models import (
-    Activity,
     ActivityFormat,
     Board,
     CreditType,
     Learner,
     LearnerBoardId,
     LearnerLicense,
-    MocRegistration,
 )
 from learners.reference_data import BOARDS
 from portal.models import Membership, Provider, WebServiceAccount
@@ -286,7 +285,7 @@ def activity_specs(today: date) -> dict[str, list[ActivitySpec]]:
     }  # fmt: skip
 
 
-def seed_activity(provider: Provider, spec: ActivitySpec) -> Activity:
+def seed_activity(provider: Provider, spec: ActivitySpec, today: date) -> Activity:
     activity, created = Activity.objects.get_or_create(
         provider=provider,
         provider_activity_id=spec.provider_activity_id,
@@ -298,9 +297,10 @@ def seed_activity(provider: Provider, spec: ActivitySpec) -> Activity:
             "end_date": spec.end,
             "credit_claim_date": spec.end + timedelta(days=90),
             "ama_credits": Decimal(spec.ama_credits),
-            "status": spec.status,
+            "status": _seeded_status(spec, today),
             "rems_registered": spec.rems,
             "repeat_participation": spec.repeat_participation,
+            **_activity_details(spec),
         },
     )
     if not created:
@@ -308,13 +308,37 @@ def seed_activity(provider: Provider, spec: ActivitySpec) -> Activity:
     for board_code, points, type_names in spec.boards:
         board = Board.objects.get(code=board_code)
         registration = MocRegistration.objects.create(
-            activity=activity, board=board, points=Decimal(points)
+            activity=activity,
+            board=board,
+            points=Decimal(points),
+            # Boards that ask for a practice area (ABPath, ABS) get their first one.
+            practice_area=PracticeArea.objects.filter(board=board).order_by("name").first(),
         )
         types = CreditType.objects.filter(board=board)
         if type_names:
             types = types.filter(name__in=type_names)
         registration.credit_types.set(types)
     return activity
+
+
+def _seeded_status(spec: ActivitySpec, today: date) -> str:
+    if spec.status == Activity.Status.ACTIVE and spec.end < today:
+        return Activity.Status.READY_TO_CLOSE
+    return spec.status
+
+
+def _activity_details(spec: ActivitySpec) -> dict[str, object]:
+    """What an Active activity carries besides its dates (SPEC §4b), and a closed one's counts."""
+    details: dict[str, object] = {
+        "description": f"{spec.title}: case-based updates for practising physicians.",
+        "providership": "direct",
+        "commercial_support": False,
+    }
+    if spec.format_code in ("C", "RSS"):
+        details.update(city="Chicago", state="IL", country="USA")
+    if spec.status == Activity.Status.CLOSED:
+        details.update(physician_count=42, other_learner_count=7)
+    return details
 
 
 @dataclass
@@ -333,6 +357,6 @@ def seed_sandbox(*, today: date) -> SeedSummary:
     count = 0
     for accme_id, specs in activity_specs(today).items():
         for spec in specs:
-            seed_activity(providers[accme_id], spec)
+            seed_activity(providers[accme_id], spec, today)
             count += 1
     return SeedSummary(learners_added=added, providers=len(providers), activities=count)

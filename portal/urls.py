@@ -15,6 +15,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("", include("learners.urls")),
+    path("activity/", include("activities.urls")),
     path("uploads/", include("uploads.urls")),
     path("services/", include("webservices.urls")),
 ]

@@ -1,14 +1,19 @@
-"""The Upload New File form: three steps (file type, submission type, file) on one page."""
+"""The Upload New File form: what the file holds (learners or activities), then the three steps
+(file type, submission type for learners, file) on one page."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from django import forms
 
 from learners.engine.programs import Program
-from uploads.models import FileType, Mode
+from uploads.models import FileType, Mode, UploadKind
 
 
 class UploadForm(forms.Form):
+    # The wizard's first choice; a form posted without it (older pages, scripts) means learners.
+    kind = forms.ChoiceField(choices=UploadKind.choices, required=False)
     file_type = forms.ChoiceField(
         choices=FileType.choices,
         error_messages={"required": "PLEASE SELECT A FILE TYPE (STEP 1 OF 3)."},
@@ -27,11 +32,22 @@ class UploadForm(forms.Form):
     # The button pressed: "Upload file" submits learners, "Check file only" stores nothing.
     mode = forms.ChoiceField(choices=Mode.choices, required=False)
 
+    def clean_kind(self) -> str:
+        return self.cleaned_data.get("kind") or UploadKind.LEARNERS
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("kind") == UploadKind.ACTIVITIES:
+            # Activities have no submission type: drop any error the learner step raised.
+            self.errors.pop("program", None)
+            data["program"] = Program.BOARD
+        return data
+
     def clean_mode(self) -> str:
         return self.cleaned_data.get("mode") or Mode.SUBMIT
 
     def first_error(self) -> str:
-        for field in ("file_type", "program", "file", "mode"):
+        for field in ("kind", "file_type", "program", "file", "mode"):
             if field in self.errors:
                 return str(self.errors[field][0])
         return "PLEASE CHECK THE FORM."

@@ -21,6 +21,8 @@ from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from activities.batch import activity_rows_process
+from activities.files import read_activity_file, rejected_activities_csv, rejected_activities_txt
 from learners.engine.services import RowResult, learner_rows_process
 from learners.formats import FileFormatError, read_learner_file
 from learners.models import RecordSource
@@ -121,6 +123,9 @@ def upload_claim(*, upload_id: int, resumed: bool = False) -> Upload | None:
 def _process(upload: Upload, attempt: int) -> None:
     with upload.file.open("rb") as stored:
         data = stored.read()
+    if upload.is_activities:
+        _process_activities(upload, attempt, data)
+        return
     rows = read_learner_file(data, file_type=upload.file_type, program=upload.program)
     outcome = learner_rows_process(
         provider=upload.provider,
@@ -135,6 +140,33 @@ def _process(upload: Upload, attempt: int) -> None:
         on_progress=_progress_reporter(upload.pk, attempt),
     )
     reports = _write_reports(upload, outcome.results)
+    _complete(
+        upload,
+        attempt,
+        total=len(outcome.results),
+        accepted=outcome.accepted,
+        rejected=outcome.rejected,
+        reports=reports,
+    )
+
+
+def _process_activities(upload: Upload, attempt: int, data: bytes) -> None:
+    """An activity file: the activities' batch service judges and stores, the same way."""
+    found = read_activity_file(data, file_type=upload.file_type)
+    outcome = activity_rows_process(
+        provider=upload.provider,
+        items=found.items,
+        today=timezone.localdate(),
+        store=upload.mode == Mode.SUBMIT,
+        on_progress=_progress_reporter(upload.pk, attempt),
+    )
+    reports = ("", "")
+    if outcome.rejected:
+        reports = _save_reports(
+            upload,
+            txt=rejected_activities_txt(outcome.results, layout=found.layout),
+            csv=rejected_activities_csv(outcome.results, layout=found.layout),
+        )
     _complete(
         upload,
         attempt,
@@ -164,13 +196,19 @@ def _write_reports(upload: Upload, results: Sequence[RowResult]) -> tuple[str, s
     rejected = [result for result in results if not result.accepted]
     if not rejected:
         return "", ""
+    return _save_reports(
+        upload,
+        txt=rejected_rows_txt(rejected, program=upload.program),
+        csv=rejected_rows_csv(rejected, program=upload.program),
+    )
+
+
+def _save_reports(upload: Upload, *, txt: bytes, csv: bytes) -> tuple[str, str]:
     names = []
-    for ext, render in (("txt", rejected_rows_txt), ("csv", rejected_rows_csv)):
+    for ext, content in (("txt", txt), ("csv", csv)):
         name = report_path(upload, f"upload-{upload.pk}-rejected.{ext}")
         default_storage.delete(name)  # a re-run replaces, never piles up
-        names.append(
-            default_storage.save(name, ContentFile(render(rejected, program=upload.program)))
-        )
+        names.append(default_storage.save(name, ContentFile(content)))
     return names[0], names[1]
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any
@@ -19,6 +19,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from activities.files import read_activity_file
+from activities.inputs import ActivityInput
 from learners.engine.rows import LearnerRow
 from learners.formats import FileFormatError, TooManyRecordsError, read_learner_file
 from portal.models import Provider
@@ -30,6 +32,7 @@ from uploads.models import (
     Mode,
     Program,
     Upload,
+    UploadKind,
     UploadStatus,
 )
 
@@ -63,13 +66,16 @@ def upload_create(
     program: str,
     mode: str,
     incoming: IncomingFile,
+    kind: str = UploadKind.LEARNERS,
 ) -> Intake:
     """Check a file at once, store it and queue it (or hold it as a possible duplicate)."""
+    if kind == UploadKind.ACTIVITIES:
+        program = Program.BOARD  # the submission type is a learner-file choice
     _check_before_reading(
         provider=provider, file_type=file_type, program=program, incoming=incoming
     )
     data = incoming.read()
-    rows = upload_file_read(data=data, file_type=file_type, program=program)
+    rows = upload_file_read(data=data, file_type=file_type, program=program, kind=kind)
     sha256 = hashlib.sha256(data).hexdigest()
     previous = None
     if mode == Mode.SUBMIT:
@@ -79,8 +85,10 @@ def upload_create(
             file_type=file_type,
             size=len(data),
             sha256=sha256,
+            kind=kind,
         )
     upload = Upload(
+        kind=kind,
         provider=provider,
         user=user,
         original_name=incoming.name,
@@ -125,13 +133,19 @@ def _check_before_reading(
         raise refusals.in_progress()
 
 
-def upload_file_read(*, data: bytes, file_type: str, program: str) -> list[LearnerRow]:
-    """The file's rows, or the refusal that says why it can't be taken."""
+def upload_file_read(
+    *, data: bytes, file_type: str, program: str, kind: str = UploadKind.LEARNERS
+) -> Sequence[LearnerRow | ActivityInput]:
+    """The file's rows (learners or activities), or the refusal that says why it can't be taken."""
     mismatch = content_mismatch(data, file_type=file_type)
     if mismatch is not None:
         raise refusals.wrong_content(file_type, mismatch)
     try:
-        rows = read_learner_file(data, file_type=file_type, program=program)
+        rows: Sequence[LearnerRow | ActivityInput]
+        if kind == UploadKind.ACTIVITIES:
+            rows = read_activity_file(data, file_type=file_type).items
+        else:
+            rows = read_learner_file(data, file_type=file_type, program=program)
     except TooManyRecordsError as exc:
         raise refusals.too_many_records(None, str(exc)) from None
     except FileFormatError as exc:
@@ -142,7 +156,13 @@ def upload_file_read(*, data: bytes, file_type: str, program: str) -> list[Learn
 
 
 def upload_find_duplicate(
-    *, provider: Provider, name: str, file_type: str, size: int, sha256: str
+    *,
+    provider: Provider,
+    name: str,
+    file_type: str,
+    size: int,
+    sha256: str,
+    kind: str = UploadKind.LEARNERS,
 ) -> Upload | None:
     """A submitted upload of the last 30 days with the same name, type and size, or the same bytes."""
     since = timezone.now() - settings.UPLOAD_RETENTION
@@ -150,7 +170,7 @@ def upload_find_duplicate(
     return (
         Upload.objects.for_provider(provider)
         .visible()
-        .filter(same_file, mode=Mode.SUBMIT, created_at__gte=since)
+        .filter(same_file, mode=Mode.SUBMIT, kind=kind, created_at__gte=since)
         .order_by("-created_at", "-id")
         .first()
     )

@@ -16,8 +16,8 @@ from typing import Any
 from django.conf import settings
 from lxml import etree
 
-from learners.activities import parse_iso_date
 from learners.engine.results import RowError
+from learners.engine.values import parse_date
 from learners.formats.base import hardened_xml_parser
 
 # The Activity service keeps PARS's older DataContract namespace; the learner and match services
@@ -300,10 +300,14 @@ def _integer(name: str, value: str) -> int | None:
     return int(value)
 
 
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:T.*)?")
+
+
 def _date(name: str, value: str) -> date | None:
     if value == "":
         return None
-    parsed = parse_iso_date(value)
+    # Envelope dates are ISO only (as PARS's DataContract); the engine's parser reads them.
+    parsed = parse_date(value) if _ISO_DATE.fullmatch(value) else None
     if parsed is None:
         raise EnvelopeError(
             f"Element '{name}' must be a date as YYYY-MM-DD (a time part is ignored), "

@@ -17,12 +17,12 @@ from django.utils import timezone
 from django.utils.http import parse_header_parameters
 from django.views.decorators.csrf import csrf_exempt
 
-from learners.activities import ActivitySearchError, activity_save, activity_search
+from activities.services import ActivitySearchError, activity_save, activity_search
+from activities.xml_writer import stored_activities_xml
 from learners.engine.codes import CODES, error
 from learners.engine.results import RowError
 from portal.models import WebServiceAccount
 from webservices import envelopes
-from webservices.activity_xml import activities_xml
 from webservices.auth import AccessDenied, Throttled, account_authenticate
 from webservices.envelopes import Envelope, EnvelopeError, EnvelopeSpec, StatusLine
 from webservices.services import (
@@ -172,7 +172,7 @@ def get_activity(envelope: Envelope, account: WebServiceAccount) -> HttpResponse
         )
     except ActivitySearchError as exc:
         return _refusal(envelope.spec, 400, _read_error(str(exc)))
-    return _xml(envelopes.search_result(activities_xml(activities) if activities else None))
+    return _xml(envelopes.search_result(stored_activities_xml(activities) if activities else None))
 
 
 @pars_method(envelopes.SAVE_LEARNER)

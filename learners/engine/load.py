@@ -11,12 +11,14 @@ import time
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
+from decimal import Decimal
 from functools import partial, reduce
 from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.db.models.signals import post_delete, post_migrate, post_save
 
+from activities.models import Activity
 from learners.engine.facts import (
     ADD,
     DELETE,
@@ -30,15 +32,10 @@ from learners.engine.facts import (
 )
 from learners.engine.matching import DirectoryIndex
 from learners.engine.sql import any_of, at_most, equals, slotted_rows
-from learners.models import (
-    Activity,
-    Board,
-    CompletionRecord,
-    CreditType,
-    RecordStatus,
-)
+from learners.models import Board, CompletionRecord, CreditType, RecordStatus
 from portal.models import Provider
 
+_ZERO = Decimal(0)
 _ACTIVITY_FIELDS = (
     "pk", "activity_id", "status", "start_date", "end_date", "credit_claim_date", "ama_credits",
     "rems_registered", "repeat_participation",
@@ -124,9 +121,11 @@ def load_activities(*, provider: Provider, activity_ids: Iterable[str]) -> dict[
             code: MocFacts(board_pk=b, points=points, credit_types=frozenset(names))  # type: ignore[arg-type]
             for code, (b, points, names) in moc[pk].items()
         }
+        # A draft may lack its end date and credits; it takes no learners (749) whatever they are.
         facts[activity_id] = ActivityFacts(
-            pk, activity_id, status, start, end, claim, credits, rems, repeat, moc=boards
-        )
+            pk, activity_id, status, start, end or start, claim or date.max, credits or _ZERO,
+            rems, repeat, moc=boards,
+        )  # fmt: skip
     return facts
 
 

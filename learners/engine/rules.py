@@ -30,6 +30,7 @@ from learners.engine.names import name_key
 from learners.engine.npi import is_valid_npi
 from learners.engine.programs import Program
 from learners.engine.rems import judge_rems_fields
+from learners.engine.results import RowError
 from learners.engine.states import state_code
 from learners.engine.values import (
     NOT_POSITIVE,
@@ -42,6 +43,10 @@ from learners.engine.values import (
 )
 
 BLANK = "(blank)"
+CLOSED_ACTIVITY = (
+    "Activity {activity_id} is closed: closed activities may not be edited, and no more learners "
+    "may be reported for them."
+)
 _ZERO = Decimal(0)
 _TYPE_POINTS = "Credits Awarded for Credit Type"
 _ADDITIONAL_POINTS = "Credits Awarded for Additional Credit Type"
@@ -105,9 +110,9 @@ def judge_activity(j: Judgement, ctx: RuleContext) -> None:
         return
     if activity.status == "draft":
         j.errors.append(error("749", activity_id=text))
-    # A closed activity still takes learners: closing freezes the activity record itself (PARS's
-    # 481 "Closed activities may not be edited"), while completions keep arriving until the
-    # reporting window of their year shuts, which 705 enforces.
+    elif activity.status == "closed":
+        # SPEC §4b: closing an activity reports its learner counts; no learner comes after it.
+        j.errors.append(RowError("481", CLOSED_ACTIVITY.format(activity_id=text)))
     if ctx.program == Program.REMS and not activity.rems_registered:
         j.errors.append(error("716", activity_id=text))
 

@@ -12,6 +12,7 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
 
+from activities.models import Activity
 from learners.lifecycle import (
     BoardPolicy,
     Person,
@@ -20,7 +21,7 @@ from learners.lifecycle import (
     board_decision,
     board_records_transmit,
 )
-from learners.models import Activity, Board, CompletionRecord, Learner, RecordStatus
+from learners.models import Board, CompletionRecord, Learner, RecordStatus
 from learners.tasks import board_cycle
 from portal.celery import app
 from portal.models import Provider

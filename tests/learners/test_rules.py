@@ -10,12 +10,13 @@ from typing import Any
 
 import pytest
 
+from activities.models import Activity, MocRegistration
 from learners.engine.facts import ActivityFacts, BoardFacts, Judgement, MocFacts, RuleContext
 from learners.engine.npi import make_npi
 from learners.engine.rows import LearnerRow
 from learners.engine.rules import judge_fields
 from learners.engine.services import learner_rows_validate
-from learners.models import Activity, Board, CreditType, MocRegistration, RecordStatus
+from learners.models import Board, CreditType, RecordStatus
 from portal.models import Provider
 from tests.factories import ActivityFactory, CompletionRecordFactory, LearnerFactory
 
@@ -245,7 +246,6 @@ VALID = {
                       "completion_date": "2026-10-01T00:00:00", "birth_date": "1970-05-17"}),
     "two-credit-types": (MOC, {"credit_type_points": "1", "additional_credit_type": "patient safety",
                                "additional_credit_type_points": "1"}),
-    "closed-activity": (CME, {"activity_id": "closed"}),
     "name-spelling": (CME, {"first_name": " JANE ", "last_name": "okeeffe", "birth_date": "5/17"}),
 }  # fmt: skip
 
@@ -255,6 +255,12 @@ def test_it_accepts_a_valid_row(world: World, name: str) -> None:
     base, changes = VALID[name]
     [codes] = judge(world, [make_row(world, base, **changes)])
     assert codes == set()
+
+
+def test_it_refuses_a_learner_on_a_closed_activity(world: World) -> None:
+    # SPEC §4b: a closed activity has reported its learner counts; no learner comes after it.
+    [codes] = judge(world, [make_row(world, CME, activity_id="closed")])
+    assert codes == {"481"}
 
 
 def test_it_accepts_a_valid_rems_row(world: World) -> None:

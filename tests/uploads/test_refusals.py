@@ -11,8 +11,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from activities.models import Activity
 from learners.formats.templates import xlsx_template
-from learners.models import Activity
 from portal.models import Provider
 from tests.factories import UserFactory
 from tests.uploads.conftest import Physician, PostUpload, cme_row, txt_file

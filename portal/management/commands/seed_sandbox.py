@@ -7,7 +7,8 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from learners.models import Activity, Learner
+from activities.models import Activity
+from learners.models import Learner
 from learners.sandbox import (
     ADMIN_LOGIN,
     DEMO_PASSWORD,
