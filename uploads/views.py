@@ -107,7 +107,7 @@ def _render_new(
         "form": form,
         "refusal": refusal,
         "selected": {
-            "kind": form.data.get("kind", "") or UploadKind.LEARNERS,
+            "kind": form.data.get("kind", "") or request.GET.get("kind") or UploadKind.LEARNERS,
             "file_type": form.data.get("file_type", ""),
             "program": form.data.get("program", ""),
         },
