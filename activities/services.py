@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.db import IntegrityError, transaction
-from django.db.models import ProtectedError, QuerySet
+from django.db.models import QuerySet
 
 from activities.facts import ActivityError, CleanActivity, ExistingActivity, Lookups, fail
 from activities.inputs import ADD, DELETE, ActivityInput, input_from_activity
@@ -107,17 +107,15 @@ def activity_store(
     """Apply an accepted judgement; a race the database refuses becomes the code it means."""
     try:
         activity = _apply(judged.action, provider, existing, judged.clean)
-    except IntegrityError:
-        # Another request took the Provider Activity ID between our check and our insert.
-        shown = item.provider_activity_id
-        return ActivityOutcome(
-            action=judged.action,
-            errors=[fail("provider_activity_id", "103", activity_id=shown)],
-        )
-    except ProtectedError:
-        # A learner record arrived between our check and the delete.
-        accme_id = existing.activity_id if existing else ""
-        error = fail("accme_activity_id", "106", activity_id=accme_id, count="new")
+    except IntegrityError:  # ProtectedError is one too
+        if judged.action == DELETE:
+            # A learner record arrived between our check and the delete.
+            accme_id = existing.activity_id if existing else ""
+            error = fail("accme_activity_id", "106", activity_id=accme_id, count="new")
+        else:
+            # Another request took the Provider Activity ID between our check and our insert.
+            shown = item.provider_activity_id
+            error = fail("provider_activity_id", "103", activity_id=shown)
         return ActivityOutcome(action=judged.action, errors=[error])
     return ActivityOutcome(action=judged.action, activity=activity)
 

@@ -39,6 +39,7 @@ COLUMNS: dict[int, str] = {
 # A course's Activity Date is its date: the start and the end.
 ONE_DAY_TYPES = frozenset({"c", "il"})
 _CARRIED = frozenset(name for name in COLUMNS.values() if name != "reporting_year")
+_IDS = frozenset({"accme_activity_id", "provider_activity_id"})
 
 
 def is_template_d(lines: list[tuple[int, list[str]]]) -> bool:
@@ -63,7 +64,8 @@ def inputs_from_template_d(lines: Iterable[tuple[int, list[str]]]) -> list[Activ
 def _input(number: int, cells: list[str]) -> ActivityInput:
     values = {name: _cell(cells, column) for column, name in COLUMNS.items()}
     joint = tuple(p.strip() for p in re.split(r"[;|]", values.pop("joint_providers")) if p.strip())
-    carried = set(_CARRIED)
+    # One of the two ids names the activity: a blank one is not a change of it.
+    carried = {name for name in _CARRIED if values.get(name) or name not in _IDS}
     if values["format_name"].casefold() in ONE_DAY_TYPES:
         values["end_date"] = values["start_date"]
         carried.add("end_date")
