@@ -3,7 +3,8 @@
 The change form has no model fields of its own: its values become an `ActivityInput` that the
 services judge and store, so an admin gets the same codes as SaveActivity, the screens and the
 batch files. MOC registrations are edited as lines of the form ("ABIM | 10 | Medical
-Knowledge; Patient Safety | practice area"); deleting goes through the same service (106/492).
+Knowledge; Patient Safety | practice area"), so they are judged with the activity; deleting goes
+through the same service (106/492).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from django.utils import timezone
 
 from activities.forms import OpenMultipleChoiceField
 from activities.inputs import ADD, UPDATE, ActivityInput, MocInput, input_from_activity
-from activities.models import Activity, ActivityStatus, MocRegistration, PracticeArea, Specialty
+from activities.models import Activity, ActivityStatus, PracticeArea, Specialty
 from activities.services import activity_delete, activity_judge, activity_store
 from activities.status import Judged
 from learners.models import ActivityFormat
@@ -147,23 +148,13 @@ class ActivityAdminForm(forms.ModelForm):
         self.judged, self.existing = judged, existing
         return data
 
+    def _post_clean(self) -> None:
+        """No model validation of the instance: the rules judged the values, the service stores."""
+
     def _field_for(self, error_field: str) -> str | None:
         if error_field.startswith("moc:"):
             return "moc"
         return error_field if error_field in self.fields else None
-
-
-class MocRegistrationInline(admin.TabularInline):
-    """Shown for reference; registrations change through the activity form's MOC lines."""
-
-    model = MocRegistration
-    extra = 0
-    can_delete = False
-    fields = ["board", "points", "credit_types", "practice_area"]
-    readonly_fields = fields
-
-    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
 
 @admin.register(Activity)
@@ -182,7 +173,6 @@ class ActivityAdmin(admin.ModelAdmin):
     ]
     search_fields = ["activity_id", "provider_activity_id", "title", "provider__accme_id"]
     list_select_related = ["provider", "format"]
-    inlines = [MocRegistrationInline]
     fieldsets = [
         (None, {"fields": ["provider", "provider_activity_id", "title", "format_name", "status"]}),
         ("Dates and credits", {"fields": ["start_date", "end_date", "credit_claim_date", "ama_credits"]}),
