@@ -116,7 +116,7 @@ class ActivityAdminForm(forms.ModelForm):
 
     def activity_input(self) -> ActivityInput:
         data = self.cleaned_data
-        values = {name: (data.get(name) or "").strip() for name in TEXT_FIELDS}
+        values: dict[str, Any] = {name: (data.get(name) or "").strip() for name in TEXT_FIELDS}
         item = ActivityInput(
             action=UPDATE if self.instance.pk else ADD,
             accme_activity_id=self.instance.activity_id if self.instance.pk else "",

@@ -10,17 +10,12 @@ can't be read as a whole; a bad value in a row is the rules' business, never the
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.datavalidation import DataValidation
-from openpyxl.worksheet.worksheet import Worksheet
 
 from activities import table, template_d
 from activities.facts import ActivityError
@@ -30,6 +25,7 @@ from activities.xml import read_activities_xml
 from activities.xml_writer import activities_xml
 from learners.formats.base import FileFormatError, check_record_count, check_size, max_records
 from learners.formats.tabdelimited import decode_text, tab_delimited_lines, write_delimited
+from learners.formats.templates import FIRST_DATA_ROW, columns_workbook, workbook_bytes
 from learners.formats.xlsx import workbook_lines
 from learners.models import ActivityFormat, Board, CreditType
 
@@ -151,62 +147,17 @@ def drop_down_lists() -> dict[str, list[str]]:
 # Several values may be typed in these (separated by ;): the list only suggests.
 SUGGESTING = frozenset({"specialties", *(f"moc{s}_credit_types" for s in range(3))})
 TEXT_COLUMNS = frozenset({"accme_activity_id", "provider_activity_id"})
-GUIDANCE_ROW, HEADER_ROW, FIRST_DATA_ROW = 1, 2, 3
 
 
 def activity_template_workbook() -> Workbook:
-    workbook = Workbook()
-    sheet = workbook.active
-    assert isinstance(sheet, Worksheet)
-    sheet.title = "Activities"
-    for index, (hint, title) in enumerate(
-        zip(table.guidance_row(), table.header_row(), strict=True), 1
-    ):
-        letter = get_column_letter(index)
-        cell = sheet.cell(row=GUIDANCE_ROW, column=index, value=hint)
-        cell.font = Font(italic=True, color="666666")
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-        sheet.cell(row=HEADER_ROW, column=index, value=title).font = Font(bold=True)
-        sheet.column_dimensions[letter].width = max(14, len(title) + 2)
-        if table.COLUMNS[index - 1][0] in TEXT_COLUMNS:
-            sheet.column_dimensions[letter].number_format = "@"
-    sheet.freeze_panes = sheet.cell(row=FIRST_DATA_ROW, column=1)
-    _drop_downs(workbook, sheet, drop_down_lists())
-    return workbook
-
-
-def _drop_downs(workbook: Workbook, sheet: Worksheet, lists: dict[str, list[str]]) -> None:
-    # Lists live on a hidden sheet: an inline list is capped at 255 characters.
-    lists_sheet = workbook.create_sheet("Lists")
-    lists_sheet.sheet_state = "hidden"
-    last_row = FIRST_DATA_ROW + max_records() - 1
-    for list_index, (name, values) in enumerate(lists.items(), start=1):
-        list_letter = get_column_letter(list_index)
-        for row, value in enumerate(values, start=1):
-            lists_sheet.cell(row=row, column=list_index, value=value)
-        suggest = name in SUGGESTING
-        validation = DataValidation(
-            type="list",
-            formula1=f"=Lists!${list_letter}$1:${list_letter}${max(len(values), 1)}",
-            allow_blank=True,
-            showErrorMessage=True,
-            errorStyle="information" if suggest else "stop",
-            errorTitle="Not in the list",
-            error=(
-                "Several values may be typed, separated by ;"
-                if suggest
-                else "Pick a value from the drop-down list."
-            ),
-        )
-        column = get_column_letter(table.column_index(name) + 1)
-        validation.add(f"{column}{FIRST_DATA_ROW}:{column}{last_row}")
-        sheet.add_data_validation(validation)
-
-
-def workbook_bytes(workbook: Workbook) -> bytes:
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return columns_workbook(
+        "Activities",
+        table.COLUMNS,
+        guidance=table.GUIDANCE,
+        text_columns=TEXT_COLUMNS,
+        lists=drop_down_lists(),
+        suggesting=SUGGESTING,
+    )
 
 
 def activity_template_xlsx(items: Sequence[ActivityInput] = ()) -> bytes:

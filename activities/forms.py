@@ -157,7 +157,6 @@ class MocForm(PortalForm):
             ("", "— choose a board —"),
             *((b.code, f"{b.code} — {b.name}") for b in boards),
         ]
-        self.board = board
         types = CreditType.objects.filter(board=board) if board else CreditType.objects.none()
         self.fields["credit_types"].choices = [(t.name, t.name) for t in types]  # type: ignore[attr-defined]
         areas = PracticeArea.objects.filter(board=board) if board else PracticeArea.objects.none()

@@ -167,10 +167,6 @@ class Activity(models.Model):
     def joint_provider_names(self) -> list[str]:
         return [name for name in self.joint_providers.splitlines() if name.strip()]
 
-    @property
-    def takes_learners(self) -> bool:
-        return self.status in (ActivityStatus.ACTIVE, ActivityStatus.READY_TO_CLOSE)
-
 
 class MocRegistration(models.Model):
     """An activity's registration with one certifying board: points offered and credit types."""

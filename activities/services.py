@@ -25,6 +25,7 @@ from activities.load import activity_lookups, existing_activities
 from activities.models import Activity, ActivityStatus, MocRegistration
 from activities.status import Judged, judge
 from activities.xml import ActivityDataError, echo_with_activity_id, parse_activity_xml
+from learners.engine.results import RowError
 from learners.models import ActivityFormat
 from portal.models import Provider
 
@@ -192,7 +193,7 @@ def _set_values(activity: Activity, clean: CleanActivity) -> None:
 
 @dataclass
 class ActivitySaveOutcome:
-    errors: list[ActivityError]
+    errors: list[RowError]  # the web service's shape: code and message
     data: str  # the Data to echo: as sent, with the assigned ACCME Activity ID after an Add
     activity_id: str = ""
 
@@ -213,14 +214,15 @@ def activity_save(
     try:
         parsed = parse_activity_xml(data)
     except ActivityDataError as exc:
-        return ActivitySaveOutcome(errors=[exc.error], data=data)
+        return ActivitySaveOutcome(errors=[RowError(exc.error.code, exc.error.message)], data=data)
     item = parsed.input
     item = dataclasses.replace(item, reporting_year=reporting_year)
     outcome = activity_submit(
         provider=provider, item=item, today=today, reporting_year_required=True
     )
     if not outcome.accepted:
-        return ActivitySaveOutcome(errors=outcome.errors, data=data)
+        errors = [RowError(e.code, e.message) for e in outcome.errors]
+        return ActivitySaveOutcome(errors=errors, data=data)
     if outcome.action == ADD and outcome.activity is not None:
         activity_id = outcome.activity.activity_id
         return ActivitySaveOutcome(

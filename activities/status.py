@@ -22,14 +22,13 @@ from activities.facts import ActivityError, CleanActivity, ExistingActivity, Loo
 from activities.inputs import ACTIONS, ADD, DELETE, UPDATE, ActivityInput
 from activities.models import ActivityStatus
 from activities.rules import LOCATED_FORMATS, invalid, missing, value_errors, yes_no
-from learners.engine.values import format_date, reporting_deadline
+from learners.engine.values import reporting_deadline
 
 STATUS_NAMES = {
     **{s.value: s.value for s in ActivityStatus},
     **{s.label.casefold(): s.value for s in ActivityStatus},
     "ready": ActivityStatus.READY_TO_CLOSE,
 }
-TAKES_LEARNERS = (ActivityStatus.ACTIVE, ActivityStatus.READY_TO_CLOSE)
 
 
 @dataclass
@@ -291,8 +290,3 @@ def judge(
         errors += update_errors(existing, judged.clean)
     errors += settle_status(asked, item, judged.clean, existing, today=today)
     return judged
-
-
-def reporting_window_text(year: int) -> str:
-    """'31 March 2027' style text for screens: until when year's records are taken."""
-    return format_date(reporting_deadline(date(year, 1, 1)))

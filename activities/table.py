@@ -10,6 +10,7 @@ our report's `Error Codes` / `Error Messages` columns are ignored.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from activities.inputs import ActivityInput, MocInput
 from learners.formats.table import clean_cell, header_key
@@ -113,7 +114,9 @@ def _input(number: int, cells: list[str], mapping: dict[int, str]) -> ActivityIn
         )
         for slot in range(len(MOC_SLOTS))
     )
-    plain = {k: v for k, v in values.items() if not k.startswith("moc") and k not in LIST_FIELDS}
+    plain: dict[str, Any] = {
+        k: v for k, v in values.items() if not k.startswith("moc") and k not in LIST_FIELDS
+    }
     return ActivityInput(
         row_number=number,
         **plain,

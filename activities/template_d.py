@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import Any
 
 from activities.inputs import ActivityInput
 
@@ -62,7 +63,7 @@ def inputs_from_template_d(lines: Iterable[tuple[int, list[str]]]) -> list[Activ
 
 
 def _input(number: int, cells: list[str]) -> ActivityInput:
-    values = {name: _cell(cells, column) for column, name in COLUMNS.items()}
+    values: dict[str, Any] = {name: _cell(cells, column) for column, name in COLUMNS.items()}
     joint = tuple(p.strip() for p in re.split(r"[;|]", values.pop("joint_providers")) if p.strip())
     # One of the two ids names the activity: a blank one is not a change of it.
     carried = {name for name in _CARRIED if values.get(name) or name not in _IDS}

@@ -7,6 +7,7 @@ rules as SaveActivity and the batch upload, so the codes beside the fields are P
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.contrib import messages
@@ -37,7 +38,7 @@ from learners.models import Board
 from portal.access import provider_required
 
 PER_PAGE = 25
-NEXT_STATUSES = {
+NEXT_STATUSES: dict[str, list[str]] = {
     ActivityStatus.DRAFT: list(ActivityStatus.values),
     ActivityStatus.ACTIVE: [
         ActivityStatus.ACTIVE, ActivityStatus.READY_TO_CLOSE, ActivityStatus.CLOSED,
@@ -55,7 +56,7 @@ def _activity(request: HttpRequest, activity_id: str) -> Activity:
     return get_object_or_404(activities, activity_id=activity_id)
 
 
-def _today() -> Any:
+def _today() -> date:
     return timezone.localdate()
 
 

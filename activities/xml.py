@@ -203,9 +203,9 @@ def _ama_credits(education: etree._Element | None) -> str:
     return ""
 
 
-def _participants(metrics: etree._Element | None) -> dict[str, str]:
+def _participants(metrics: etree._Element | None) -> dict[str, Any]:
     """ParticipantsByCategory: the guide's category="physician" form, or MEMS's CategoryName."""
-    found = {"physicians": "", "other_learners": ""}
+    found: dict[str, Any] = {"physicians": "", "other_learners": ""}
     for element in _children(metrics, "ParticipantsByCategory"):
         category = (element.get("category") or _text(_path(element, "CategoryName"))).casefold()
         number = _text(_path(element, "Number")) or _text(element)

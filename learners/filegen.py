@@ -75,7 +75,11 @@ def open_from(today: date) -> date:
 def _activities(provider: Provider, today: date, *, rems: bool) -> list[_Activity]:
     queryset = (
         Activity.objects.for_provider(provider)
-        .filter(status=Activity.Status.ACTIVE)
+        # The activities that take learners; ended ones (Ready to Close) still do.
+        .filter(
+            status__in=(Activity.Status.ACTIVE, Activity.Status.READY_TO_CLOSE),
+            end_date__isnull=False,
+        )
         .prefetch_related("moc_registrations__board", "moc_registrations__credit_types")
         .order_by("activity_id")
     )
@@ -83,6 +87,7 @@ def _activities(provider: Provider, today: date, *, rems: bool) -> list[_Activit
         queryset = queryset.filter(rems_registered=True)
     found = []
     for activity in queryset:
+        assert activity.end_date is not None
         first, last = max(activity.start_date, open_from(today)), min(activity.end_date, today)
         if first > last:
             continue
@@ -92,7 +97,7 @@ def _activities(provider: Provider, today: date, *, rems: bool) -> list[_Activit
         }
         found.append(
             _Activity(
-                activity.pk, activity.activity_id, activity.ama_credits, first, last,
+                activity.pk, activity.activity_id, activity.ama_credits or Decimal(0), first, last,
                 activity.repeat_participation, moc,
             )
         )  # fmt: skip

@@ -9,7 +9,7 @@ untouched template as "no learner records" and a filled one as rows.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
@@ -83,22 +83,42 @@ def drop_down_lists(program: str = "board") -> dict[str, list[str]]:
 
 def template_workbook(program: str = "board") -> Workbook:
     """The `.xlsx` template as a workbook: guidance row, header row, drop-downs."""
+    return columns_workbook(
+        "Learners",
+        columns_for(program),
+        guidance=GUIDANCE,
+        text_columns=TEXT_COLUMNS,
+        lists=drop_down_lists(program),
+    )
+
+
+def columns_workbook(
+    title: str,
+    columns: Sequence[tuple[str, str]],
+    *,
+    guidance: Mapping[str, str],
+    text_columns: Collection[str],
+    lists: dict[str, list[str]],
+    suggesting: Collection[str] = (),
+) -> Workbook:
+    """A template workbook for any file of `columns` (learners, activities): a guidance row, the
+    header row, text columns kept as text, and drop-downs of `lists` (a column in `suggesting`
+    offers its list but takes other values too, such as several separated by ;)."""
     workbook = Workbook()
     sheet = workbook.active
     assert isinstance(sheet, Worksheet)
-    sheet.title = "Learners"
-    columns = columns_for(program)
-    for index, (name, title) in enumerate(columns, start=1):
+    sheet.title = title
+    for index, (name, header) in enumerate(columns, start=1):
         letter = get_column_letter(index)
-        hint = sheet.cell(row=GUIDANCE_ROW, column=index, value=GUIDANCE.get(name, ""))
+        hint = sheet.cell(row=GUIDANCE_ROW, column=index, value=guidance.get(name, ""))
         hint.font = Font(italic=True, color="666666")
         hint.alignment = Alignment(wrap_text=True, vertical="top")
-        sheet.cell(row=HEADER_ROW, column=index, value=title).font = Font(bold=True)
-        sheet.column_dimensions[letter].width = max(14, len(title) + 2)
-        if name in TEXT_COLUMNS:
+        sheet.cell(row=HEADER_ROW, column=index, value=header).font = Font(bold=True)
+        sheet.column_dimensions[letter].width = max(14, len(header) + 2)
+        if name in text_columns:
             sheet.column_dimensions[letter].number_format = "@"
     sheet.freeze_panes = sheet.cell(row=FIRST_DATA_ROW, column=1)
-    _add_drop_downs(workbook, sheet, columns, drop_down_lists(program))
+    _add_drop_downs(workbook, sheet, columns, lists, suggesting)
     return workbook
 
 
@@ -107,6 +127,7 @@ def _add_drop_downs(
     sheet: Worksheet,
     columns: Sequence[tuple[str, str]],
     lists: dict[str, list[str]],
+    suggesting: Collection[str],
 ) -> None:
     # Lists live on a hidden sheet: an inline list is capped at 255 characters.
     lists_sheet = workbook.create_sheet(LISTS_SHEET)
@@ -117,13 +138,19 @@ def _add_drop_downs(
         list_letter = get_column_letter(list_index)
         for row, value in enumerate(values, start=1):
             lists_sheet.cell(row=row, column=list_index, value=value)
+        suggest = name in suggesting
         validation = DataValidation(
             type="list",
             formula1=f"={LISTS_SHEET}!${list_letter}$1:${list_letter}${max(len(values), 1)}",
             allow_blank=True,
             showErrorMessage=True,
+            errorStyle="information" if suggest else "stop",
             errorTitle="Not in the list",
-            error="Pick a value from the drop-down list.",
+            error=(
+                "Several values may be typed, separated by ;"
+                if suggest
+                else "Pick a value from the drop-down list."
+            ),
         )
         column_letter = get_column_letter(names.index(name) + 1)
         validation.add(f"{column_letter}{FIRST_DATA_ROW}:{column_letter}{last_row}")
