@@ -267,3 +267,18 @@ def test_it_offers_the_activity_templates(staff_client: Client, ext: str) -> Non
     assert response.status_code == 200
     found = read_activity_file(response.content, file_type=ext) if ext == "xml" else None
     assert found is None or len(found.items) == 2
+
+
+def test_it_refuses_an_activity_file_that_declares_entities(provider: Provider, user: Any) -> None:
+    data = (
+        b'<?xml version="1.0"?><!DOCTYPE a [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+        b"<ACCMEActivities><MedicalEducationMetrics>&x;</MedicalEducationMetrics></ACCMEActivities>"
+    )
+    incoming = IncomingFile(name="xxe.xml", size=len(data), read=lambda: data)
+    with pytest.raises(UploadRefused) as refused:
+        upload_create(
+            provider=provider, user=user, kind=UploadKind.ACTIVITIES, file_type="xml",
+            program="board", mode=Mode.SUBMIT, incoming=incoming,
+        )  # fmt: skip
+    assert refused.value.refusal == Refusal.NOT_FORMATTED
+    assert "DOCTYPE" in refused.value.detail

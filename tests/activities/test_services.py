@@ -6,6 +6,7 @@ import dataclasses
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -20,6 +21,7 @@ from activities.services import (
     activity_store,
     activity_submit,
 )
+from activities.tasks import mark_ready_to_close
 from learners.models import RecordStatus
 from portal.models import Provider
 from tests.activities.makers import TODAY, good_activity
@@ -225,3 +227,11 @@ def test_it_marks_ended_activities_ready_to_close(provider: Provider, add_activi
     statuses = dict(Activity.objects.values_list("pk", "status"))
     assert statuses == {running.pk: "active", ended.pk: "ready_to_close"}
     assert activities_mark_ready_to_close(today=TODAY) == 0
+
+
+def test_it_runs_the_ready_to_close_task_every_night(settings: Any, add_activity: Add) -> None:
+    ended = add_activity()
+    Activity.objects.filter(pk=ended.pk).update(end_date=date(2026, 11, 1), status="active")
+    assert mark_ready_to_close() == 1
+    entry = settings.CELERY_BEAT_SCHEDULE["activities-mark-ready-to-close"]
+    assert entry["task"] == mark_ready_to_close.name
