@@ -12,7 +12,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
@@ -268,3 +270,18 @@ def test_it_gives_another_provider_404(
     assert response.status_code == 404
     activity.refresh_from_db()
     assert activity.title == "Cardiology Update 1" and activity.moc_registrations.exists()
+
+
+def test_it_lists_activities_in_a_fixed_number_of_queries(
+    staff_client: Client, add_activity: Add
+) -> None:
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert staff_client.get(url("list")).status_code == 200
+        return len(captured)
+
+    add_activity(1)
+    few = queries()
+    for n in range(2, 21):
+        add_activity(n)
+    assert queries() == few
