@@ -151,20 +151,42 @@ def _apply(
         activity = Activity(provider=provider)
     else:
         activity = Activity.objects.select_for_update().get(pk=existing.pk)
+    is_new = activity.pk is None
     _set_values(activity, clean)
     activity.save()
-    activity.specialties.set(clean.specialty_ids)
-    # An Update sends the whole activity: its MOC registrations replace the stored ones.
-    activity.moc_registrations.all().delete()
-    for moc in clean.moc:
-        registration = MocRegistration.objects.create(
-            activity=activity,
-            board_id=moc.board_pk,
-            points=moc.points,
-            practice_area_id=moc.practice_area_id,
-        )
-        registration.credit_types.set(moc.credit_type_ids)
+    if not is_new:
+        # An Update sends the whole activity: its registrations replace the stored ones.
+        activity.specialties.clear()
+        activity.moc_registrations.all().delete()
+    _store_registrations(activity, clean)
     return activity
+
+
+def _store_registrations(activity: Activity, clean: CleanActivity) -> None:
+    """Specialties and MOC registrations with their credit types, a few INSERTs in all."""
+    specialties = Activity.specialties.through
+    specialties.objects.bulk_create(
+        [specialties(activity_id=activity.pk, specialty_id=pk) for pk in clean.specialty_ids]
+    )
+    registrations = MocRegistration.objects.bulk_create(
+        [
+            MocRegistration(
+                activity=activity,
+                board_id=moc.board_pk,
+                points=moc.points,
+                practice_area_id=moc.practice_area_id,
+            )
+            for moc in clean.moc
+        ]
+    )
+    types = MocRegistration.credit_types.through
+    types.objects.bulk_create(
+        [
+            types(mocregistration_id=registration.pk, credittype_id=type_pk)
+            for registration, moc in zip(registrations, clean.moc, strict=True)
+            for type_pk in moc.credit_type_ids
+        ]
+    )
 
 
 def _set_values(activity: Activity, clean: CleanActivity) -> None:
