@@ -80,6 +80,20 @@ def upload(provider: Provider, user: Any, data: bytes, *, name: str, file_type: 
     return intake.upload
 
 
+def refusal(
+    provider: Provider, user: Any, data: bytes, *, name: str, file_type: str
+) -> UploadRefused:
+    """The refusal an activity file gets at once, before anything is stored."""
+    incoming = IncomingFile(name=name, size=len(data), read=lambda: data)
+    with pytest.raises(UploadRefused) as refused:
+        upload_create(
+            provider=provider, user=user, kind=UploadKind.ACTIVITIES, file_type=file_type,
+            program="board", mode=Mode.SUBMIT, incoming=incoming,
+        )  # fmt: skip
+    assert not Upload.objects.filter(provider=provider).exists()
+    return refused.value
+
+
 def report_codes(upload: Upload) -> dict[str, str]:
     found = read_activity_file(upload.report_file.read(), file_type="txt")
     lines = upload.report_file.open("rb").read().decode("utf-8-sig").splitlines()
@@ -157,25 +171,15 @@ def test_it_checks_a_file_without_storing_anything(provider: Provider, user: Any
 
 def test_it_refuses_more_than_2500_activities(provider: Provider, user: Any) -> None:
     data = activity_rows_txt([good_activity(n) for n in range(1, 2502)])
-    incoming = IncomingFile(name="big.txt", size=len(data), read=lambda: data)
-    with pytest.raises(UploadRefused) as refused:
-        upload_create(
-            provider=provider, user=user, kind=UploadKind.ACTIVITIES, file_type="txt",
-            program="board", mode=Mode.SUBMIT, incoming=incoming,
-        )  # fmt: skip
-    assert refused.value.refusal == Refusal.TOO_MANY_RECORDS
+    refused = refusal(provider, user, data, name="big.txt", file_type="txt")
+    assert refused.refusal == Refusal.TOO_MANY_RECORDS
 
 
 def test_it_refuses_a_learner_file_offered_as_activities(provider: Provider, user: Any) -> None:
     data = b'<accme:ACCMELearnerReports xmlns:accme="http://docs.accme.org/schemas/ACCMELearnerReports/v3/"/>'
-    incoming = IncomingFile(name="learners.xml", size=len(data), read=lambda: data)
-    with pytest.raises(UploadRefused) as refused:
-        upload_create(
-            provider=provider, user=user, kind=UploadKind.ACTIVITIES, file_type="xml",
-            program="board", mode=Mode.SUBMIT, incoming=incoming,
-        )  # fmt: skip
-    assert refused.value.refusal == Refusal.NOT_FORMATTED
-    assert "ACCMEActivities" in refused.value.detail
+    refused = refusal(provider, user, data, name="learners.xml", file_type="xml")
+    assert refused.refusal == Refusal.NOT_FORMATTED
+    assert "ACCMEActivities" in refused.detail
 
 
 TEMPLATE_D_HEADER = "\t".join(
@@ -274,11 +278,6 @@ def test_it_refuses_an_activity_file_that_declares_entities(provider: Provider, 
         b'<?xml version="1.0"?><!DOCTYPE a [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
         b"<ACCMEActivities><MedicalEducationMetrics>&x;</MedicalEducationMetrics></ACCMEActivities>"
     )
-    incoming = IncomingFile(name="xxe.xml", size=len(data), read=lambda: data)
-    with pytest.raises(UploadRefused) as refused:
-        upload_create(
-            provider=provider, user=user, kind=UploadKind.ACTIVITIES, file_type="xml",
-            program="board", mode=Mode.SUBMIT, incoming=incoming,
-        )  # fmt: skip
-    assert refused.value.refusal == Refusal.NOT_FORMATTED
-    assert "DOCTYPE" in refused.value.detail
+    refused = refusal(provider, user, data, name="xxe.xml", file_type="xml")
+    assert refused.refusal == Refusal.NOT_FORMATTED
+    assert "DOCTYPE" in refused.detail
