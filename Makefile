@@ -3,8 +3,9 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
+MINUTES ?= 30
 
-.PHONY: run test lint typecheck migrate seed worker bench clean
+.PHONY: run test lint typecheck migrate seed worker bench soak clean
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || python3 -m venv $(VENV)
@@ -28,7 +29,7 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff format --check .
 
 typecheck: $(VENV)/.installed
-	$(VENV)/bin/mypy portal activities learners uploads webservices
+	$(VENV)/bin/mypy portal activities learners uploads webservices emails sandbox
 
 migrate: $(VENV)/.installed
 	$(PY) manage.py migrate --noinput
@@ -37,7 +38,13 @@ seed: migrate
 	$(PY) manage.py seed_sandbox
 
 worker: $(VENV)/.installed
-	$(VENV)/bin/celery -A portal worker --beat --loglevel INFO
+	REMAP_SIGTERM=SIGQUIT $(VENV)/bin/celery -A portal worker --beat --loglevel INFO
+
+# `make run`'s stack (embedded default, fresh var/soak/) under load for MINUTES; prints figures.
+soak: $(VENV)/.installed
+	rm -rf var/soak
+	env -u DATABASE_URL -u CELERY_BROKER_URL -u REDIS_URL -u SITE_URL VAR_DIR=var/soak \
+		$(PY) manage.py soak --minutes $(MINUTES)
 
 bench: $(VENV)/.installed
 	$(PY) manage.py bench_engine --rows 2500

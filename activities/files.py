@@ -27,7 +27,7 @@ from learners.formats.base import FileFormatError, check_record_count, check_siz
 from learners.formats.tabdelimited import decode_text, tab_delimited_lines, write_delimited
 from learners.formats.templates import FIRST_DATA_ROW, columns_workbook, workbook_bytes
 from learners.formats.xlsx import workbook_lines
-from learners.models import ActivityFormat, Board, CreditType
+from learners.models import ActivityFormat, Board
 
 PORTAL, TEMPLATE_D, XML = "portal", "template_d", "xml"
 REPORT_COLUMNS = ("Error Codes", "Error Messages")
@@ -126,7 +126,6 @@ def activity_rows_txt(items: Sequence[ActivityInput]) -> bytes:
 
 def drop_down_lists() -> dict[str, list[str]]:
     """Allowed values per template column, for the workbook's drop-downs (reference tables)."""
-    credit_types = sorted(set(CreditType.objects.values_list("name", flat=True)))
     boards = list(Board.objects.order_by("code").values_list("code", flat=True))
     yes_no = ["Yes", "No"]
     lists: dict[str, list[str]] = {
@@ -140,12 +139,13 @@ def drop_down_lists() -> dict[str, list[str]]:
     }
     for slot in range(len(table.MOC_SLOTS)):
         lists[f"moc{slot}_board"] = boards
-        lists[f"moc{slot}_credit_types"] = credit_types
     return lists
 
 
 # Several values may be typed in these (separated by ;): the list only suggests.
 SUGGESTING = frozenset({"specialties", *(f"moc{s}_credit_types" for s in range(3))})
+# Each registration's credit types are offered from the types of its board.
+BOARD_TYPES = {f"moc{s}_credit_types": f"moc{s}_board" for s in range(len(table.MOC_SLOTS))}
 TEXT_COLUMNS = frozenset({"accme_activity_id", "provider_activity_id"})
 
 
@@ -157,6 +157,7 @@ def activity_template_workbook() -> Workbook:
         text_columns=TEXT_COLUMNS,
         lists=drop_down_lists(),
         suggesting=SUGGESTING,
+        board_types=BOARD_TYPES,
     )
 
 

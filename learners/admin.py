@@ -64,6 +64,7 @@ class LearnerAdmin(admin.ModelAdmin):
         "birth_month",
         "birth_day",
         "npi",
+        "me_number",
         "us_licensed",
     ]
     list_filter = ["us_licensed", "board_ids__board"]
@@ -71,6 +72,7 @@ class LearnerAdmin(admin.ModelAdmin):
         "last_name",
         "first_name",
         "npi",
+        "me_number",
         "licenses__license_id",
         "board_ids__diplomate_id",
     ]
@@ -91,11 +93,12 @@ class CompletionRecordAdmin(admin.ModelAdmin):
         "moc_points",
         "status",
         "source",
+        "upload",
         "created_at",
     ]
     list_filter = ["status", "source", "board", "provider"]
     search_fields = ["credit_id", "activity__activity_id", "learner__last_name", "diplomate_id"]
-    list_select_related = ["provider", "activity", "learner", "board"]
+    list_select_related = ["provider", "activity", "learner", "board", "upload"]
     date_hierarchy = "created_at"
     change_list_template = "learners/admin/completionrecord_change_list.html"
 

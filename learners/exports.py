@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -176,15 +177,34 @@ def record_learner_id(record: CompletionRecord) -> str:
     return str(record.learner_id) if record.learner_id else record.rems_learner_local_id
 
 
-def record_credits_awarded(record: CompletionRecord) -> str:
-    """'Medical Knowledge 1.50; Patient Safety 0.50' for MOC, the AMA credit for CME."""
-    if record.moc_credits:
-        return "; ".join(
-            f"{c.get('type', '')} {c.get('points', '')}".strip() for c in record.moc_credits
-        )
+AMA_CREDIT = "AMA PRA Category 1 Credit"
+
+
+@dataclass(frozen=True)
+class RecordCredit:
+    """One kind of credit a record carries: CME (AMA) or one board's MOC points."""
+
+    program: str  # "CME" or the board's code
+    amount: Decimal
+    awarded: str  # "AMA PRA Category 1 Credit", or "Medical Knowledge 1.50; Patient Safety 0.50"
+
+
+def record_credits(record: CompletionRecord) -> list[RecordCredit]:
+    """Every credit of the record, AMA first: a combined CME + MOC record has both."""
+    credits = []
     if record.ama_credits is not None:
-        return "AMA PRA Category 1 Credit"
-    return ""
+        credits.append(RecordCredit("CME", record.ama_credits, AMA_CREDIT))
+    if record.board_id and record.moc_points is not None:
+        types = "; ".join(
+            f"{c.get('type', '')} {c.get('points', '')}".strip() for c in record.moc_credits or []
+        )
+        credits.append(RecordCredit(record.board.code, record.moc_points, types))  # type: ignore[union-attr]
+    return credits
+
+
+def record_credits_awarded(record: CompletionRecord) -> str:
+    """'AMA PRA Category 1 Credit; Medical Knowledge 1.50' for a combined record."""
+    return "; ".join(credit.awarded for credit in record_credits(record) if credit.awarded)
 
 
 def learner_search_rows(records: Iterable[CompletionRecord]) -> Iterator[tuple[Value, ...]]:

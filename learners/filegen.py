@@ -83,8 +83,8 @@ def _activities(provider: Provider, today: date, *, rems: bool) -> list[_Activit
         .prefetch_related("moc_registrations__board", "moc_registrations__credit_types")
         .order_by("activity_id")
     )
-    if rems:
-        queryset = queryset.filter(rems_registered=True)
+    # A record on a REMS-registered activity is judged as a REMS record: board files skip them.
+    queryset = queryset.filter(rems_registered=rems)
     found = []
     for activity in queryset:
         assert activity.end_date is not None
@@ -159,6 +159,10 @@ class _BoardRows:
         stored = list(live.values_list("learner_id", "activity_id", "completion_date"))
         self.used = set(stored)
         self.completed = {(learner, activity) for learner, activity, _ in stored}
+        # A learner's MOC points on an activity add up to its offer at most (710/711): one MOC
+        # completion each.
+        with_moc = live.exclude(moc_points=None).values_list("learner_id", "activity_id")
+        self.moc_done = set(with_moc)
 
     def row(self, number: int) -> LearnerRow:
         for _ in range(MAX_ATTEMPTS_PER_ROW):
@@ -189,8 +193,12 @@ class _BoardRows:
         once = (physician.pk, activity.pk)
         if key in self.used or (not activity.repeat_participation and once in self.completed):
             return None
+        if board and once in self.moc_done:
+            return None
         self.used.add(key)
         self.completed.add(once)
+        if board:
+            self.moc_done.add(once)
         values: dict[str, Any] = {
             **self._person(physician, with_licence=kind == "cme" or rng.random() < 0.3),
             **(self._moc(physician, board, activity.moc[board]) if board else {}),

@@ -13,6 +13,7 @@ from typing import Any
 from django import forms
 
 from activities.models import Activity
+from learners.engine.matching import MatchCriteria
 from learners.engine.rems import DEA_REGISTRATIONS, PRACTICE_AREAS, PROFESSIONS, TIMES_IN_PRACTICE
 from learners.engine.rows import LearnerRow
 from learners.engine.states import STATES
@@ -210,7 +211,8 @@ class RemsEntryForm(PortalForm):
     program = "rems"
 
     completion_date = _text("Completion Date", 20, type="date")
-    learner_local_id = _text("Learner Local ID", 100)
+    # Longer than the engine takes, so that a too-long id gets the engine's 715 as in a file.
+    learner_local_id = _text("Learner Local ID", 1000)
     profession = _choice_text("Profession", PROFESSIONS)
     practice_area = _choice_text("Practice Area", PRACTICE_AREAS)
     dea_registration = _choice_text("DEA Registration", DEA_REGISTRATIONS)
@@ -226,6 +228,9 @@ class RemsEntryForm(PortalForm):
     )
 
     def __init__(self, *args: Any, activity: Activity, **kwargs: Any) -> None:
+        # It shares the activity page with ManualEntryForm: its own ids keep each label on its
+        # own field (both have a Completion Date).
+        kwargs.setdefault("auto_id", "id_rems_%s")
         super().__init__(*args, **kwargs)
         self.activity = activity
         self.fields["practice_state"].widget.choices = STATE_CHOICES  # type: ignore[attr-defined]
@@ -262,21 +267,19 @@ class LearnerMatchForm(PortalForm):
             *Board.objects.values_list("code", "code"),
         ]
 
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        if (data.get("birth_month") is None) != (data.get("birth_day") is None):
-            self.add_error("birth_day", "Give both the birth month and the birth day, or neither.")
-        if bool(data.get("licensing_state")) != bool(data.get("license_id")):
-            self.add_error("license_id", "The licensing state and the licensing ID go together.")
-        if bool(data.get("board")) != bool(data.get("board_id")):
-            self.add_error("board_id", "The certifying board and the board ID go together.")
-        facts = ("birth_month", "npi", "license_id", "board_id", "medical_school")
-        if not any(data.get(name) for name in facts):
-            raise forms.ValidationError(
-                "Besides the name, give at least one of: date of birth, NPI, licensing state and "
-                "ID, certifying board and ID, or medical school."
-            )
-        return data
-
-    def match_criteria(self) -> dict[str, Any]:
-        return dict(self.cleaned_data)
+    def match_criteria(self) -> MatchCriteria:
+        """The request for the engine's Learner Match, which judges the values."""
+        data = self.cleaned_data
+        return MatchCriteria(
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+            birth_month=data["birth_month"],
+            birth_day=data["birth_day"],
+            npi=data["npi"],
+            licensing_state=data["licensing_state"],
+            license_id=data["license_id"],
+            board_ids=((data["board"], data["board_id"]),)
+            if data["board"] or data["board_id"]
+            else (),
+            medical_school=data["medical_school"],
+        )

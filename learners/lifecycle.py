@@ -4,31 +4,32 @@
 to a simulated board per certifying board, which approves or rejects each by its own rules. Every
 move is a conditional UPDATE on the current status, so two runs (or a retried task) never handle a
 record twice, and a run that died half-way is finished by the next one. Rejections are emailed to
-each provider's primary contact, once per provider per run, after the statuses are stored: a run
-that dies before its emails leaves the rejections (with their codes) on the screens only.
+each provider's primary contact, once per provider per run, after the statuses are stored: the
+email is queued and sent by a retrying task (emails/), so a mail-server hiccup delays it but does
+not lose it; a run that dies before queueing leaves the rejections (with their codes) on the
+screens only.
 """
 
 from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.template.loader import render_to_string
-from django.urls import reverse
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from activities.models import MocRegistration
+from emails.messages import board_rejection_email
 from learners.engine.codes import error
-from learners.engine.names import name_key
+from learners.engine.matching import Identity, Person, board_id_problems
 from learners.engine.results import RowError
-from learners.models import CompletionRecord, LearnerBoardId, RecordStatus
+from learners.engine.rules import points_over_offer
+from learners.models import CompletionRecord, Learner, LearnerBoardId, RecordStatus
 from portal.models import Provider
 
 logger = logging.getLogger(__name__)
@@ -37,88 +38,53 @@ CHUNK_SIZE = 500
 
 
 @dataclass(frozen=True)
-class BoardPolicy:
-    """What one simulated board checks beyond identity and points."""
-
-    # ABP gives MOC credit once per activity, completion date and diplomate.
-    once_per_activity_day: bool = False
-
-
-# Boards as data: a board not listed here checks identity and points only.
-BOARD_POLICIES: dict[str, BoardPolicy] = {"ABP": BoardPolicy(once_per_activity_day=True)}
-DEFAULT_POLICY = BoardPolicy()
-
-
-@dataclass(frozen=True)
-class Person:
-    """A name and birthday, as the board compares them."""
-
-    first_name: str
-    last_name: str
-    birth_month: int
-    birth_day: int
-
-    @property
-    def name_keys(self) -> tuple[str, str]:
-        return name_key(self.first_name), name_key(self.last_name)
-
-
-@dataclass(frozen=True)
 class Submission:
     """What the board receives for one record."""
 
     record_id: int
     board: str
+    board_pk: int
     board_id: str
     activity_id: str
     completion_date: date
     points: Decimal | None
-    learner: Person | None
+    learner: Person | None  # the directory learner the record was matched to
 
 
 def board_decision(
-    submission: Submission,
-    *,
-    diplomate: Person | None,
-    offered_points: Decimal | None,
-    policy: BoardPolicy,
-    already_credited: bool,
+    submission: Submission, *, diplomate: Person | None, offered_points: Decimal | None
 ) -> list[RowError]:
-    """The board's verdict on one submission: no errors means approved."""
-    where = {"board": submission.board, "board_id": submission.board_id}
+    """The board's verdict on one submission: no errors means approved.
+
+    The board looks its diplomate up by id and compares name and birthday exactly as intake
+    matching does (the engine's own rule), then the points against the activity's offer. A
+    second completion of one learner, activity and date can't reach it: the database refuses it
+    at intake (709).
+    """
     errors: list[RowError] = []
     learner = submission.learner
-    if diplomate is None:
-        errors.append(error("661", **where))
-    elif learner is None:
+    if learner is None and diplomate is not None:
         errors.append(error("718", identity=f"{submission.board} {submission.board_id}"))
     else:
-        if (learner.birth_month, learner.birth_day) != (diplomate.birth_month, diplomate.birth_day):
-            birth = f"{learner.birth_month:02d}/{learner.birth_day:02d}"
-            errors.append(error("664", birth_date=birth, **where))
-        if learner.name_keys != diplomate.name_keys:
-            name = f"{learner.first_name} {learner.last_name}"
-            errors.append(error("665", name=name, **where))
+        identity = Identity(
+            first_key=learner.first_key if learner else "",
+            last_key=learner.last_key if learner else "",
+            birth=(learner.birth_month, learner.birth_day) if learner else (0, 0),
+            board=(submission.board_pk, submission.board_id),
+            board_code=submission.board,
+            name=learner.name if learner else "",
+        )
+        errors.extend(board_id_problems(identity, diplomate))
     if offered_points is None:
         errors.append(error("670", activity_id=submission.activity_id, board=submission.board))
-    elif submission.points is not None and submission.points > offered_points:
-        errors.append(
-            error(
-                "674",
-                points=submission.points,
-                offered=offered_points,
-                activity_id=submission.activity_id,
-                board=submission.board,
-            )
+    elif submission.points is not None:
+        over = points_over_offer(
+            submission.points,
+            offered_points,
+            activity_id=submission.activity_id,
+            board=submission.board,
         )
-    if policy.once_per_activity_day and already_credited:
-        errors.append(
-            error(
-                "717",
-                activity_id=submission.activity_id,
-                completion_date=submission.completion_date.strftime("%m/%d/%Y"),
-            )
-        )
+        errors.extend([over] if over else [])
     return errors
 
 
@@ -144,38 +110,39 @@ class CycleSummary:
     rejections: dict[int, list[Rejection]] = field(default_factory=lambda: defaultdict(list))
 
 
-def board_records_transmit() -> int:
-    """Submitted → Transmitted for every MOC record, in one conditional UPDATE."""
-    return CompletionRecord.objects.filter(
-        status=RecordStatus.SUBMITTED, board__isnull=False
-    ).update(status=RecordStatus.TRANSMITTED, updated_at=timezone.now())
+def _records(provider: Provider | None) -> QuerySet[CompletionRecord]:
+    """Every provider's records (the nightly run), or one provider's (its sandbox clock)."""
+    records = CompletionRecord.objects.all()
+    return records if provider is None else records.for_provider(provider)
 
 
-def _diplomate_key(board_pk: int, diplomate_id: str) -> tuple[int, str]:
-    # Exact ids, as the intake matching compares them.
-    return board_pk, diplomate_id.strip()
-
-
-def _credit_key(record: CompletionRecord) -> tuple[int, int, date, str]:
+def board_records_transmit(*, provider: Provider | None = None) -> int:
+    """Submitted → Transmitted for every MOC record (of one provider), in one conditional UPDATE."""
     return (
-        record.activity_id,
-        record.board_id,
-        record.completion_date,
-        record.diplomate_id.strip().casefold(),
-    )  # type: ignore[return-value]
+        _records(provider)
+        .filter(status=RecordStatus.SUBMITTED, board__isnull=False)
+        .update(status=RecordStatus.TRANSMITTED, updated_at=timezone.now())
+    )
+
+
+def _person(learner: Learner) -> Person:
+    return Person(
+        learner.pk,
+        learner.first_name_key,
+        learner.last_name_key,
+        learner.birth_month,
+        learner.birth_day,
+        name=f"{learner.first_name} {learner.last_name}",
+    )
 
 
 def _diplomates(records: Sequence[CompletionRecord]) -> dict[tuple[int, str], Person]:
+    """The board's diplomates named by the chunk's records, by (board, exact id), one query."""
     ids = {r.diplomate_id.strip() for r in records}
     found = LearnerBoardId.objects.filter(
         board_id__in={r.board_id for r in records}, diplomate_id__in=ids
     ).select_related("learner")
-    return {
-        _diplomate_key(b.board_id, b.diplomate_id): Person(
-            b.learner.first_name, b.learner.last_name, b.learner.birth_month, b.learner.birth_day
-        )
-        for b in found
-    }
+    return {(b.board_id, b.diplomate_id): _person(b.learner) for b in found}
 
 
 def _offered_points(records: Sequence[CompletionRecord]) -> dict[tuple[int, int], Decimal]:
@@ -185,32 +152,17 @@ def _offered_points(records: Sequence[CompletionRecord]) -> dict[tuple[int, int]
     return {(m.activity_id, m.board_id): m.points for m in registrations}
 
 
-def _credited(records: Sequence[CompletionRecord]) -> set[tuple[int, int, date, str]]:
-    """Activity/date/diplomate keys already approved, for the boards that credit once a day."""
-    once_boards = [code for code, policy in BOARD_POLICIES.items() if policy.once_per_activity_day]
-    approved = CompletionRecord.objects.filter(
-        status=RecordStatus.APPROVED,
-        board__code__in=once_boards,
-        activity_id__in={r.activity_id for r in records},
-    ).only("activity_id", "board_id", "completion_date", "diplomate_id")
-    return {_credit_key(r) for r in approved}
-
-
 def _submission(record: CompletionRecord) -> Submission:
-    learner = record.learner
-    person = (
-        Person(learner.first_name, learner.last_name, learner.birth_month, learner.birth_day)
-        if learner
-        else None
-    )
+    assert record.board is not None and record.board_id is not None  # MOC records only
     return Submission(
         record_id=record.pk,
-        board=record.board.code,  # type: ignore[union-attr]
-        board_id=record.diplomate_id,
+        board=record.board.code,
+        board_pk=record.board_id,
+        board_id=record.diplomate_id.strip(),
         activity_id=record.activity.activity_id,
         completion_date=record.completion_date,
         points=record.moc_points,
-        learner=person,
+        learner=_person(record.learner) if record.learner else None,
     )
 
 
@@ -218,20 +170,16 @@ def _judge_chunk(records: Sequence[CompletionRecord], summary: CycleSummary) -> 
     """One round trip per look-up for the whole chunk, then one UPDATE per verdict."""
     diplomates = _diplomates(records)
     offered = _offered_points(records)
-    credited = _credited(records)
     approved_ids: list[int] = []
     for record in records:
-        policy = BOARD_POLICIES.get(record.board.code, DEFAULT_POLICY)  # type: ignore[union-attr]
+        submission = _submission(record)
         errors = board_decision(
-            _submission(record),
-            diplomate=diplomates.get(_diplomate_key(record.board_id, record.diplomate_id)),  # type: ignore[arg-type]
-            offered_points=offered.get((record.activity_id, record.board_id)),  # type: ignore[arg-type]
-            policy=policy,
-            already_credited=_credit_key(record) in credited,
+            submission,
+            diplomate=diplomates.get((submission.board_pk, submission.board_id)),
+            offered_points=offered.get((record.activity_id, submission.board_pk)),
         )
         if not errors:
             approved_ids.append(record.pk)
-            credited.add(_credit_key(record))
         elif _reject(record, errors):
             summary.rejected += 1
             summary.rejections[record.provider_id].append(_rejection(record, errors))
@@ -261,10 +209,10 @@ def _rejection(record: CompletionRecord, errors: list[RowError]) -> Rejection:
     )
 
 
-def board_answers_receive(summary: CycleSummary) -> None:
-    """The simulated boards judge every Transmitted record, oldest first, in chunks."""
+def board_answers_receive(summary: CycleSummary, *, provider: Provider | None = None) -> None:
+    """The simulated boards judge every Transmitted record (of one provider), oldest first."""
     last_pk = 0
-    transmitted = CompletionRecord.objects.filter(status=RecordStatus.TRANSMITTED)
+    transmitted = _records(provider).filter(status=RecordStatus.TRANSMITTED)
     while True:
         chunk = list(
             transmitted.filter(pk__gt=last_pk)
@@ -278,19 +226,26 @@ def board_answers_receive(summary: CycleSummary) -> None:
         last_pk = chunk[-1].pk
 
 
-def board_cycle_run(*, today: date) -> CycleSummary:
-    """The nightly job: transmit Submitted MOC records, take the boards' answers, email rejections."""
-    summary = CycleSummary(transmitted=board_records_transmit())
-    board_answers_receive(summary)
+def board_cycle_run(*, today: date, provider: Provider | None = None) -> CycleSummary:
+    """The nightly job: transmit Submitted MOC records, take the boards' answers, email rejections.
+
+    With `provider`, the same cycle for that provider's records only (the sandbox clock).
+    """
+    summary = CycleSummary(transmitted=board_records_transmit(provider=provider))
+    board_answers_receive(summary, provider=provider)
     providers = Provider.objects.in_bulk(list(summary.rejections))
     for provider_pk, rejections in summary.rejections.items():
-        if board_rejection_email_send(
-            provider=providers[provider_pk], rejections=rejections, today=today
-        ):
+        rejected_for = providers[provider_pk]
+        if board_rejection_email(provider=rejected_for, rejections=rejections, today=today):
             summary.emails += 1
+        else:
+            logger.warning(
+                "Provider %s has no primary contact: rejections not emailed", rejected_for
+            )
     logger.info(
-        "Board cycle %s: %d transmitted, %d approved, %d rejected, %d emails",
+        "Board cycle %s%s: %d transmitted, %d approved, %d rejected, %d emails",
         today,
+        f" for provider {provider.accme_id}" if provider else "",
         summary.transmitted,
         summary.approved,
         summary.rejected,
@@ -299,30 +254,15 @@ def board_cycle_run(*, today: date) -> CycleSummary:
     return summary
 
 
-def board_rejection_email_send(
-    *, provider: Provider, rejections: Iterable[Rejection], today: date
-) -> bool:
-    """One email to the provider's primary contact listing the rejected Credit IDs with codes."""
-    if not provider.primary_contact_email:
-        logger.warning("Provider %s has no primary contact: rejection email not sent", provider)
-        return False
-    rejections = list(rejections)
-    context = {
-        "provider": provider,
-        "rejections": rejections,
-        "count": len(rejections),
-        "today": today,
-        "summary_url": settings.SITE_URL + reverse("learners:activity_summary"),
-        "site_url": settings.SITE_URL,
+def board_cycle_run_for_provider(*, provider: Provider, today: date) -> CycleSummary:
+    """Run the board cycle now for one provider's records (the sandbox clock)."""
+    return board_cycle_run(today=today, provider=provider)
+
+
+def board_cycle_waiting(*, provider: Provider) -> dict[str, int]:
+    """How many of the provider's MOC records wait for each step of the cycle."""
+    waiting = _records(provider).filter(board__isnull=False)
+    return {
+        "submitted": waiting.filter(status=RecordStatus.SUBMITTED).count(),
+        "transmitted": waiting.filter(status=RecordStatus.TRANSMITTED).count(),
     }
-    subject = " ".join(render_to_string("emails/board_rejection_subject.txt", context).split())
-    message = EmailMultiAlternatives(
-        subject=subject,
-        body=render_to_string("emails/board_rejection_body.txt", context),
-        to=[provider.primary_contact_email],
-    )
-    message.attach_alternative(
-        render_to_string("emails/board_rejection_body.html", context), "text/html"
-    )
-    message.send()
-    return True

@@ -11,6 +11,7 @@ from django.db import models
 from portal.models import Provider
 
 ten_digits = RegexValidator(r"^\d{10}$", "An NPI is 10 digits.")
+me_digits = RegexValidator(r"^\d{10,11}$", "An ME number is 10 or 11 digits.")
 
 
 class Board(models.Model):
@@ -69,6 +70,10 @@ class Learner(models.Model):
     npi = models.CharField(
         "NPI", max_length=10, null=True, blank=True, unique=True, validators=[ten_digits]
     )
+    # The AMA Medical Education number: legacy ACCMELearnerRecords v1 identify learners by it.
+    me_number = models.CharField(
+        "ME number", max_length=11, null=True, blank=True, unique=True, validators=[me_digits]
+    )
     medical_school = models.CharField(max_length=200, blank=True)
     us_licensed = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -91,7 +96,7 @@ class Learner(models.Model):
         return f"{self.first_name} {self.last_name} ({self.birth_month:02d}/{self.birth_day:02d})"
 
     def save(self, *args: object, **kwargs: object) -> None:
-        from learners.engine.names import name_key
+        from learners.engine.names import name_key  # the engine imports these models
 
         self.first_name_key = name_key(self.first_name)
         self.last_name_key = name_key(self.last_name)
@@ -204,8 +209,24 @@ class CompletionRecord(models.Model):
     class Meta:
         ordering = ["-created_at", "id"]
         constraints = [
+            # A record's own key. A REMS report's participants share its Credit ID, one record
+            # each; a board record's key is its first Credit ID (or one the engine made).
             models.UniqueConstraint(
-                fields=["provider", "credit_id"], name="credit_id_unique_per_provider"
+                fields=["provider", "credit_id", "rems_learner_local_id"],
+                name="record_key_unique_per_provider",
+            ),
+            # 709 as a database fact: one live completion per learner, activity and date.
+            models.UniqueConstraint(
+                fields=["activity", "learner", "completion_date"],
+                condition=~models.Q(status="deleted") & models.Q(learner__isnull=False),
+                name="one_live_completion_per_learner",
+            ),
+            models.UniqueConstraint(
+                fields=["activity", "rems_learner_local_id", "completion_date"],
+                condition=~models.Q(status="deleted")
+                & models.Q(learner__isnull=True)
+                & ~models.Q(rems_learner_local_id=""),
+                name="one_live_completion_per_rems_learner",
             ),
         ]
         indexes = [
@@ -216,3 +237,28 @@ class CompletionRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.credit_id} ({self.get_status_display()})"
+
+
+class RecordCreditId(models.Model):
+    """A Credit ID a sender gave (XML, web services): every certificate's, each used once.
+
+    A record holds one per CreditCertificate; a REMS report's Credit ID is held once, by its
+    first participant's record. The constraint makes "a Credit ID is used once" a database fact.
+    """
+
+    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, db_index=False)
+    credit_id = models.CharField("Credit ID", max_length=100)
+    record = models.ForeignKey(
+        CompletionRecord, on_delete=models.CASCADE, related_name="credit_ids"
+    )
+
+    class Meta:
+        verbose_name = "record Credit ID"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "credit_id"], name="record_credit_id_unique_per_provider"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.credit_id

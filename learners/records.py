@@ -15,9 +15,10 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from activities.models import Activity, MocRegistration
 from learners.engine.names import name_key
+from learners.engine.programs import Program
 from learners.engine.results import RowResult
 from learners.engine.rows import LearnerRow
-from learners.engine.services import learner_rows_store, learner_rows_validate
+from learners.engine.services import learner_record_save
 from learners.engine.values import format_date
 from learners.models import (
     Board,
@@ -182,9 +183,9 @@ def learner_manual_enter(
 ) -> RowResult:
     """Judge one hand-entered completion with the engine and store it when it passes."""
     row = replace(row, record_action="Add", credit_id=manual_credit_id())
-    [result] = learner_rows_validate(provider=provider, rows=[row], program=program, today=today)
-    if result.accepted:
-        learner_rows_store(provider=provider, results=[result], source=RecordSource.MANUAL)
+    [result] = learner_record_save(
+        provider=provider, rows=[row], program=program, source=RecordSource.MANUAL, today=today
+    )
     return result
 
 
@@ -201,8 +202,14 @@ def completion_record_delete(
         activity_id=record.activity.activity_id,
         completion_date=format_date(record.completion_date),
         credit_id=record.credit_id,
+        learner_local_id=record.rems_learner_local_id,
     )
-    [result] = learner_rows_validate(provider=provider, rows=[row], today=today)
-    if result.accepted:
-        learner_rows_store(provider=provider, results=[result], source=RecordSource.MANUAL)
+    program = (
+        Program.REMS
+        if record.learner_id is None and record.rems_learner_local_id
+        else Program.BOARD
+    )
+    [result] = learner_record_save(
+        provider=provider, rows=[row], program=program, source=RecordSource.MANUAL, today=today
+    )
     return result

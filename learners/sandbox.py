@@ -28,7 +28,7 @@ from learners.models import (
 from learners.reference_data import BOARDS
 from portal.models import Membership, Provider, WebServiceAccount
 
-DIRECTORY_SIZE = 459  # 9 boards x 51 licensing jurisdictions
+DIRECTORY_SIZE = 459  # 9 boards x 51 licensing jurisdictions, plus the named physicians below
 DEMO_PASSWORD = "pars-demo"
 DEMO_WS_PASSWORD = "pars-ws-demo"
 ADMIN_LOGIN = ("admin@pars.local", "pars-admin")
@@ -63,6 +63,7 @@ class PhysicianSpec:
     medical_school: str
     licenses: tuple[tuple[str, str], ...]
     boards: tuple[tuple[str, str], ...] = field(default=())
+    me_number: str = ""
 
 
 def physician_specs() -> list[PhysicianSpec]:
@@ -112,7 +113,24 @@ def physician_specs() -> list[PhysicianSpec]:
                 boards=tuple(board_ids),
             )
         )
+    specs.append(INTEGRATION_NOTES_PHYSICIAN)
     return specs
+
+
+# The physician of the integration notes (reference/integrator-notes.txt), fictitious like every
+# other: their MedicalEducationNumber 1234567890 is his ME number (it is no valid NPI).
+INTEGRATION_NOTES_PHYSICIAN = PhysicianSpec(
+    first_name="James",
+    last_name="Holloway",
+    birth_month=3,
+    birth_day=22,
+    birth_year=1975,
+    npi=make_npi("197503220"),
+    medical_school=SCHOOLS[1],
+    licenses=(("MA", "MA197503"),),
+    boards=(("ABIM", "975322"),),
+    me_number="1234567890",
+)
 
 
 def seed_directory() -> int:
@@ -133,6 +151,7 @@ def seed_directory() -> int:
                 birth_day=s.birth_day,
                 birth_year=s.birth_year,
                 npi=s.npi,
+                me_number=s.me_number or None,
                 medical_school=s.medical_school,
             )
             for s in missing
@@ -165,7 +184,7 @@ class ProviderSpec:
     name: str
     rems: bool
     staff_email: str
-    ws_user: str
+    ws_user: str = ""  # none: its staff create the web-service account in the portal
 
 
 PROVIDERS = [
@@ -173,6 +192,8 @@ PROVIDERS = [
     ProviderSpec(
         "0005678", "Western Regional Medical Center", False, "demo@wrmc.org", "ws@wrmc.org"
     ),
+    # The integration notes' provider: its staff walk through the README's integration.
+    ProviderSpec("0008273", "Academic Medical Center", False, "demo@amc-test.org"),
 ]
 
 
@@ -196,12 +217,13 @@ def seed_provider(spec: ProviderSpec) -> Provider:
     Membership.objects.update_or_create(
         user=user, defaults={"provider": provider, "role": Membership.Role.MANAGER}
     )
-    account, created = WebServiceAccount.objects.get_or_create(
-        username=spec.ws_user, defaults={"provider": provider}
-    )
-    if created or not account.check_password(DEMO_WS_PASSWORD):
-        account.set_password(DEMO_WS_PASSWORD)
-        account.save()
+    if spec.ws_user:
+        account, created = WebServiceAccount.objects.get_or_create(
+            username=spec.ws_user, defaults={"provider": provider}
+        )
+        if created or not account.check_password(DEMO_WS_PASSWORD):
+            account.set_password(DEMO_WS_PASSWORD)
+            account.save()
     return provider
 
 
@@ -267,9 +289,9 @@ def activity_specs(today: date) -> dict[str, list[ActivitySpec]]:
               "6.5", boards=(("ABIM", "6.5", ("Patient Safety",)), ("ABA", "6.5", ("Patient Safety",)),
                              ("ABS", "6", ("Patient Safety",)))),
             s("210015527", "PC-ESS", "Primary Care Essentials", "C", recent, recent_end, "5"),
-            s("210015528", "CARD-DRAFT", "Cardiology Symposium (draft)", "C", recent, recent_end, "8",
+            s("210015528", "CARD-DRAFT", "Cardiology Symposium", "C", recent, recent_end, "8",
               status=Activity.Status.DRAFT),
-            s("210015529", "GR-CLOSED", "Grand Rounds (closed)", "RSS", ly_start, ly_end, "12",
+            s("210015529", "GR-CLOSED", "Hospital Medicine Grand Rounds", "RSS", ly_start, ly_end, "12",
               status=Activity.Status.CLOSED, boards=(("ABIM", "12", ("Medical Knowledge",)),)),
             s("210015530", f"DM-{closed_year}", f"Diabetes Update {closed_year}", "C",
               date(closed_year, 2, 1), date(closed_year, 6, 30), "6",

@@ -9,15 +9,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.core.paginator import Page, Paginator
-from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from activities.models import Activity
-from learners.engine.matching import learner_match_count
+from learners.engine.matching import learner_match as engine_learner_match
 from learners.engine.results import RowResult
 from learners.exports import (
     ACTIVITY_SUMMARY_HEADER,
@@ -45,18 +43,10 @@ from learners.records import (
     rems_entry_allowed,
 )
 from portal.access import provider_required
+from portal.paging import page_of
 
 PER_PAGE = 25  # PARS's "Showing 1 - 25 of N"
 LEARNERS_PER_PAGE = 50  # one activity's learners
-
-
-def _page(request: HttpRequest, items: QuerySet[Any], per_page: int) -> Page[Any]:
-    # get_page() turns a missing or bad ?page= into a page that exists instead of an error.
-    page = Paginator(items, per_page).get_page(request.GET.get("page"))
-    page.page_links = list(  # type: ignore[attr-defined]
-        page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
-    )
-    return page
 
 
 def _export(fmt: str, header: tuple[str, ...], rows: Any, *, name: str) -> HttpResponse:
@@ -99,7 +89,7 @@ def activity_summary(request: HttpRequest) -> HttpResponse:
     activities = activity_summary_list(provider=provider, filters=form.filters())
     context = {
         "form": form,
-        "page": _page(request, activities, PER_PAGE),
+        "page": page_of(request, activities, PER_PAGE),
         "filtered": any(form.cleaned_data.values()),
         "nav": "summary",
     }
@@ -137,7 +127,7 @@ def _activity_page(
         "registrations": activity.moc_registrations.select_related("board").prefetch_related(
             "credit_types"
         ),
-        "page": _page(request, activity_record_list(activity=activity), LEARNERS_PER_PAGE),
+        "page": page_of(request, activity_record_list(activity=activity), LEARNERS_PER_PAGE),
         "entry_form": _keep(posted, ManualEntryForm) or ManualEntryForm(activity=activity),
         "rems_form": (_keep(posted, RemsEntryForm) or RemsEntryForm(activity=activity))
         if takes_rems
@@ -224,7 +214,7 @@ def learner_search(request: HttpRequest) -> HttpResponse:
     records = learner_search_list(provider=provider, filters=form.filters())
     context = {
         "form": form,
-        "page": _page(request, records, PER_PAGE),
+        "page": page_of(request, records, PER_PAGE),
         "filtered": any(value not in (None, "") for value in form.cleaned_data.values()),
         "nav": "search",
     }
@@ -257,6 +247,12 @@ def learner_match(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         context = {"form": form, "nav": "search"}
         return render(request, "learners/learner_match.html", context, status=400)
-    count = learner_match_count(**form.match_criteria())
-    context = {"form": form, "count": count, "nav": "search"}
-    return render(request, "learners/learner_match.html", context)
+    answer = engine_learner_match(form.match_criteria())
+    context = {
+        "form": form,
+        "count": answer.count if answer.well_formed else None,
+        "reasons": answer.reasons,
+        "nav": "search",
+    }
+    status = 200 if answer.well_formed else 400
+    return render(request, "learners/learner_match.html", context, status=status)

@@ -6,7 +6,7 @@ from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 
-from portal.models import AuthFailure, Membership, Provider, WebServiceAccount
+from portal.models import AuthThrottle, Membership, Provider, WebServiceAccount
 
 
 class MembershipInline(admin.TabularInline):
@@ -66,9 +66,9 @@ class WebServiceAccountAdmin(admin.ModelAdmin):
     autocomplete_fields = ["provider"]
 
 
-@admin.register(AuthFailure)
-class AuthFailureAdmin(admin.ModelAdmin):
-    list_display = ["scope", "key", "created_at"]
+@admin.register(AuthThrottle)
+class AuthThrottleAdmin(admin.ModelAdmin):
+    list_display = ["scope", "key", "failures", "in_flight", "window_start"]
     list_filter = ["scope"]
     search_fields = ["key"]
 

@@ -1,10 +1,12 @@
-"""Response headers every page gets."""
+"""Response headers every page gets, and the 404 page every missing page gets."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse
+from django.views.defaults import page_not_found
 
 # Everything the portal serves comes from itself: no inline script or style, no framing, forms
 # only posting back here. The Django admin works under it too (its scripts are files).
@@ -31,3 +33,27 @@ class ContentSecurityPolicyMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         return response
+
+
+class BrandedNotFoundMiddleware:
+    """A missing page gets the portal's own 404 page, with DEBUG on too.
+
+    With DEBUG off Django renders templates/404.html itself. With DEBUG on (the default of a
+    laptop run, which is where staff try the sandbox) it would show its technical page instead,
+    listing every URL pattern: this answers with the same page production shows.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        # No resolver match: the address named no page (Resolver404, answered before any view).
+        if settings.DEBUG and response.status_code == 404 and request.resolver_match is None:
+            return page_not_found(request, Http404(request.path))
+        return response
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if settings.DEBUG and isinstance(exception, Http404):
+            return page_not_found(request, exception)
+        return None

@@ -78,19 +78,29 @@ class WebServiceAccount(models.Model):
         return check_password(raw_password, self.password)
 
 
-class AuthFailure(models.Model):
-    """One failed login or web-service authentication, kept to throttle guessing."""
+class AuthThrottle(models.Model):
+    """Failed authentications of one key (an account, an address, or both) in its current window.
+
+    One row per key, counted with conditional UPDATEs (see `portal/throttle.py`), so concurrent
+    attempts can't all read "under the limit" and all go through.
+    """
 
     class Scope(models.TextChoices):
         LOGIN = "login", "Portal login"
         WEBSERVICE = "webservice", "Web service"
 
     scope = models.CharField(max_length=20, choices=Scope.choices)
-    key = models.CharField(max_length=200)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    key = models.CharField(max_length=300)
+    window_start = models.DateTimeField(db_index=True)
+    failures = models.PositiveIntegerField(default=0)
+    # Password checks started and not yet settled: they hold a place in the budget, so no more
+    # checks run at once than failures are left.
+    in_flight = models.PositiveIntegerField(default=0)
 
     class Meta:
-        indexes = [models.Index(fields=["scope", "key", "created_at"])]
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "key"], name="auth_throttle_one_row_per_key"),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.scope}:{self.key} at {self.created_at:%Y-%m-%d %H:%M}"
+        return f"{self.scope}:{self.key}: {self.failures} since {self.window_start:%Y-%m-%d %H:%M}"

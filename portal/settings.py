@@ -17,10 +17,15 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from activities.schedule import ACTIVITY_BEAT_SCHEDULE
+from emails.schedule import EMAIL_BEAT_SCHEDULE
+from portal.brokerconf import broker_transport, embedded_broker_url
 from uploads.schedule import UPLOAD_BEAT_SCHEDULE
+from webservices.schedule import WEBSERVICES_BEAT_SCHEDULE
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
+# The local database, the embedded broker, media files: created on first use.
+VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 
 def env(name: str, default: str = "") -> str:
@@ -28,12 +33,13 @@ def env(name: str, default: str = "") -> str:
 
 
 def env_bool(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
-    if value is None:
+    # Empty means unset, as `NAME=` in .env.example does: never a silent "off" for security.
+    value = os.environ.get(name, "")
+    if value == "":
         return default
     if value.lower() in {"1", "true", "yes", "on"}:
         return True
-    if value.lower() in {"0", "false", "no", "off", ""}:
+    if value.lower() in {"0", "false", "no", "off"}:
         return False
     raise ImproperlyConfigured(f"{name} must be a boolean, not {value!r}")
 
@@ -61,9 +67,15 @@ if not SECRET_KEY:
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
-SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Links in emails; `runportal` sets it to the address it serves when it is not set here.
+SITE_URL = (env("SITE_URL") or "http://127.0.0.1:8000").rstrip("/")
+# A sandbox install holds the demo accounts (with published passwords) and fictitious physicians:
+# `make run` (DEBUG on) is one; production is not, unless it says so.
+SANDBOX = env_bool("SANDBOX", DEBUG)
 
 INSTALLED_APPS = [
+    # `runserver` leaves static files to WhiteNoise too, so `make run` serves them as production does.
+    "whitenoise.runserver_nostatic",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -75,10 +87,14 @@ INSTALLED_APPS = [
     "learners",
     "uploads",
     "webservices",
+    "emails",
+    "sandbox",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files straight after the HTTPS redirect, before sessions or anything else runs.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "portal.middleware.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -86,6 +102,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "portal.middleware.BrandedNotFoundMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -102,6 +119,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "portal.access.provider_context",
+                "sandbox.context.sandbox_links",
             ],
         },
     },
@@ -167,7 +185,9 @@ else:
     raise ImproperlyConfigured("STORAGE_BACKEND must be 'filesystem' or 's3'")
 STORAGES = {
     "default": _default_storage,
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # The application serves its own static files (WhiteNoise), so the stack needs no proxy:
+    # `collectstatic` writes content-hashed, compressed copies that are cached for a year.
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
 # Email: the console locally; SMTP when EMAIL_HOST is set.
@@ -184,27 +204,17 @@ EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "PARS Portal <pars-support@localhost>")
+# Tries of one email while the mail server fails (growing delays, about 2 hours in all).
+EMAIL_MAX_ATTEMPTS = env_int("EMAIL_MAX_ATTEMPTS", 10)
 
-# Celery: Redis in production and CI; a filesystem broker needing no server for a laptop run.
-# Both deliver tasks to a separate worker process.
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", env("REDIS_URL", "filesystem://"))
-if CELERY_BROKER_URL.startswith("filesystem://"):
-    _broker_dir = Path(env("CELERY_BROKER_DIR", str(VAR_DIR / "broker")))
-    for _sub in ("queue", "processed", "control"):
-        (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(_broker_dir / "queue"),
-        "data_folder_out": str(_broker_dir / "queue"),
-        "processed_folder": str(_broker_dir / "processed"),
-        "control_folder": str(_broker_dir / "control"),
-        "store_processed": False,
-        # The filesystem transport polls; a short interval keeps a laptop run responsive.
-        "polling_interval": 0.1,
-    }
-else:
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)
-    }
+# Celery: Redis in production and CI. Without it, the embedded broker: a SQLite file under var/
+# that needs no server (portal/broker.py). Both deliver tasks to separate worker processes.
+CELERY_BROKER_URL = (
+    env("CELERY_BROKER_URL") or env("REDIS_URL") or embedded_broker_url(VAR_DIR)
+)  # empty is unset
+CELERY_BROKER_TRANSPORT, CELERY_BROKER_TRANSPORT_OPTIONS = broker_transport(
+    CELERY_BROKER_URL, visibility_timeout=env_int("CELERY_VISIBILITY_TIMEOUT", 3600)
+)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
@@ -216,18 +226,30 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Seconds a send may wait for the broker: an unreachable broker must not hold a web request.
 CELERY_BROKER_CONNECTION_TIMEOUT = float(env("CELERY_BROKER_CONNECTION_TIMEOUT", "4"))
 CELERY_TIMEZONE = TIME_ZONE
+# Asked to stop (SIGTERM, with REMAP_SIGTERM=SIGQUIT in the worker's environment), the worker
+# lets a running task finish for this many seconds, then hands it back to the broker and exits.
+CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT = float(env("WORKER_STOP_GRACE", "3"))
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "purge-auth-failures": {"task": "portal.purge_auth_failures", "schedule": timedelta(hours=1)},
     "board-cycle-nightly": {"task": "learners.board_cycle", "schedule": crontab(hour=2, minute=0)},
 }
 CELERY_BEAT_SCHEDULE.update(UPLOAD_BEAT_SCHEDULE)
 CELERY_BEAT_SCHEDULE.update(ACTIVITY_BEAT_SCHEDULE)
+CELERY_BEAT_SCHEDULE.update(EMAIL_BEAT_SCHEDULE)
+CELERY_BEAT_SCHEDULE.update(WEBSERVICES_BEAT_SCHEDULE)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
-# Uploads: PARS's record cap, our byte cap, and how long processing may take before recovery.
+# Uploads: PARS's record cap, our byte cap. A worker processing an upload beats every few
+# seconds; a claim whose beat is older than UPLOAD_STALE_AFTER is dead, and the recovery sweep
+# (every 10 s, uploads/schedule.py) queues it again, up to UPLOAD_MAX_ATTEMPTS runs.
 UPLOAD_MAX_RECORDS = 2500
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
-UPLOAD_STUCK_AFTER = timedelta(minutes=env_int("UPLOAD_STUCK_MINUTES", 15))
+# Text files up to this size are read in the request (a typical 2,500-row .txt fits), so their
+# problems are answered at once; larger ones, and every .xlsx, are read by the worker: reading
+# costs up to ~35 times a file's size, and a web process serves several uploads at once.
+UPLOAD_INLINE_READ_BYTES = env_int("UPLOAD_INLINE_READ_BYTES", 256 * 1024)
+UPLOAD_HEARTBEAT_SECONDS = float(env("UPLOAD_HEARTBEAT_SECONDS", "5"))
+UPLOAD_STALE_AFTER = timedelta(seconds=env_int("UPLOAD_STALE_SECONDS", 30))
 UPLOAD_MAX_ATTEMPTS = env_int("UPLOAD_MAX_ATTEMPTS", 3)
 UPLOAD_RETENTION = timedelta(days=30)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 12 * 1024 * 1024)
@@ -252,8 +274,13 @@ X_FRAME_OPTIONS = "DENY"
 FILE_UPLOAD_PERMISSIONS = 0o640
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o750
 
-# Throttling of failed logins and web-service credentials (per user name and per address).
+# Web services: every call is written to the request log (kept 30 days) unless this is off.
+WEBSERVICE_REQUEST_LOG = env_bool("WEBSERVICE_REQUEST_LOG", True)
+
+# Throttling of failed logins (per account and address) and web-service credentials (per user
+# name and per address); a login address alone gets a larger budget (many staff behind one NAT).
 THROTTLE_MAX_FAILURES = env_int("THROTTLE_MAX_FAILURES", 10)
+THROTTLE_MAX_FAILURES_PER_ADDRESS = env_int("THROTTLE_MAX_FAILURES_PER_ADDRESS", 100)
 THROTTLE_WINDOW = timedelta(minutes=env_int("THROTTLE_WINDOW_MINUTES", 15))
 
 LOGGING = {

@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 from celery import shared_task
-from django.conf import settings
-from django.utils import timezone
 
-from portal.models import AuthFailure
+from portal.throttle import throttle_purge
 
 
 @shared_task(name="portal.purge_auth_failures")
 def purge_auth_failures() -> int:
-    """Forget authentication failures older than the throttling window; returns how many."""
-    cutoff = timezone.now() - settings.THROTTLE_WINDOW
-    deleted, _ = AuthFailure.objects.filter(created_at__lt=cutoff).delete()
-    return deleted
+    """Forget throttling counts of windows that have ended; returns how many."""
+    return throttle_purge()

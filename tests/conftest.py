@@ -3,18 +3,42 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
-from django.test import Client
+from django.conf import settings
+from django.test import Client, override_settings
 
 from activities.models import PracticeArea, Specialty
 from activities.reference_data import load_activity_reference_data
+from emails.models import Email, EmailStatus
+from emails.services import email_send
 from learners.models import ActivityFormat, Board, CreditType
 from learners.reference_data import load_reference_data
 from portal.models import Provider
 from tests.factories import MembershipFactory, ProviderFactory
+from tests.production import Stack, production_stack
+from tests.worker import test_database_url
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
+
+# The suite serves static files from the source tree. Production serves the hashed copies that
+# `collectstatic` writes (tests/production.py collects them for the tests of the real stack).
+SOURCE_STATIC_FILES = {
+    "STORAGES": {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    },
+    "WHITENOISE_USE_FINDERS": True,
+    "WHITENOISE_AUTOREFRESH": True,
+}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def static_files_from_the_source_tree() -> Iterator[None]:
+    with override_settings(**SOURCE_STATIC_FILES):
+        yield
 
 
 @pytest.fixture(autouse=True)
@@ -73,3 +97,31 @@ def outsider_client(other_provider: Provider) -> Client:
     client.force_login(membership.user)
     client.user = membership.user  # type: ignore[attr-defined]
     return client
+
+
+@pytest.fixture(scope="session")
+def web_stack(
+    django_db_setup: None, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Stack]:
+    """The web service as docker compose runs it, on this test database (started once)."""
+    with django_db_blocker.unblock():
+        database_url = test_database_url()
+    with production_stack(
+        tmp_path_factory.mktemp("stack"),
+        database_url=database_url,
+        broker_url=settings.CELERY_BROKER_URL,
+    ) as running:
+        yield running
+
+
+@pytest.fixture
+def deliver_emails(mailoutbox: list[Any]) -> Callable[[], list[Any]]:
+    """Send every queued email now, as the send task would; returns the mail outbox."""
+
+    def deliver() -> list[Any]:
+        queued = Email.objects.filter(status=EmailStatus.QUEUED).order_by("pk")
+        for email_id in queued.values_list("pk", flat=True):
+            email_send(email_id=email_id)
+        return mailoutbox
+
+    return deliver

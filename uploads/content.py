@@ -7,7 +7,12 @@ confusing layout error from a reader that tried its best.
 from __future__ import annotations
 
 import io
+import re
 import zipfile
+from typing import BinaryIO
+
+# A file's bytes, or the (seekable) file itself.
+Source = bytes | BinaryIO
 
 # Signatures of files people pick by mistake, and how we name them to the user.
 SIGNATURES: tuple[tuple[bytes, str], ...] = (
@@ -27,7 +32,12 @@ SIGNATURES: tuple[tuple[bytes, str], ...] = (
     (b"{\\rtf", "a Rich Text (.rtf) document"),
 )
 UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+# `<dimension ref="A1:P2501"/>` near the start of a worksheet: the used range, as Excel saw it.
+DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"[A-Z]{1,3}\d+(?::[A-Z]{1,3}(\d+))?\"")
+SHEET_HEAD_BYTES = 64 * 1024
 UTF8_BOM = b"\xef\xbb\xbf"
+# Enough of the start of a file to know what it is.
+HEAD_BYTES = 8192
 
 
 def content_kind(data: bytes) -> str | None:
@@ -38,28 +48,48 @@ def content_kind(data: bytes) -> str | None:
     return None
 
 
-def content_mismatch(data: bytes, *, file_type: str) -> str | None:
-    """What the content really is when it is not a `file_type` file; None when it plausibly is."""
+def content_mismatch(source: Source, *, file_type: str) -> str | None:
+    """What the content really is when it is not a `file_type` file; None when it plausibly is.
+
+    `source`: the file's bytes, or the file itself (seekable; only its start, or for a workbook
+    its zip directory, is read).
+    """
+    head = _head(source)
     if file_type == "xlsx":
-        return _xlsx_mismatch(data)
-    kind = content_kind(data)
+        return _xlsx_mismatch(head, source)
+    kind = content_kind(head)
     if kind is not None:
         return kind
-    if _is_binary(data):
+    if _is_binary(head):
         return "binary data, not text"
-    if file_type == "xml" and not _text_start(data).startswith("<"):
+    if file_type == "xml" and not _text_start(head).startswith("<"):
         return "plain text, not XML"
     return None
 
 
-def _xlsx_mismatch(data: bytes) -> str | None:
-    if not data.startswith(b"PK\x03\x04"):
-        kind = content_kind(data)
+def zip_source(source: Source) -> BinaryIO:
+    """The file as zipfile wants it: seekable, at its start."""
+    if isinstance(source, bytes):
+        return io.BytesIO(source)
+    source.seek(0)
+    return source
+
+
+def _head(source: Source) -> bytes:
+    if isinstance(source, bytes):
+        return source[:HEAD_BYTES]
+    source.seek(0)
+    return source.read(HEAD_BYTES)
+
+
+def _xlsx_mismatch(head: bytes, source: Source) -> str | None:
+    if not head.startswith(b"PK\x03\x04"):
+        kind = content_kind(head)
         if kind is not None:
             return kind
-        return "text, not an Excel workbook" if not _is_binary(data) else "not an Excel workbook"
+        return "text, not an Excel workbook" if not _is_binary(head) else "not an Excel workbook"
     try:
-        names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
+        names = set(zipfile.ZipFile(zip_source(source)).namelist())
     except (zipfile.BadZipFile, ValueError, OSError):
         return "a damaged ZIP archive"
     if "[Content_Types].xml" not in names or not any(n.startswith("xl/") for n in names):
@@ -83,3 +113,26 @@ def _text_start(data: bytes) -> str:
         encoding = "utf-8"
         head = head.removeprefix(UTF8_BOM)
     return head.decode(encoding, errors="ignore").lstrip()
+
+
+def worksheet_rows_estimate(source: Source) -> int | None:
+    """The row count a workbook's first worksheet declares, read from its first 64 KB unzipped.
+
+    Only a hint (a heading row, or cells formatted but empty, count too): the worker counts the
+    records. None when the workbook has no worksheet at all.
+    """
+    with zipfile.ZipFile(zip_source(source)) as archive:
+        sheets = sorted(
+            name
+            for name in archive.namelist()
+            if name.startswith("xl/worksheets/") and name.endswith(".xml")
+        )
+        if not sheets:
+            return None
+        first = "xl/worksheets/sheet1.xml" if "xl/worksheets/sheet1.xml" in sheets else sheets[0]
+        with archive.open(first) as sheet:
+            head = sheet.read(SHEET_HEAD_BYTES)
+    found = DIMENSION.search(head)
+    if found is None:
+        return 0
+    return int(found.group(1) or 1)

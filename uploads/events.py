@@ -15,9 +15,10 @@ def upload_created_event(*, upload: Upload) -> UploadEvent:
     return _record(
         upload,
         UploadEventType.CREATED,
-        f"{upload.original_name} ({upload.total_records} records) queued.",
+        f"{upload.original_name} queued.",
         mode=upload.mode,
         size=upload.size,
+        records=upload.total_records,
     )
 
 
@@ -38,7 +39,7 @@ def upload_dispatch_failed_event(*, upload: Upload, error: str) -> UploadEvent:
     return _record(
         upload,
         UploadEventType.DISPATCH_FAILED,
-        "The task queue could not be reached; recovery will dispatch it again.",
+        "The task queue could not be reached; it is sent again once the queue is back.",
         error=error,
     )
 
@@ -66,10 +67,8 @@ def upload_requeued_event(*, upload: Upload, reason: str) -> UploadEvent:
     return _record(upload, UploadEventType.REQUEUED, reason)
 
 
-def upload_redispatched_event(*, upload: Upload) -> UploadEvent:
-    return _record(
-        upload, UploadEventType.REDISPATCHED, "Still queued with no worker; dispatched again."
-    )
+def upload_redispatched_event(*, upload: Upload, reason: str) -> UploadEvent:
+    return _record(upload, UploadEventType.REDISPATCHED, reason)
 
 
 def upload_rerun_event(*, upload: Upload, by: str) -> UploadEvent:
@@ -80,12 +79,8 @@ def upload_cancelled_event(*, upload: Upload, by: str) -> UploadEvent:
     return _record(upload, UploadEventType.CANCELLED, f"Cancelled by {by}.", by=by)
 
 
-def upload_email_sent_event(*, upload: Upload, to: str) -> UploadEvent:
-    return _record(upload, UploadEventType.EMAIL_SENT, f"Report sent to {to}.", to=to)
-
-
-def upload_email_failed_event(*, upload: Upload, error: str) -> UploadEvent:
-    return _record(upload, UploadEventType.EMAIL_FAILED, error)
+def upload_email_queued_event(*, upload: Upload, to: str) -> UploadEvent:
+    return _record(upload, UploadEventType.EMAIL_QUEUED, f"Email to {to} queued.", to=to)
 
 
 def upload_files_removed_event(*, upload: Upload, names: list[str]) -> UploadEvent:

@@ -63,8 +63,7 @@ class UploadEventType(models.TextChoices):
     REDISPATCHED = "redispatched", "Dispatched again"
     RERUN = "rerun", "Re-run by an admin"
     CANCELLED = "cancelled", "Cancelled"
-    EMAIL_SENT = "email_sent", "Email sent"
-    EMAIL_FAILED = "email_failed", "Email not sent"
+    EMAIL_QUEUED = "email_queued", "Email queued"
     FILES_REMOVED = "files_removed", "Stored files removed"
 
 
@@ -113,12 +112,26 @@ class Upload(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     queued_at = models.DateTimeField(null=True, blank=True)
+    dispatched_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        db_index=True,
+        help_text="When the broker last took it; empty while unsent.",
+    )
+    # The Celery task that holds the claim: a redelivery of that same task (its worker died) may
+    # take the claim over at once; any other run waits for the heartbeat to go stale.
+    task_id = models.CharField(max_length=64, blank=True)
     heartbeat_at = models.DateTimeField(
         null=True, blank=True, help_text="Last sign of life from the worker processing it."
     )
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     files_removed_at = models.DateTimeField(null=True, blank=True)
+    # The stored records this upload's Delete rows removed: its summary shows them, as a
+    # delete-only upload otherwise "processed" records that no list would show.
+    deleted_records = models.ManyToManyField(
+        "learners.CompletionRecord", blank=True, related_name="deleted_by_uploads"
+    )
 
     objects = UploadQuerySet.as_manager()
 
@@ -131,7 +144,15 @@ class Upload(models.Model):
                 name="one_active_upload_per_provider",
             ),
         ]
-        indexes = [models.Index(fields=["provider", "original_name", "file_type", "size"])]
+        indexes = [
+            models.Index(fields=["provider", "original_name", "file_type", "size"]),
+            # The recovery sweep looks at the few active uploads every ten seconds.
+            models.Index(
+                fields=["status", "heartbeat_at"],
+                condition=models.Q(status__in=["queued", "processing"]),
+                name="upload_active_status",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.original_name} ({self.get_status_display()})"
@@ -145,9 +166,13 @@ class Upload(models.Model):
         return self.kind == UploadKind.ACTIVITIES
 
     @property
+    def record_noun(self) -> str:
+        """How screens and emails name one of the file's records."""
+        return "activity record" if self.is_activities else "learner record"
+
+    @property
     def records_noun(self) -> str:
-        """How screens and emails name the file's records."""
-        return "activity records" if self.is_activities else "learner records"
+        return f"{self.record_noun}s"
 
     @property
     def is_check(self) -> bool:

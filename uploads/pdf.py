@@ -13,6 +13,7 @@ from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
+from django.db.models import QuerySet
 from django.utils import timezone
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import landscape, letter
@@ -22,10 +23,13 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import LongTable, Paragraph, SimpleDocTemplate, Spacer, TableStyle
 
+from learners.exports import AMA_CREDIT, record_credits
 from learners.models import CompletionRecord
 from uploads.models import Upload
 
 TITLE = "Submitted Learner Summary Report"
+NOTHING_STORED = "No records were stored from this file."
+NOTHING_ADDED = "No records were added by this file."
 # (header, width in inches): 10 inches across a landscape letter page.
 COLUMNS: tuple[tuple[str, float], ...] = (
     ("LEARNER ID", 0.6),
@@ -33,12 +37,12 @@ COLUMNS: tuple[tuple[str, float], ...] = (
     ("LAST NAME", 0.8),
     ("DOB", 0.38),
     ("ACCME\nACTIVITY ID", 0.68),
-    ("ACTIVITY TITLE", 1.42),
-    ("ACTIVITY TYPE", 1.0),
-    ("ACCREDITED\nPROVIDER", 1.05),
+    ("ACTIVITY TITLE", 1.22),
+    ("ACTIVITY TYPE", 0.9),
+    ("ACCREDITED\nPROVIDER", 0.95),
     ("DATE\nCOMPLETED", 0.68),
-    ("POINTS/\nCREDITS", 0.52),
-    ("CREDITS\nAWARDED", 1.4),
+    ("POINTS/\nCREDITS", 0.82),
+    ("CREDITS\nAWARDED", 1.5),
     ("STATUS", 0.77),
 )
 FONT_SIZE = 6.5
@@ -59,18 +63,27 @@ def fonts() -> tuple[str, str]:
     return "Helvetica", "Helvetica-Bold"
 
 
+def _with_related(records: QuerySet[CompletionRecord]) -> QuerySet[CompletionRecord]:
+    return records.select_related(
+        "learner", "activity__format", "activity__provider", "board"
+    ).order_by("source_row", "id")
+
+
 def upload_summary_records(upload: Upload) -> Iterable[CompletionRecord]:
-    return (
-        CompletionRecord.objects.filter(upload=upload, provider=upload.provider)
-        .select_related("learner", "activity__format", "activity__provider", "board")
-        .order_by("source_row", "id")
-    )
+    """The records the upload added, with their status today."""
+    return _with_related(CompletionRecord.objects.filter(upload=upload, provider=upload.provider))
+
+
+def upload_deleted_records(upload: Upload) -> Iterable[CompletionRecord]:
+    """The records the upload's Delete rows removed (added by an earlier upload or call)."""
+    return _with_related(upload.deleted_records.filter(provider=upload.provider))
 
 
 def upload_summary_pdf(*, upload: Upload, exported_by: str, now: datetime | None = None) -> bytes:
-    """The PDF of every record the upload stored, with their status."""
+    """The PDF of every record the upload added, with their status, then of those it deleted."""
     regular, bold = fonts()
-    rows = [summary_row(record) for record in upload_summary_records(upload)]
+    added = [summary_row(record) for record in upload_summary_records(upload)]
+    deleted = [summary_row(record) for record in upload_deleted_records(upload)]
     exported = timezone.localtime(now or timezone.now())
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(
@@ -84,23 +97,36 @@ def upload_summary_pdf(*, upload: Upload, exported_by: str, now: datetime | None
         author="PARS Portal",
         subject=upload.original_name,
     )
+    meta = ParagraphStyle("meta", fontName=regular, fontSize=8.5, leading=12)
+    heading = ParagraphStyle("heading", fontName=bold, fontSize=10, leading=14, spaceBefore=8)
     story = [
         Paragraph(TITLE, ParagraphStyle("title", fontName=bold, fontSize=14, leading=18)),
         Paragraph(
             f"Created by {_escape(exported_by)} | Exported at "
-            f"{exported:%B %d, %Y %I:%M %p} from PARS Portal",
-            ParagraphStyle("meta", fontName=regular, fontSize=8.5, leading=12),
+            f"{exported:%B %d, %Y %I:%M %p %Z} from PARS Portal",
+            meta,
         ),
         Paragraph(
-            f"{_escape(upload.original_name)} · Showing {1 if rows else 0} - {len(rows)} "
-            f"of {len(rows)} results",
-            ParagraphStyle("count", fontName=regular, fontSize=8.5, leading=12),
+            f"{_escape(upload.original_name)} · Showing {1 if added else 0} - {len(added)} "
+            f"of {_count(len(added), 'result')}",
+            meta,
         ),
         Spacer(1, 6),
-        _table(rows, regular, bold),
     ]
+    if deleted:
+        story.append(Paragraph(_count(len(added), "learner record") + " added", heading))
+    story.append(_table(added, regular, bold, empty=NOTHING_ADDED if deleted else NOTHING_STORED))
+    if deleted:
+        story += [
+            Paragraph(_count(len(deleted), "learner record") + " deleted", heading),
+            _table(deleted, regular, bold, empty=""),
+        ]
     doc.build(story, onFirstPage=_footer, onLaterPages=_footer)
     return buffer.getvalue()
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def summary_row(record: CompletionRecord) -> list[str]:
@@ -127,17 +153,22 @@ def summary_row(record: CompletionRecord) -> list[str]:
 
 
 def _points(record: CompletionRecord) -> str:
-    value = record.moc_points if record.board_id else record.ama_credits
-    return _decimal(value)
+    """ "2.00" for one kind of credit; a line each ("CME 2.00", "ABIM 1.50") for a combined record."""
+    credits = record_credits(record)
+    if len(credits) == 1:
+        return _decimal(credits[0].amount)
+    return "\n".join(f"{c.program} {_decimal(c.amount)}" for c in credits)
 
 
 def _credits_awarded(record: CompletionRecord) -> str:
-    if record.board_id:
-        types = [str(item.get("type", "")) for item in record.moc_credits or [] if item.get("type")]
-        return ", ".join(types) or (record.board.code if record.board else "")
+    """What each credit is for, a line each: "AMA PRA Category 1", "Medical Knowledge 1.50"."""
     if record.rems_profession:
         return "Opioid Analgesic REMS"
-    return "AMA PRA Category 1" if record.ama_credits else ""
+    lines = [
+        (credit.awarded or credit.program).replace(AMA_CREDIT, "AMA PRA Category 1")
+        for credit in record_credits(record)
+    ]
+    return "\n".join(lines)
 
 
 def _decimal(value: Decimal | None) -> str:
@@ -145,7 +176,9 @@ def _decimal(value: Decimal | None) -> str:
 
 
 def _fit(value: str, room: float, font: str) -> str:
-    """The value, cut with " ..." (as PARS does) when it is wider than its column."""
+    """The value, each of its lines cut with " ..." (as PARS does) when wider than its column."""
+    if "\n" in value:
+        return "\n".join(_fit(line, room, font) for line in value.split("\n"))
     value = " ".join(str(value).split())
     # Most cells are short: skip measuring when even the widest glyphs would fit.
     if len(value) * FONT_SIZE <= room or _width(value, font) <= room:
@@ -163,13 +196,18 @@ def _escape(value: str) -> str:
     return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _table(rows: list[list[str]], regular: str, bold: str) -> LongTable:
+def _row_height(row: list[str]) -> float:
+    """13 points for a line, 8 more for each further line of its tallest cell."""
+    return 13 + 8 * max(cell.count("\n") for cell in row)
+
+
+def _table(rows: list[list[str]], regular: str, bold: str, *, empty: str) -> LongTable:
     header = [name for name, _ in COLUMNS]
-    body = rows or [["No records were stored from this file."] + [""] * (len(COLUMNS) - 1)]
+    body = rows or [[empty] + [""] * (len(COLUMNS) - 1)]
     table = LongTable(
         [header, *body],
         colWidths=[width * inch for _, width in COLUMNS],
-        rowHeights=[22] + [13] * len(body),
+        rowHeights=[22] + [_row_height(row) for row in body],
         repeatRows=1,
     )
     table.setStyle(

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 from http import HTTPStatus
+from pathlib import PurePath
 
 from django.conf import settings
 
@@ -53,6 +54,13 @@ def wrong_extension(file_type: str, name: str) -> UploadRefused:
         f"THE FILE SELECTED IS NOT A .{ext} FILE. PLEASE UPLOAD A .{ext} FILE.",
         f"“{name}” does not end in .{file_type}.",
     )
+
+
+def extension_refusal(file_type: str, name: str) -> UploadRefused | None:
+    """The refusal for a file whose name does not end in the chosen type's extension, or None."""
+    if PurePath(name).suffix.lower() != f".{file_type}":
+        return wrong_extension(file_type, name)
+    return None
 
 
 def wrong_content(file_type: str, what: str) -> UploadRefused:
@@ -128,13 +136,15 @@ def not_rerunnable(status: str) -> UploadRefused:
     )
 
 
-def not_cancellable(status: str) -> UploadRefused:
-    return UploadRefused(
-        Refusal.NOT_CANCELLABLE,
-        "ONLY A QUEUED OR PROCESSING UPLOAD CAN BE CANCELLED.",
-        f"This upload is {status}.",
-        HTTPStatus.CONFLICT,
-    )
+def not_cancellable(status: str, cancellable: tuple[str, ...]) -> UploadRefused:
+    if "processing" in cancellable:
+        headline = "ONLY A QUEUED OR PROCESSING UPLOAD CAN BE CANCELLED."
+    else:
+        headline = "ONLY AN UPLOAD WAITING IN THE QUEUE CAN BE CANCELLED."
+    detail = f"This upload is {status.lower()}."
+    if status.lower() == "processing":
+        detail += " A worker has started it: it will finish on its own."
+    return UploadRefused(Refusal.NOT_CANCELLABLE, headline, detail, HTTPStatus.CONFLICT)
 
 
 def file_gone() -> UploadRefused:

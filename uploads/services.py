@@ -6,15 +6,16 @@ What happens in the worker lives in `uploads/processing.py`.
 from __future__ import annotations
 
 import hashlib
-import logging
+import io
 import secrets
+import zipfile
+import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import PurePath
-from typing import Any
+from typing import Any, BinaryIO
 
 from django.conf import settings
-from django.core.files.base import ContentFile
+from django.core.files.base import File
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -23,9 +24,11 @@ from activities.files import read_activity_file
 from activities.inputs import ActivityInput
 from learners.engine.rows import LearnerRow
 from learners.formats import FileFormatError, TooManyRecordsError, read_learner_file
+from learners.formats.xlsx import NOT_A_WORKBOOK, check_workbook_zip
 from portal.models import Provider
 from uploads import events, refusals
-from uploads.content import content_mismatch
+from uploads.content import content_mismatch, worksheet_rows_estimate
+from uploads.dispatch import upload_dispatch
 from uploads.models import (
     ACTIVE_STATUSES,
     FileType,
@@ -33,21 +36,25 @@ from uploads.models import (
     Program,
     Upload,
     UploadKind,
+    UploadQuerySet,
     UploadStatus,
 )
-
-logger = logging.getLogger(__name__)
 
 RERUNNABLE_STATUSES = (UploadStatus.FAILED, UploadStatus.CANCELLED)
 
 
 @dataclass(frozen=True)
 class IncomingFile:
-    """The file as the browser sent it; `read` is only called once the cheap checks pass."""
+    """The file as the browser sent it; `open` (a seekable binary file at its start) is only
+    called once the cheap checks pass, and the file is never read whole unless it is small."""
 
     name: str
     size: int
-    read: Callable[[], bytes]
+    open: Callable[[], BinaryIO]
+
+    @classmethod
+    def from_bytes(cls, name: str, data: bytes) -> IncomingFile:
+        return cls(name=name, size=len(data), open=lambda: io.BytesIO(data))
 
 
 @dataclass(frozen=True)
@@ -74,16 +81,16 @@ def upload_create(
     _check_before_reading(
         provider=provider, file_type=file_type, program=program, incoming=incoming
     )
-    data = incoming.read()
-    rows = upload_file_read(data=data, file_type=file_type, program=program, kind=kind)
-    sha256 = hashlib.sha256(data).hexdigest()
+    stream = incoming.open()
+    records = upload_file_check(stream=stream, file_type=file_type, program=program, kind=kind)
+    sha256 = _sha256(stream)
     previous = None
     if mode == Mode.SUBMIT:
         previous = upload_find_duplicate(
             provider=provider,
             name=incoming.name,
             file_type=file_type,
-            size=len(data),
+            size=incoming.size,
             sha256=sha256,
             kind=kind,
         )
@@ -92,16 +99,17 @@ def upload_create(
         provider=provider,
         user=user,
         original_name=incoming.name,
-        size=len(data),
+        size=incoming.size,
         sha256=sha256,
         file_type=file_type,
         program=program,
         mode=mode,
-        total_records=len(rows),
+        total_records=records,
         status=UploadStatus.PENDING if previous else UploadStatus.QUEUED,
         queued_at=None if previous else timezone.now(),
     )
-    upload.file.save(_storage_name(file_type), ContentFile(data), save=False)
+    stream.seek(0)
+    upload.file.save(_storage_name(file_type), File(stream), save=False)
     try:
         with transaction.atomic():
             upload.save()
@@ -122,8 +130,9 @@ def _check_before_reading(
 ) -> None:
     if file_type not in FileType.values:
         raise ValueError(f"Unknown file type {file_type!r}")
-    if PurePath(incoming.name).suffix.lower() != f".{file_type}":
-        raise refusals.wrong_extension(file_type, incoming.name)
+    wrong_extension = refusals.extension_refusal(file_type, incoming.name)
+    if wrong_extension is not None:
+        raise wrong_extension
     if incoming.size > settings.UPLOAD_MAX_BYTES:
         raise refusals.too_large(incoming.size)
     if program == Program.REMS and not provider.participates_in_rems:
@@ -133,13 +142,57 @@ def _check_before_reading(
         raise refusals.in_progress()
 
 
+def upload_file_check(
+    *, stream: BinaryIO, file_type: str, program: str, kind: str = UploadKind.LEARNERS
+) -> int:
+    """What the request can tell of a file at little cost: a refusal, or its record count.
+
+    A workbook, or a text file over settings.UPLOAD_INLINE_READ_BYTES, is not read here: reading
+    costs many times its size in memory (a 500 KB .xlsx can unzip to 200 MB), and a web process
+    serves many requests at once. Its cheap facts are checked now; the worker reads it, and
+    anything wrong with it then fails the upload with the same words, on its page and by email.
+    The count returned for such a file is the worksheet's own estimate, or 0.
+    """
+    mismatch = content_mismatch(stream, file_type=file_type)
+    if mismatch is not None:
+        raise refusals.wrong_content(file_type, mismatch)
+    if file_type == FileType.XLSX:
+        return _workbook_check(stream)
+    stream.seek(0)
+    data = stream.read(settings.UPLOAD_INLINE_READ_BYTES + 1)
+    if len(data) > settings.UPLOAD_INLINE_READ_BYTES:
+        return 0
+    return len(upload_file_read(data=data, file_type=file_type, program=program, kind=kind))
+
+
+def _workbook_check(stream: BinaryIO) -> int:
+    """A zip, unzipping to no more than the cap, with a worksheet: refused at once otherwise."""
+    try:
+        check_workbook_zip(stream)
+        rows = worksheet_rows_estimate(stream)
+    except FileFormatError as exc:
+        raise refusals.not_formatted(str(exc)) from None
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, NotImplementedError):
+        raise refusals.not_formatted(NOT_A_WORKBOOK) from None
+    if rows is None:
+        raise refusals.not_formatted(NOT_A_WORKBOOK)
+    # The used range counts the heading row; a guidance row or formatted blanks may count too.
+    return min(max(rows - 1, 0), settings.UPLOAD_MAX_RECORDS)
+
+
+def _sha256(stream: BinaryIO) -> str:
+    digest = hashlib.sha256()
+    stream.seek(0)
+    for chunk in iter(lambda: stream.read(64 * 1024), b""):
+        digest.update(chunk)
+    return digest.hexdigest()
+
+
 def upload_file_read(
     *, data: bytes, file_type: str, program: str, kind: str = UploadKind.LEARNERS
 ) -> Sequence[LearnerRow | ActivityInput]:
-    """The file's rows (learners or activities), or the refusal that says why it can't be taken."""
-    mismatch = content_mismatch(data, file_type=file_type)
-    if mismatch is not None:
-        raise refusals.wrong_content(file_type, mismatch)
+    """The rows (learners or activities) of a file whose content is what its type says, or the
+    refusal that says why."""
     try:
         rows: Sequence[LearnerRow | ActivityInput]
         if kind == UploadKind.ACTIVITIES:
@@ -195,39 +248,17 @@ def upload_confirm(*, provider: Provider, user: Any, upload_id: int) -> Upload:
 
 def upload_discard(*, provider: Provider, user: Any, upload_id: int) -> None:
     """The user said "No, don't upload": forget the held file entirely."""
-    pending = _pending(provider=provider, user=user, upload_id=upload_id)
-    names = list(pending.values_list("file", flat=True))
     with transaction.atomic():
-        deleted, _ = pending.delete()
+        # Its stored file goes with the row, once the deletion is committed (uploads/signals.py).
+        deleted, _ = _pending(provider=provider, user=user, upload_id=upload_id).delete()
         if not deleted:
             raise refusals.not_pending()
-        transaction.on_commit(lambda: _delete_stored(names))
 
 
 def _pending(*, provider: Provider, user: Any, upload_id: int) -> Any:
     return Upload.objects.for_provider(provider).filter(
         pk=upload_id, user=user, status=UploadStatus.PENDING
     )
-
-
-def upload_dispatch(*, upload: Upload) -> None:
-    """Send the upload to a worker once the row that says so is committed."""
-    upload_id = upload.pk
-    transaction.on_commit(lambda: upload_send_to_worker(upload_id=upload_id))
-
-
-def upload_send_to_worker(*, upload_id: int) -> None:
-    from uploads.tasks import process_upload
-
-    try:
-        process_upload.delay(upload_id)
-    except Exception as exc:
-        # The row is committed and queued: the recovery task dispatches it again later,
-        # so a broker outage must not turn a good upload into an error page.
-        logger.exception("Could not dispatch upload %s", upload_id)
-        upload = Upload.objects.filter(pk=upload_id).first()
-        if upload is not None:
-            events.upload_dispatch_failed_event(upload=upload, error=repr(exc))
 
 
 def upload_rerun(*, upload_id: int, by: str) -> Upload:
@@ -242,6 +273,8 @@ def upload_rerun(*, upload_id: int, by: str) -> Upload:
             requeued = Upload.objects.filter(pk=upload_id, status__in=RERUNNABLE_STATUSES).update(
                 status=UploadStatus.QUEUED,
                 queued_at=timezone.now(),
+                dispatched_at=None,
+                task_id="",
                 attempts=0,
                 progress_records=0,
                 error_message="",
@@ -260,15 +293,27 @@ def upload_rerun(*, upload_id: int, by: str) -> Upload:
 
 def upload_cancel(*, upload_id: int, by: str) -> Upload:
     """Admin: stop a queued or stuck upload and release its provider's lock."""
+    return _cancel(Upload.objects.filter(pk=upload_id), ACTIVE_STATUSES, by=by)
+
+
+def upload_cancel_queued(*, provider: Provider, user: Any, upload_id: int) -> Upload:
+    """A provider's staff cancel an upload no worker has started: the lock is released, and a
+    worker that receives it later does nothing (its claim finds it cancelled)."""
+    by = getattr(user, "email", "") or str(user)
+    query = Upload.objects.for_provider(provider).filter(pk=upload_id)
+    return _cancel(query, (UploadStatus.QUEUED,), by=by)
+
+
+def _cancel(query: UploadQuerySet, statuses: tuple[str, ...], *, by: str) -> Upload:
     with transaction.atomic():
-        cancelled = Upload.objects.filter(pk=upload_id, status__in=ACTIVE_STATUSES).update(
+        cancelled = query.filter(status__in=statuses).update(
             status=UploadStatus.CANCELLED,
             finished_at=timezone.now(),
             error_message=f"Cancelled by {by}.",
         )
-        upload = Upload.objects.get(pk=upload_id)
+        upload = query.get()
         if not cancelled:
-            raise refusals.not_cancellable(upload.get_status_display())
+            raise refusals.not_cancellable(upload.get_status_display(), statuses)
         events.upload_cancelled_event(upload=upload, by=by)
     return upload
 
@@ -277,11 +322,3 @@ def _storage_name(file_type: str) -> str:
     # Never the user's file name in storage paths: it is kept in original_name instead.
     stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
     return f"{stamp}-{secrets.token_hex(6)}.{file_type}"
-
-
-def _delete_stored(names: list[str]) -> None:
-    from django.core.files.storage import default_storage
-
-    for name in names:
-        if name:
-            default_storage.delete(name)

@@ -4,46 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from celery import Task, shared_task
+from celery import shared_task
+from celery.signals import worker_ready
 from django.db import connections
 
-from uploads.processing import (
-    DATABASE_ERRORS,
-    upload_files_remove_expired,
-    upload_process,
-    uploads_recover_stuck,
-)
-
-# A broker that is down must cost the sender (a user's upload request) about a second, not
-# Celery's default patience: one quick retry for a stale pooled connection, then give up. A
-# failed send is not lost: the periodic re-dispatch sends the queued upload again.
-PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
+from portal.dispatch import QuickToGiveUpTask, task_send
+from uploads.processing import DATABASE_ERRORS, upload_process
+from uploads.recovery import upload_files_remove_expired, uploads_recover_stuck
 
 
-class QuickToGiveUpTask(Task):
-    """A task whose sending (delay, apply_async, retries) gives up fast on a broker outage."""
-
-    def apply_async(
-        self,
-        args: Any = None,
-        kwargs: Any = None,
-        task_id: Any = None,
-        producer: Any = None,
-        link: Any = None,
-        link_error: Any = None,
-        shadow: Any = None,
-        **options: Any,
-    ) -> Any:
-        options.setdefault("retry_policy", PUBLISH_RETRY_POLICY)
-        return super().apply_async(
-            args, kwargs, task_id, producer, link, link_error, shadow, **options
-        )
-
-
-# acks_late + reject_on_worker_lost: a worker killed mid-file leaves the message to be delivered
-# again. retry_on_worker_lost sends it again as a retry instead (bounded by max_retries, so a
-# file that kills its worker can't loop forever); the requeue stays the fallback when that send
-# fails. The claim in upload_process makes every further delivery harmless.
+# acks_late + reject_on_worker_lost: a pool child killed mid-file leaves the message to be
+# delivered again at once; retry_on_worker_lost sends it again as a retry instead (bounded by
+# max_retries, so a file that kills its worker can't loop forever). Either way the same task id
+# comes back and takes its own claim over (uploads/processing.py). When the whole worker dies,
+# the message waits in the broker until its visibility timeout, far too long: the recovery sweep
+# sees the run's heartbeat stop and queues the upload again within seconds instead.
 @shared_task(
     bind=True,
     base=QuickToGiveUpTask,
@@ -59,9 +34,9 @@ class QuickToGiveUpTask(Task):
     max_retries=5,
 )
 def process_upload(self: Any, upload_id: int) -> None:
-    """Process one upload (no-op when it is already done or owned by another run)."""
+    """Process one upload (no-op when it is already done, cancelled or owned by another run)."""
     try:
-        upload_process(upload_id=upload_id, resumed=_is_resumed(self.request))
+        upload_process(upload_id=upload_id, task_id=self.request.id or "")
     except DATABASE_ERRORS:
         # The connection may be dead (a killed backend, a restarted server): the retry opens
         # a fresh one instead of failing on the broken one again.
@@ -69,15 +44,9 @@ def process_upload(self: Any, upload_id: int) -> None:
         raise
 
 
-def _is_resumed(request: Any) -> bool:
-    """True when an earlier delivery of this very task ran and stopped (worker lost, DB error)."""
-    delivery_info = request.delivery_info or {}
-    return bool(request.retries) or bool(delivery_info.get("redelivered"))
-
-
 @shared_task(name="uploads.recover_stuck_uploads")
 def recover_stuck_uploads() -> dict[str, int]:
-    """Periodic: re-queue stalled uploads, re-dispatch forgotten ones, fail hopeless ones."""
+    """Periodic: re-queue dead runs, send unsent or lost uploads, fail hopeless ones."""
     recovery = uploads_recover_stuck()
     return {
         "requeued": recovery.requeued,
@@ -90,3 +59,9 @@ def recover_stuck_uploads() -> dict[str, int]:
 def remove_expired_upload_files() -> int:
     """Periodic: delete stored upload files and reports past the retention period."""
     return upload_files_remove_expired()
+
+
+@worker_ready.connect
+def recover_when_a_worker_starts(**kwargs: Any) -> None:
+    """A worker back from an outage sweeps at once, without waiting for beat (or without one)."""
+    task_send(recover_stuck_uploads)

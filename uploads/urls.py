@@ -11,7 +11,9 @@ urlpatterns = [
     path("history/", views.upload_history, name="history"),
     path("<int:upload_id>/", views.upload_detail, name="detail"),
     path("<int:upload_id>/status/", views.upload_status, name="status"),
+    path("<int:upload_id>/history-row/", views.upload_history_row, name="history_row"),
     path("<int:upload_id>/confirm/", views.upload_confirm_view, name="confirm"),
+    path("<int:upload_id>/cancel/", views.upload_cancel_view, name="cancel"),
     path("<int:upload_id>/summary.pdf", views.upload_summary, name="summary_pdf"),
     path(
         "<int:upload_id>/rejected.txt", views.upload_rejected, {"fmt": "txt"}, name="rejected_txt"

@@ -6,6 +6,8 @@ upload id goes through `_provider_upload` (another provider's upload is a 404).
 
 from __future__ import annotations
 
+from http import HTTPStatus
+
 from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -19,25 +21,30 @@ from activities.files import activities_xml_sample, activity_template_txt, activ
 from learners.engine.programs import Program
 from learners.formats.templates import txt_template, xlsx_template
 from portal.access import provider_required
+from portal.paging import page_of
 from uploads import refusals, samples
-from uploads.forms import ConfirmForm, UploadForm
+from uploads.forms import ConfirmForm, HistoryFilterForm, UploadForm
 from uploads.handlers import UploadTooLargeHandler, upload_too_large
+from uploads.history import upload_history_list
 from uploads.models import FileType, Mode, Upload, UploadKind, UploadStatus
 from uploads.pdf import upload_summary_pdf
 from uploads.refusals import Refusal, UploadRefused
 from uploads.services import (
     IncomingFile,
+    upload_cancel_queued,
     upload_confirm,
     upload_create,
     upload_discard,
     upload_find_duplicate,
 )
+from uploads.status import upload_situation
 
 FILE_TYPE_LABELS = [
     (FileType.TXT, "Tab Delimited File .txt"),
     (FileType.XML, "Extensible Markup Language .xml"),
     (FileType.XLSX, "Excel Workbook .xlsx"),
 ]
+HISTORY_PER_PAGE = 25
 REPORT_CONTENT_TYPES = {"txt": "text/plain; charset=utf-8", "csv": "text/csv; charset=utf-8"}
 TEMPLATE_CONTENT_TYPES = {
     "txt": "text/plain; charset=utf-8",
@@ -71,41 +78,51 @@ def upload_new(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @provider_required
 def _upload_new(request: HttpRequest) -> HttpResponse:
+    provider = request.provider  # type: ignore[attr-defined]
     if request.method == "GET":
-        return _render_new(request, UploadForm())
-    form = UploadForm(request.POST, request.FILES)
+        return _render_new(request, UploadForm(provider=provider))
+    form = UploadForm(request.POST, request.FILES, provider=provider)
+    valid = form.is_valid()
     too_large = upload_too_large(request)
     if too_large is not None:
-        return _render_new(request, form, refusals.too_large(too_large))
-    if not form.is_valid():
-        refusal = UploadRefused(refusal=Refusal.FORM, message=form.first_error())
-        return _render_new(request, form, refusal)
+        # The file was not missing: its reading was stopped for its size.
+        form.errors.pop("file", None)
+        form.add_refusal("file", refusals.too_large(too_large))
+        return _render_new(request, form, status=HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
+    if not valid:
+        return _render_new(request, form, status=HTTPStatus.BAD_REQUEST)
     uploaded = form.cleaned_data["file"]
     try:
         intake = upload_create(
-            provider=request.provider,  # type: ignore[attr-defined]
+            provider=provider,
             user=request.user,
             file_type=form.cleaned_data["file_type"],
             program=form.cleaned_data["program"],
             mode=form.cleaned_data["mode"],
             kind=form.cleaned_data["kind"],
-            incoming=IncomingFile(name=uploaded.name[:255], size=uploaded.size, read=uploaded.read),
+            incoming=IncomingFile(name=uploaded.name[:255], size=uploaded.size, open=uploaded.open),
         )
     except UploadRefused as refusal:
-        return _render_new(request, form, refusal)
+        return _render_new(request, form, refusal=refusal, status=refusal.status)
     if intake.duplicate_of is not None:
         return _render_duplicate(request, intake.upload, intake.duplicate_of, status=409)
     return _see_other(reverse("uploads:detail", args=[intake.upload.pk]))
 
 
 def _render_new(
-    request: HttpRequest, form: UploadForm, refusal: UploadRefused | None = None
+    request: HttpRequest,
+    form: UploadForm,
+    *,
+    refusal: UploadRefused | None = None,
+    status: int = HTTPStatus.OK,
 ) -> HttpResponse:
+    """The upload page; after an error, the choices made are kept and every problem is listed."""
     provider = request.provider  # type: ignore[attr-defined]
     context = {
         "nav": "uploads",
         "form": form,
         "refusal": refusal,
+        "errors": form.error_list() if form.is_bound else [],
         "selected": {
             "kind": form.data.get("kind", "") or request.GET.get("kind") or UploadKind.LEARNERS,
             "file_type": form.data.get("file_type", ""),
@@ -117,7 +134,7 @@ def _render_new(
         "max_records": f"{settings.UPLOAD_MAX_RECORDS:,}",
         "max_megabytes": f"{settings.UPLOAD_MAX_BYTES / (1024 * 1024):g}",
     }
-    return render(request, "uploads/new.html", context, status=refusal.status if refusal else 200)
+    return render(request, "uploads/new.html", context, status=status)
 
 
 def _render_duplicate(
@@ -192,34 +209,79 @@ def upload_detail(request: HttpRequest, upload_id: int) -> HttpResponse:
         if upload.user_id != request.user.pk:
             raise Http404("This file is waiting for its uploader's answer.")
         return _render_duplicate(request, upload, _previous_of(upload), status=200)
-    return render(request, "uploads/detail.html", {"nav": "uploads", "upload": upload})
+    return _render_detail(request, upload)
+
+
+def _render_detail(
+    request: HttpRequest, upload: Upload, refusal: UploadRefused | None = None
+) -> HttpResponse:
+    context = {
+        "nav": "uploads",
+        "upload": upload,
+        "situation": upload_situation(upload, now=timezone.now()),
+        "refusal": refusal,
+    }
+    status = refusal.status if refusal else 200
+    return render(request, "uploads/detail.html", context, status=status)
 
 
 @require_GET
 @provider_required
 def upload_status(request: HttpRequest, upload_id: int) -> HttpResponse:
-    """The fragment htmx polls every second while the upload runs."""
+    """The fragment htmx polls every second or two while the upload runs."""
     upload = _provider_upload(request, upload_id)
-    return render(request, "uploads/_status.html", {"upload": upload})
+    situation = upload_situation(upload, now=timezone.now())
+    return render(request, "uploads/_status.html", {"upload": upload, "situation": situation})
+
+
+@require_POST
+@provider_required
+def upload_cancel_view(request: HttpRequest, upload_id: int) -> HttpResponse:
+    """ "Cancel this upload" on a queued upload's page: the provider's lock is released at once."""
+    upload = _provider_upload(request, upload_id)
+    try:
+        upload_cancel_queued(
+            provider=request.provider,  # type: ignore[attr-defined]
+            user=request.user,
+            upload_id=upload.pk,
+        )
+    except UploadRefused as refusal:
+        upload.refresh_from_db()
+        return _render_detail(request, upload, refusal)
+    messages.info(request, f"The upload of {upload.original_name} was cancelled.")
+    return _see_other(reverse("uploads:detail", args=[upload.pk]))
 
 
 @require_GET
 @provider_required
 def upload_history(request: HttpRequest) -> HttpResponse:
     provider = request.provider  # type: ignore[attr-defined]
-    since = timezone.now() - settings.UPLOAD_RETENTION
-    uploads = (
-        Upload.objects.for_provider(provider)
-        .visible()
-        .filter(created_at__gte=since)
-        .select_related("user")
-    )
-    context = {
+    form = HistoryFilterForm(request.GET)
+    context: dict[str, object] = {
         "nav": "uploads",
-        "uploads": uploads,
+        "form": form,
         "retention_days": settings.UPLOAD_RETENTION.days,
     }
+    if not form.is_valid():
+        return render(request, "uploads/history.html", {**context, "page": None}, status=400)
+    uploads = upload_history_list(
+        provider=provider,
+        since=timezone.now() - settings.UPLOAD_RETENTION,
+        filters=form.filters(),
+    )
+    context["page"] = page_of(request, uploads, HISTORY_PER_PAGE)
+    context["filtered"] = any(form.cleaned_data.values())
     return render(request, "uploads/history.html", context)
+
+
+@require_GET
+@provider_required
+def upload_history_row(request: HttpRequest, upload_id: int) -> HttpResponse:
+    """One history row: htmx polls it while the upload runs (the final row stops the polling)."""
+    upload = _provider_upload(request, upload_id)
+    if upload.status == UploadStatus.PENDING:
+        raise Http404("An upload waiting for confirmation is not in the history.")
+    return render(request, "uploads/_history_row.html", {"u": upload})
 
 
 @require_GET

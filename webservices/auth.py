@@ -1,21 +1,29 @@
-"""Web-service credentials: User, Password and ProviderId against the provider's account."""
+"""Web-service credentials: User, Password and ProviderId against the provider's account.
+
+User and Password come in the envelope, as PARS's guide shows, or by HTTP Basic Auth (as many
+HTTP clients and automation tools send them); when both are given they must agree.
+"""
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import threading
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import QuerySet
 
 from learners.engine.sql import equals, slotted_rows
-from portal.models import AuthFailure, Provider, WebServiceAccount
-from portal.throttle import clear_failures, is_throttled, record_failure
+from portal.models import AuthThrottle, Provider, WebServiceAccount
+from portal.throttle import attempt_begin, attempt_failed, attempt_succeeded
 
-SCOPE = AuthFailure.Scope.WEBSERVICE
+SCOPE = AuthThrottle.Scope.WEBSERVICE
 
 # A PBKDF2 check costs tens of milliseconds of CPU by design, and an LMS sends the same
 # credentials with every call. A successful check is remembered in this process for a minute,
@@ -31,9 +39,65 @@ _lock = threading.Lock()
 class AccessDenied(Exception):
     """PARS code 451: the credentials don't name an active account of that provider."""
 
+    def __init__(self, detail: str = "") -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class NoCredentials(AccessDenied):
+    """Neither the envelope nor an Authorization header carries a User and Password."""
+
 
 class Throttled(Exception):
     """Too many recent failures for this user name or address."""
+
+
+@dataclass(frozen=True)
+class Credentials:
+    username: str
+    password: str
+    source: str  # "envelope", "basic" or "both"
+
+
+def basic_credentials(authorization: str) -> tuple[str, str] | None:
+    """(user, password) of an HTTP Basic Authorization header; None when there is none."""
+    scheme, _, encoded = authorization.strip().partition(" ")
+    if not scheme:
+        return None
+    if scheme.lower() != "basic":
+        raise AccessDenied(f"the Authorization header must use HTTP Basic, not {scheme[:20]}.")
+    try:
+        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        raise AccessDenied(
+            "the Authorization header is not valid HTTP Basic credentials."
+        ) from None
+    user, colon, password = decoded.partition(":")
+    if not colon:
+        raise AccessDenied("the HTTP Basic credentials must be user:password.")
+    return user, password
+
+
+def credentials_resolve(*, user: str, password: str, authorization: str) -> Credentials:
+    """The User and Password to check: the envelope's, Basic Auth's, or both when they agree.
+
+    An empty envelope element counts as missing. NoCredentials when neither place has both.
+    """
+    basic = basic_credentials(authorization)
+    if basic is None:
+        if not user and not password:
+            raise NoCredentials(
+                "no User and Password: send them in the envelope or by HTTP Basic Auth."
+            )
+        return Credentials(user, password, "envelope")
+    basic_user, basic_password = basic
+    if (user and user.strip() != basic_user.strip()) or (password and password != basic_password):
+        raise AccessDenied(
+            "the User and Password in the envelope and in the HTTP Basic Auth header disagree; "
+            "send them once, or the same in both."
+        )
+    source = "both" if user or password else "basic"
+    return Credentials(basic_user, basic_password, source)
 
 
 def _remembered(key: tuple[str, str, str]) -> bool:
@@ -115,12 +179,12 @@ def account_authenticate(
         if _remembered(key):
             return account
     keys = throttle_keys(username, client_ip)
-    if is_throttled(scope=SCOPE, keys=keys):
+    if not attempt_begin(scope=SCOPE, limits=dict.fromkeys(keys, settings.THROTTLE_MAX_FAILURES)):
         raise Throttled
     if key is None or account is None or not account.check_password(password):
-        record_failure(scope=SCOPE, keys=keys)
+        attempt_failed(scope=SCOPE, keys=keys)
         raise AccessDenied
     _remember(key)
-    # Only on a full check (at most once a minute per client), so a busy client adds no DELETE.
-    clear_failures(scope=SCOPE, keys=keys)
+    # Only on a full check (at most once a minute per client), so a busy client adds no UPDATE.
+    attempt_succeeded(scope=SCOPE, keys=keys, forget=keys)
     return account

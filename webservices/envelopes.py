@@ -1,8 +1,10 @@
 """Parse and render the PARS web-service envelopes (WCF DataContract XML).
 
 PARS's WCF binding reads envelope elements in alphabetical (ordinal) order and silently drops one
-that comes out of order, so a client sees a baffling "missing" field. Here an out-of-order or
-unknown element is refused with a message that names it and the order expected.
+that comes out of order, so a client sees a baffling "missing" field. Here an unknown, repeated or
+foreign element is refused with a message that names it and the order expected; elements out of
+order are read all the same (each name says what it is), and the envelope's `warnings` say which
+ones PARS would drop, for the answer's Warning header and the request log.
 """
 
 from __future__ import annotations
@@ -17,8 +19,8 @@ from django.conf import settings
 from lxml import etree
 
 from learners.engine.results import RowError
-from learners.engine.values import parse_date
-from learners.formats.base import hardened_xml_parser
+from learners.engine.values import parse_iso_date
+from learners.formats.base import UnreadableXml, parse_untrusted_xml
 
 # The Activity service keeps PARS's older DataContract namespace; the learner and match services
 # use the newer one (both as the guide's samples and tips say).
@@ -48,14 +50,9 @@ def parse_xml(data: bytes, *, what: str) -> etree._Element:
     if not data.strip():
         raise EnvelopeError(f"The {what} is empty.")
     try:
-        tree = etree.fromstring(data, parser=hardened_xml_parser()).getroottree()
-    except etree.XMLSyntaxError as exc:
-        raise EnvelopeError(
-            f"The {what} is not well-formed XML: {exc.msg} (line {exc.lineno})."
-        ) from exc
-    if tree.docinfo.doctype:
-        raise EnvelopeError(f"The {what} may not contain a DOCTYPE declaration.")
-    return tree.getroot()
+        return parse_untrusted_xml(data)
+    except UnreadableXml as exc:
+        raise EnvelopeError(f"The {what} {exc.problem}.") from None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -75,6 +72,8 @@ class EnvelopeSpec:
     root: str
     namespace: str
     fields: tuple[Field, ...]
+    # Other namespaces the envelope is read in (the learner services also take PARS's older one).
+    other_namespaces: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         names = [f.name for f in self.fields]
@@ -83,6 +82,10 @@ class EnvelopeSpec:
     @property
     def order(self) -> str:
         return ", ".join(f.name for f in self.fields)
+
+    @property
+    def namespaces(self) -> tuple[str, ...]:
+        return (self.namespace, *self.other_namespaces)
 
     def index(self, name: str) -> int | None:
         for position, item in enumerate(self.fields):
@@ -95,9 +98,13 @@ def _data() -> Field:
     return Field("Data", required=True, max_length=0, kind="data")
 
 
-CREDENTIALS = (Field("Password", required=True), Field("ProviderId", required=True, max_length=10))
-USER = Field("User", required=True)
+# User and Password may come by HTTP Basic Auth instead (webservices/auth.py decides).
+CREDENTIALS = (Field("Password"), Field("ProviderId", required=True, max_length=10))
+USER = Field("User")
 CREDENTIAL_NAMES = frozenset({"Password", "ProviderId", "User"})
+# Older PARS clients (and the integration notes) send the learner services' envelopes in the
+# Activity service's namespace: both are read, and the answer comes in the namespace sent.
+LEARNER_NAMESPACES = (ACTIVITY_NS,)
 
 SAVE_ACTIVITY = EnvelopeSpec(
     "SubmitMessage",
@@ -122,6 +129,7 @@ SAVE_LEARNER = EnvelopeSpec(
     "SubmitMessage",
     LEARNER_NS,
     (_data(), *CREDENTIALS, Field("ReportingYear", max_length=4), USER),
+    LEARNER_NAMESPACES,
 )
 STATUS_BY_LEARNER = EnvelopeSpec(
     "LearnerStatusSearchByLearner",
@@ -135,11 +143,13 @@ STATUS_BY_LEARNER = EnvelopeSpec(
         Field("UniqueId", required=True, max_length=20),
         USER,
     ),
+    LEARNER_NAMESPACES,
 )
 STATUS_BY_CREDIT_ID = EnvelopeSpec(
     "LearnerStatusSearchByCreditId",
     LEARNER_NS,
     (Field("CreditId", required=True, max_length=300), *CREDENTIALS, USER),
+    LEARNER_NAMESPACES,
 )
 # The guide's LearnerMatchRequest has no ProviderId: the account names the provider. We accept
 # one (checked against the account) so a client may send the same credentials everywhere.
@@ -160,6 +170,15 @@ LEARNER_MATCH = EnvelopeSpec(
         Field("StateName", max_length=50),
         USER,
     ),
+    LEARNER_NAMESPACES,
+)
+# The integration notes' LearnerMatchRequest: a SubmitMessage whose Data holds the legacy
+# ACCMELearnerRecords v1 `ar:LearnerMatchRequest` (FirstName, LastName, DateOfBirth, …).
+LEARNER_MATCH_SUBMIT = EnvelopeSpec(
+    "SubmitMessage",
+    LEARNER_NS,
+    (_data(), CREDENTIALS[0], Field("ProviderId", max_length=10), USER),
+    LEARNER_NAMESPACES,
 )
 BOARD_ID = EnvelopeSpec(
     "BoardId", LEARNER_NS, (Field("Board", required=True, max_length=10), Field("LearnerId"))
@@ -175,8 +194,11 @@ class Envelope:
     """The values of one envelope: text as sent (trimmed), ints and dates converted."""
 
     spec: EnvelopeSpec
+    namespace: str = ""  # the namespace it was sent in (one of spec.namespaces)
     values: dict[str, Any] = field(default_factory=dict)
     board_ids: list[tuple[str, str]] = field(default_factory=list)
+    # What was read although PARS would not read it so: for the Warning header and the log.
+    warnings: list[str] = field(default_factory=list)
 
     def text(self, name: str) -> str:
         value = self.values.get(name)
@@ -185,25 +207,38 @@ class Envelope:
     def get(self, name: str) -> Any:
         return self.values.get(name)
 
+    def has(self, name: str) -> bool:
+        return name in self.values
 
-def parse_envelope(body: bytes, spec: EnvelopeSpec) -> Envelope:
-    """Read the request body as `spec`'s envelope or raise EnvelopeError."""
+
+def parse_envelope(body: bytes, spec: EnvelopeSpec | Sequence[EnvelopeSpec]) -> Envelope:
+    """Read the request body as `spec`'s envelope (or the one of `spec` its root names)."""
     if len(body) > max_body_bytes():
         raise EnvelopeError(
             f"The request is {len(body):,} bytes; the limit is {max_body_bytes():,} bytes.",
             status=413,
         )
     root = parse_xml(body, what="request body")
-    _check_root(root, spec)
-    envelope = Envelope(spec=spec)
-    for child, item in _ordered_children(root, spec):
+    specs = [spec] if isinstance(spec, EnvelopeSpec) else list(spec)
+    chosen = _spec_for(root, specs)
+    envelope = Envelope(spec=chosen, namespace=etree.QName(root).namespace or "")
+    children = _named_children(root, chosen, envelope)
+    for child, item in children:
         if _is_nil(child):
             continue
         if item.kind == "board_ids":
-            envelope.board_ids = [_board_id(board) for board in _board_id_elements(child)]
+            envelope.board_ids = [
+                _board_id(b, envelope) for b in _board_id_elements(child, envelope)
+            ]
             envelope.values[item.name] = bool(envelope.board_ids)
             continue
-        envelope.values[item.name] = _value(child, item, spec)
+        envelope.values[item.name] = _value(child, item, envelope)
+    _check_required(envelope)
+    return envelope
+
+
+def _check_required(envelope: Envelope) -> None:
+    spec = envelope.spec
     missing = [f.name for f in spec.fields if f.required and f.name not in envelope.values]
     if missing:
         raise EnvelopeError(
@@ -218,26 +253,34 @@ def parse_envelope(body: bytes, spec: EnvelopeSpec) -> Envelope:
     ]
     if empty:
         raise EnvelopeError(f"Element(s) {', '.join(empty)} of {spec.root} must not be empty.")
-    return envelope
 
 
-def _check_root(root: etree._Element, spec: EnvelopeSpec) -> None:
+def _spec_for(root: etree._Element, specs: list[EnvelopeSpec]) -> EnvelopeSpec:
     qname = etree.QName(root)
-    if qname.localname != spec.root:
-        raise EnvelopeError(f"This method expects a {spec.root} envelope, not '{qname.localname}'.")
-    if qname.namespace != spec.namespace:
+    chosen = next((s for s in specs if s.root == qname.localname), None)
+    if chosen is None:
+        expected = " or ".join(s.root for s in specs)
+        raise EnvelopeError(f"This method expects a {expected} envelope, not '{qname.localname}'.")
+    if qname.namespace not in chosen.namespaces:
         raise EnvelopeError(
-            f"{spec.root} must be in the namespace {spec.namespace} "
-            f'(xmlns="{spec.namespace}"), not {qname.namespace or "no namespace"}.'
+            f"{chosen.root} must be in the namespace {chosen.namespace} "
+            f'(xmlns="{chosen.namespace}"), not {qname.namespace or "no namespace"}.'
         )
+    return chosen
 
 
-def _ordered_children(
-    parent: etree._Element, spec: EnvelopeSpec
+def _named_children(
+    parent: etree._Element, spec: EnvelopeSpec, envelope: Envelope
 ) -> list[tuple[etree._Element, Field]]:
-    """Each child with its field, refusing unknown, foreign, repeated and out-of-order elements."""
+    """Each child with its field, refusing unknown, foreign and repeated elements.
+
+    Elements out of alphabetical order are read by name; the envelope's warnings name those that
+    PARS's WCF binding would have dropped (every one after an element that sorts later).
+    """
     found: list[tuple[etree._Element, Field]] = []
-    last = -1
+    seen: set[int] = set()
+    latest = -1
+    dropped: list[str] = []
     for child in parent.iterchildren(tag=etree.Element):
         qname = etree.QName(child)
         name = qname.localname
@@ -247,20 +290,24 @@ def _ordered_children(
                 f"Unknown element '{name}' in {spec.root}; its elements are, in this order: "
                 f"{spec.order}."
             )
-        if qname.namespace != spec.namespace:
+        if qname.namespace != envelope.namespace:
             raise EnvelopeError(
-                f"Element '{name}' must be in the namespace {spec.namespace}, "
+                f"Element '{name}' must be in the namespace {envelope.namespace}, "
                 f"not {qname.namespace or 'no namespace'}."
             )
-        if position == last:
+        if position in seen:
             raise EnvelopeError(f"Element '{name}' appears more than once in {spec.root}.")
-        if position < last:
-            raise EnvelopeError(
-                f"Element '{name}' is out of order: the elements of {spec.root} must appear in "
-                f"alphabetical order ({spec.order}); PARS ignores an element out of order."
-            )
-        last = position
+        seen.add(position)
+        if position < latest:
+            dropped.append(name)
+        latest = max(latest, position)
         found.append((child, spec.fields[position]))
+    if dropped:
+        envelope.warnings.append(
+            f"Elements out of order: PARS reads the elements of {spec.root} only in alphabetical "
+            f"order ({spec.order}) and would ignore {', '.join(dropped)} as sent here. "
+            "This portal read them; put them in order before you go to production."
+        )
     return found
 
 
@@ -268,14 +315,14 @@ def _is_nil(element: etree._Element) -> bool:
     return element.get(f"{{{XSI_NS}}}nil", "").strip().lower() == "true"
 
 
-def _value(element: etree._Element, item: Field, spec: EnvelopeSpec) -> Any:
+def _value(element: etree._Element, item: Field, envelope: Envelope) -> Any:
+    if item.kind == "data":
+        return _data_text(element, envelope)
     if len(element):
         raise EnvelopeError(
-            f"Element '{item.name}' of {spec.root} must hold text, not child elements."
+            f"Element '{item.name}' of {envelope.spec.root} must hold text, not child elements."
         )
     raw = element.text or ""
-    if item.kind == "data":
-        return raw
     # Passwords are compared as sent; everything else is trimmed like WCF's clients trim.
     value = raw if item.name == "Password" else raw.strip()
     if item.kind == "int":
@@ -290,6 +337,24 @@ def _value(element: etree._Element, item: Field, spec: EnvelopeSpec) -> Any:
     return value
 
 
+def _data_text(element: etree._Element, envelope: Envelope) -> str:
+    """Data's text: HTML-encoded XML as PARS expects, or one XML element written inline."""
+    children = list(element.iterchildren(tag=etree.Element))
+    if not children:
+        return element.text or ""
+    stray = (element.text or "").strip() or any((c.tail or "").strip() for c in children)
+    if len(children) > 1 or stray:
+        raise EnvelopeError(
+            "Data must hold one record: HTML-encoded XML text (&lt;…&gt;), or a single XML "
+            "element, not several elements or elements mixed with text."
+        )
+    envelope.warnings.append(
+        "Data holds XML elements: PARS expects the record as text, HTML-encoded (&lt; for <), "
+        "as in the web services guide's samples. This portal read it."
+    )
+    return etree.tostring(children[0], encoding="unicode", with_tail=False)
+
+
 def _integer(name: str, value: str) -> int | None:
     if value == "":
         return None
@@ -300,14 +365,10 @@ def _integer(name: str, value: str) -> int | None:
     return int(value)
 
 
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:T.*)?")
-
-
 def _date(name: str, value: str) -> date | None:
     if value == "":
         return None
-    # Envelope dates are ISO only (as PARS's DataContract); the engine's parser reads them.
-    parsed = parse_date(value) if _ISO_DATE.fullmatch(value) else None
+    parsed = parse_iso_date(value)
     if parsed is None:
         raise EnvelopeError(
             f"Element '{name}' must be a date as YYYY-MM-DD (a time part is ignored), "
@@ -316,11 +377,11 @@ def _date(name: str, value: str) -> date | None:
     return parsed
 
 
-def _board_id_elements(parent: etree._Element) -> list[etree._Element]:
+def _board_id_elements(parent: etree._Element, envelope: Envelope) -> list[etree._Element]:
     elements = list(parent.iterchildren(tag=etree.Element))
     for element in elements:
         qname = etree.QName(element)
-        if qname.localname != "BoardId" or qname.namespace != LEARNER_NS:
+        if qname.localname != "BoardId" or qname.namespace != envelope.namespace:
             raise EnvelopeError(
                 f"BoardIds may hold only BoardId elements (with Board and LearnerId), "
                 f"not '{qname.localname}'."
@@ -328,11 +389,13 @@ def _board_id_elements(parent: etree._Element) -> list[etree._Element]:
     return elements
 
 
-def _board_id(element: etree._Element) -> tuple[str, str]:
+def _board_id(element: etree._Element, envelope: Envelope) -> tuple[str, str]:
+    board = Envelope(spec=BOARD_ID, namespace=envelope.namespace)
     values = {
-        item.name: _value(child, item, BOARD_ID)
-        for child, item in _ordered_children(element, BOARD_ID)
+        item.name: _value(child, item, board)
+        for child, item in _named_children(element, BOARD_ID, board)
     }
+    envelope.warnings.extend(board.warnings)
     if not values.get("Board"):
         raise EnvelopeError("Each BoardId needs a Board (e.g. <Board>ABIM</Board>).")
     return values["Board"], values.get("LearnerId", "")
@@ -410,9 +473,9 @@ class StatusLine:
     errors: Sequence[RowError] = ()
 
 
-def array_of_response_message(lines: Sequence[StatusLine]) -> bytes:
+def array_of_response_message(lines: Sequence[StatusLine], namespace: str = LEARNER_NS) -> bytes:
     """The status look-ups' ArrayOfResponseMessage, one ResponseMessage per record."""
-    root = _tree("ArrayOfResponseMessage", LEARNER_NS)
+    root = _tree("ArrayOfResponseMessage", namespace)
     for line in lines:
         message = _sub(root, "ResponseMessage")
         _fill_response(
@@ -431,7 +494,7 @@ def search_result(data: str | None) -> bytes:
     return _to_bytes(root)
 
 
-def learner_match_response(count: int) -> bytes:
-    root = _tree("LearnerMatchResponse", LEARNER_NS)
+def learner_match_response(count: int, namespace: str = LEARNER_NS) -> bytes:
+    root = _tree("LearnerMatchResponse", namespace)
     _sub(root, "MatchedLearnerCount", str(count))
     return _to_bytes(root)

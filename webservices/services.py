@@ -14,17 +14,14 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from learners.engine.codes import CODES, error
-from learners.engine.matching import learner_match_count
-from learners.engine.npi import is_valid_npi
+from learners.engine.programs import Program
 from learners.engine.results import RowError
-from learners.engine.rows import LearnerRow
-from learners.engine.services import learner_rows_store, learner_rows_validate
-from learners.engine.states import state_code
+from learners.engine.services import learner_record_save
 from learners.formats.base import FileFormatError
-from learners.formats.xml import parse_activity_reports
 from learners.models import CompletionRecord, RecordSource, RecordStatus
 from portal.models import Provider
 from webservices.envelopes import StatusLine
+from webservices.legacy import learner_reports_read
 
 STATUS_LIMIT = 100
 _DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
@@ -45,16 +42,10 @@ def data_bytes(data: str) -> bytes:
     return _DECLARATION.sub("", data, count=1).strip().encode("utf-8")
 
 
-def _program(rows: list[LearnerRow]) -> str:
-    # A REMS report (ar:Participants) yields de-identified rows: no names, a local id or profession.
-    rems = any(row.learner_local_id or row.profession for row in rows)
-    return "rems" if rems else "board"
-
-
 def learner_report_save(*, provider: Provider, data: str, today: date) -> LearnerSaveOutcome:
     """Judge the one ActivityReport in `data` and store it when every row passes."""
     try:
-        reports = parse_activity_reports(data_bytes(data))
+        reports = learner_reports_read(data_bytes(data), provider=provider)
     except FileFormatError as exc:
         detail = str(exc).replace("The file", "The Data").replace("the file", "the Data")
         return LearnerSaveOutcome(
@@ -67,26 +58,16 @@ def learner_report_save(*, provider: Provider, data: str, today: date) -> Learne
         )
         return LearnerSaveOutcome(errors=[RowError("738", message)])
     report = reports[0]
-    if report.problems:
-        return LearnerSaveOutcome(errors=[error(code) for code in report.problems])
-    rows = list(report.rows)
-    results = learner_rows_validate(
-        provider=provider, rows=rows, program=_program(rows), today=today
+    if report.problems or report.errors:
+        return LearnerSaveOutcome(errors=[*report.errors, *(error(c) for c in report.problems)])
+    results = learner_record_save(
+        provider=provider,
+        rows=list(report.rows),
+        program=Program.REMS if report.rems else Program.BOARD,
+        source=RecordSource.WEB_SERVICE,
+        today=today,
     )
-    errors = [item for result in results for item in result.errors]
-    if errors:
-        return LearnerSaveOutcome(errors=errors)
-    summary = learner_rows_store(
-        provider=provider, results=results, source=RecordSource.WEB_SERVICE
-    )
-    adds = [result for result in results if result.values is not None]
-    if summary.added < len(adds):
-        # A simultaneous call stored the same Credit ID between our check and our insert.
-        previous = "a simultaneous submission"
-        return LearnerSaveOutcome(
-            errors=[error("603", credit_id=adds[0].credit_id, previous=previous)]
-        )
-    return LearnerSaveOutcome(errors=[])
+    return LearnerSaveOutcome(errors=[item for result in results for item in result.errors])
 
 
 # -- Status look-ups ---------------------------------------------------------------------------
@@ -102,13 +83,20 @@ STATUS_CODES = {
 }
 
 
+def _board_error(entry: object) -> RowError:
+    # The board cycle stores {"code", "message"} for each code; older rows hold the bare code.
+    if isinstance(entry, dict):
+        return RowError(
+            str(entry.get("code", "")), str(entry.get("message") or "Rejected by the board.")
+        )
+    code = str(entry)
+    return error(code) if code in CODES else RowError(code, "Rejected by the board.")
+
+
 def _board_errors(record: CompletionRecord) -> list[RowError]:
     if record.status != RecordStatus.REJECTED:
         return []
-    codes = [str(code) for code in record.board_codes or []]
-    return [
-        error(code) if code in CODES else RowError(code, "Rejected by the board.") for code in codes
-    ]
+    return [_board_error(entry) for entry in record.board_codes or []]
 
 
 def status_line(record: CompletionRecord) -> StatusLine:
@@ -130,8 +118,13 @@ def _lines(records: QuerySet[CompletionRecord]) -> list[StatusLine]:
 
 
 def learner_status_by_credit_id(*, provider: Provider, credit_id: str) -> list[StatusLine]:
-    """The provider's record with that Credit ID (none when it is unknown or another's)."""
-    return _lines(CompletionRecord.objects.for_provider(provider).filter(credit_id=credit_id))
+    """The provider's records holding that Credit ID, any certificate's (a REMS report's id
+    answers each participant); none when it is unknown or another provider's."""
+    held = Q(credit_id=credit_id) | Q(
+        credit_ids__credit_id=credit_id, credit_ids__provider=provider
+    )
+    ids = CompletionRecord.objects.for_provider(provider).filter(held).values("id")
+    return _lines(CompletionRecord.objects.filter(id__in=ids))
 
 
 def learner_status_by_learner(
@@ -164,76 +157,3 @@ def learner_status_by_learner(
     )
     ids = records.values("id").distinct()
     return _lines(CompletionRecord.objects.filter(id__in=ids))
-
-
-# -- Learner Match -----------------------------------------------------------------------------
-
-
-class MatchCriteriaError(Exception):
-    """The request can't identify anyone; the message says what to add or fix."""
-
-
-@dataclass(frozen=True)
-class MatchCriteria:
-    first_name: str
-    last_name: str
-    birth_month: int | None = None
-    birth_day: int | None = None
-    board_ids: tuple[tuple[str, str], ...] = ()
-    license_id: str = ""
-    medical_school: str = ""
-    npi: str = ""
-    state: str = ""
-
-
-def match_criteria_problems(criteria: MatchCriteria) -> list[str]:
-    """What makes the criteria unusable: PARS needs both names and at least one more fact."""
-    problems = []
-    if not criteria.first_name or not criteria.last_name:
-        problems.append("FirstName and LastName are required.")
-    if (criteria.birth_month is None) != (criteria.birth_day is None):
-        problems.append("BirthDay and BirthMonth go together.")
-    if criteria.birth_month is not None and not 1 <= criteria.birth_month <= 12:
-        problems.append(f"BirthMonth {criteria.birth_month} is not a month (1-12).")
-    if criteria.birth_day is not None and not 1 <= criteria.birth_day <= 31:
-        problems.append(f"BirthDay {criteria.birth_day} is not a day of the month (1-31).")
-    if criteria.npi and not is_valid_npi(criteria.npi):
-        problems.append(f"Npi '{criteria.npi}' is not a valid 10-digit NPI.")
-    if bool(criteria.license_id) != bool(criteria.state):
-        problems.append("LicenseId and StateName go together.")
-    if criteria.state and state_code(criteria.state) is None:
-        problems.append(f"StateName '{criteria.state}' is not a US state (use e.g. OH).")
-    facts = (
-        criteria.birth_month is not None and criteria.birth_day is not None,
-        any(learner_id for _, learner_id in criteria.board_ids),
-        criteria.license_id and criteria.state,
-        criteria.medical_school,
-        criteria.npi,
-    )
-    if not any(facts):
-        problems.append(
-            "Give at least one of BirthDay with BirthMonth, BoardIds (Board and LearnerId), "
-            "LicenseId with StateName, MedicalSchoolName or Npi."
-        )
-    return problems
-
-
-def learner_match(*, criteria: MatchCriteria) -> int:
-    """How many directory learners fit the criteria (1 = safe to submit)."""
-    problems = match_criteria_problems(criteria)
-    if problems:
-        raise MatchCriteriaError(" ".join(problems))
-    # The count function takes one board id: the first BoardId that carries a LearnerId.
-    board, board_id = next(((b, i) for b, i in criteria.board_ids if i), ("", ""))
-    return learner_match_count(
-        first_name=criteria.first_name,
-        last_name=criteria.last_name,
-        birth_month=criteria.birth_month,
-        birth_day=criteria.birth_day,
-        npi=criteria.npi,
-        licensing_state=state_code(criteria.state) or "",
-        license_id=criteria.license_id,
-        board=board,
-        board_id=board_id,
-        medical_school=criteria.medical_school,
-    )

@@ -46,6 +46,12 @@ urlpatterns: list[URLPattern] = [
         views.get_learner_status_by_credit_id,
         "get_learner_status_by_credit_id",
     ),
+    # The integration notes call Learner Match here, in the learner service.
+    _method(
+        "ACCMELearnerService.svc/IACCMELearnerServiceREST/LearnerMatchRequest",
+        views.learner_match_request,
+        "learner_match_request",
+    ),
     _method(
         "LearnerMatchService.svc/ILearnerMatchServiceREST/GetLearnerMatch",
         views.get_learner_match,

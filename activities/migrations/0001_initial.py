@@ -1,6 +1,6 @@
 # The activity models move here from the learners app. Their tables stay as they are
 # (db_table keeps the learners_ names): this migration only tells Django's state where they live,
-# and learners' 0004 forgets them there.
+# and learners' 0007 forgets them there.
 
 import django.core.validators
 import django.db.models.deletion
@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ("learners", "0003_completionrecord_drop_redundant_fk_indexes"),
+        ("learners", "0006_learner_me_number"),
         ("portal", "0001_initial"),
     ]
 

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('activities', '0001_initial'),
-        ('learners', '0004_move_activities_to_their_app'),
+        ('learners', '0007_move_activities_to_their_app'),
         ('portal', '0001_initial'),
     ]
 

@@ -29,6 +29,7 @@ class BoardFacts:
     pk: int
     code: str
     credit_types: Mapping[str, str]  # casefolded name → name as registered
+    credit_type_ids: Mapping[str, int] = field(default_factory=dict)  # casefolded name → pk
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +71,11 @@ class ExistingRecord:
     rems_local_id: str
     upload_id: int | None
     source_row: int | None
+    moc_points: Decimal | None
+
+    @property
+    def has_moc(self) -> bool:
+        return self.board_pk is not None and self.moc_points is not None
 
     @property
     def live(self) -> bool:
@@ -86,9 +92,16 @@ class ExistingRecord:
 class BatchMemory:
     """What earlier accepted rows of the same batch claimed (for 603, 709/717 and 751)."""
 
-    credit_ids: dict[str, int] = field(default_factory=dict)  # credit id → row number
+    credit_ids: dict[str, tuple[int, int]] = field(default_factory=dict)  # → (row, report)
     keys: dict[tuple[Who, int, date], tuple[int, bool]] = field(default_factory=dict)
     completions: dict[tuple[Who, int], date] = field(default_factory=dict)
+    # MOC points accepted so far per learner, activity and board (for 710/711).
+    points: dict[tuple[Who, int, int], Decimal] = field(default_factory=dict)
+    # Adds accepted earlier in the batch, for a later Delete row of the same file: by each
+    # Credit ID, and by activity and completion date.
+    added_by_credit_id: dict[str, list[Judgement]] = field(default_factory=dict)
+    added_by_completion: dict[tuple[int, date], list[Judgement]] = field(default_factory=dict)
+    deleted: set[int] = field(default_factory=set)  # stored records a Delete row removed
 
 
 @dataclass
@@ -100,7 +113,8 @@ class RuleContext:
     boards: Mapping[str, BoardFacts]  # by casefolded code
     activities: Mapping[str, ActivityFacts]  # this provider's, by ACCME Activity ID
     directory: DirectoryIndex = field(default_factory=DirectoryIndex)
-    records_by_credit_id: Mapping[str, ExistingRecord] = field(default_factory=dict)
+    # Stored records by every Credit ID they hold (a REMS report's id is its participants').
+    records_by_credit_id: Mapping[str, list[ExistingRecord]] = field(default_factory=dict)
     live_by_key: Mapping[tuple[Who, int, date], list[ExistingRecord]] = field(default_factory=dict)
     live_by_completion: Mapping[tuple[Who, int], list[ExistingRecord]] = field(default_factory=dict)
     records_by_activity_date: Mapping[tuple[int, date], list[ExistingRecord]] = field(
@@ -116,9 +130,14 @@ class Judgement:
     """One row while it is judged: what was parsed from it and the codes it collected."""
 
     row: LearnerRow
-    credit_id: str
+    credit_id: str  # the record's own key: the first Credit ID given, or one the engine made
     credit_id_generated: bool
     errors: list[RowError] = field(default_factory=list)
+    credit_ids: tuple[str, ...] = ()  # every Credit ID the sender gave (XML: one a certificate)
+    rems_rules: bool = False  # judged as an Opioid Analgesic REMS record
+    moc: bool = False  # reports MOC credit (a board with points), not just a board id
+    # (credit type, points, label naming the column or XML element) per credit type reported.
+    credit_pairs: list[tuple[str, str, str]] = field(default_factory=list)
     action: str = ""
     activity: ActivityFacts | None = None
     completion: date | None = None
@@ -135,11 +154,12 @@ class Judgement:
     identity: Identity | None = None
     learner_id: int | None = None
     delete_record: ExistingRecord | None = None
+    delete_added: Judgement | None = None  # a record an earlier Add row of this batch makes
     replay: bool = False  # this very record was stored by an earlier run of the same batch
 
     @property
     def has_moc(self) -> bool:
-        return self.board is not None
+        return self.moc
 
     @property
     def who(self) -> Who | None:

@@ -32,7 +32,7 @@ from learners.engine.facts import (
 )
 from learners.engine.matching import DirectoryIndex
 from learners.engine.sql import any_of, at_most, equals, slotted_rows
-from learners.models import Board, CompletionRecord, CreditType, RecordStatus
+from learners.models import Board, CompletionRecord, CreditType, RecordCreditId, RecordStatus
 from portal.models import Provider
 
 _ZERO = Decimal(0)
@@ -47,7 +47,7 @@ _REGISTRATION_FIELDS = (
 _RECORD_FIELDS = (
     "pk", "credit_id", "activity_id", "learner_id", "completion_date", "status", "board_id",
     "diplomate_id", "npi", "licensing_state", "license_id", "rems_learner_local_id", "upload_id",
-    "source_row",
+    "source_row", "moc_points",
 )  # fmt: skip
 
 
@@ -66,13 +66,20 @@ def load_boards() -> dict[str, BoardFacts]:
     if cached is not None and cached[0] > now:
         return cached[1]
     types: dict[int, dict[str, str]] = defaultdict(dict)
+    type_ids: dict[int, dict[str, int]] = defaultdict(dict)
     codes: dict[int, str] = {}
-    for pk, code, name in Board.objects.order_by().values_list("pk", "code", "credit_types__name"):
+    rows = Board.objects.order_by().values_list(
+        "pk", "code", "credit_types__name", "credit_types__pk"
+    )
+    for pk, code, name, type_pk in rows:
         codes[pk] = code
         if name is not None:
             types[pk][name.casefold()] = name
+            type_ids[pk][name.casefold()] = type_pk
     boards = {
-        code.casefold(): BoardFacts(pk=pk, code=code, credit_types=types[pk])
+        code.casefold(): BoardFacts(
+            pk=pk, code=code, credit_types=types[pk], credit_type_ids=type_ids[pk]
+        )
         for pk, code in codes.items()
     }
     _boards = (now + BOARDS_TTL, boards)
@@ -144,6 +151,7 @@ def load_directory(index: DirectoryIndex, judgements: Sequence[Judgement]) -> Di
     identities = [j.identity for j in judgements if j.identity is not None]
     index.add(
         npis={i.npi for i in identities if i.npi},
+        me_numbers={i.me_number for i in identities if i.me_number},
         licences={i.licence for i in identities if i.licence},
         board_ids={i.board for i in identities if i.board},
     )
@@ -167,7 +175,7 @@ def load_records(
     keeps them out of the query itself, so they aren't fetched only to be dropped.
     """
     wanted = _Wanted(judgements, stored_before)
-    by_credit_id: dict[str, ExistingRecord] = {}
+    by_credit_id: dict[str, list[ExistingRecord]] = defaultdict(list)
     by_key: dict[tuple[Who, int, date], list[ExistingRecord]] = defaultdict(list)
     by_completion: dict[tuple[Who, int], list[ExistingRecord]] = defaultdict(list)
     by_activity_date: dict[tuple[int, date], list[ExistingRecord]] = defaultdict(list)
@@ -183,7 +191,7 @@ def load_records(
         if record.credit_id in mine:
             continue
         if record.credit_id in wanted.credit_ids:
-            by_credit_id[record.credit_id] = record
+            by_credit_id[record.credit_id].append(record)
         if (record.activity_pk, record.completion_date) in wanted.delete_keys:
             by_activity_date[(record.activity_pk, record.completion_date)].append(record)
         who = record.who
@@ -192,10 +200,36 @@ def load_records(
         if who in wanted.whos and record.activity_pk in wanted.activity_pks:
             by_key[(who, record.activity_pk, record.completion_date)].append(record)
             by_completion[(who, record.activity_pk)].append(record)
+    _add_held_credit_ids(provider, wanted, by_credit_id, mine)
     ctx.records_by_credit_id = by_credit_id
     ctx.live_by_key = by_key
     ctx.live_by_completion = by_completion
     ctx.records_by_activity_date = by_activity_date
+
+
+def _add_held_credit_ids(
+    provider: Provider,
+    wanted: _Wanted,
+    by_credit_id: dict[str, list[ExistingRecord]],
+    mine: Mapping[str, object],
+) -> None:
+    """Records holding a sender's Credit ID as a further certificate's (one query, XML only)."""
+    if not wanted.given_ids:
+        return
+    fields = [f"record__{name}" if name != "pk" else "record_id" for name in _RECORD_FIELDS]
+    held = (
+        RecordCreditId.objects.filter(
+            any_of("credit_id", wanted.given_ids), equals("provider_id", provider.pk)
+        )
+        .order_by()
+        .values_list("credit_id", *fields)
+    )
+    for credit_id, *values in held:
+        if credit_id in mine:
+            continue
+        record = ExistingRecord(*values)
+        if all(r.pk != record.pk for r in by_credit_id[credit_id]):
+            by_credit_id[credit_id].append(record)
 
 
 class _Wanted:
@@ -206,6 +240,11 @@ class _Wanted:
         adds = [j for j in judgements if j.action == ADD]
         self.credit_ids = {j.credit_id for j in adds}
         self.credit_ids |= {j.row.credit_id.strip() for j in judgements if j.row.credit_id.strip()}
+        # Credit IDs senders gave (XML, web services): also held as further certificates' ids.
+        self.given_ids = {c for j in judgements if j.row.from_xml for c in j.credit_ids}
+        self.given_ids |= {j.row.credit_id.strip() for j in judgements if j.row.from_xml}
+        self.given_ids.discard("")
+        self.credit_ids |= self.given_ids
         self.activity_pks = {j.activity.pk for j in adds if j.activity is not None}
         self.whos = {j.who for j in adds} - {None}
         self.learner_ids = {w for w in self.whos if isinstance(w, int)}

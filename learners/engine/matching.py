@@ -1,13 +1,14 @@
 """Matching learners against the directory, in bulk for a window of rows or one at a time.
 
 A learner is identified (SPEC §3) by first + last name + birth month/day + one of: NPI,
-(licensing state, licence id), (certifying board, board id). Names compare through `name_key`, so
+(licensing state, licence id), (certifying board, board id), or the AMA ME number that legacy
+ACCMELearnerRecords v1 records carry. Names compare through `name_key`, so
 case, accents, spaces, hyphens and apostrophes don't matter.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -18,10 +19,12 @@ from django.db.models.functions import Cast
 
 from learners.engine.codes import error
 from learners.engine.names import name_key
+from learners.engine.npi import is_valid_npi
 from learners.engine.results import RowError
 from learners.engine.sql import any_of, slotted_rows
 from learners.engine.states import state_code
-from learners.models import Board, Learner, LearnerBoardId, LearnerLicense
+from learners.engine.values import parse_birth
+from learners.models import Learner, LearnerBoardId, LearnerLicense
 
 _PERSON_FIELDS = ("id", "first_name_key", "last_name_key", "birth_month", "birth_day")
 
@@ -37,6 +40,7 @@ class Person:
     last_key: str
     birth_month: int
     birth_day: int
+    name: str = ""  # as the directory spells it, where a message needs it
 
     def has_name(self, first_key: str, last_key: str) -> bool:
         return self.first_key == first_key and self.last_key == last_key
@@ -53,6 +57,7 @@ class Identity:
     last_key: str
     birth: tuple[int, int]
     npi: str = ""
+    me_number: str = ""
     licence: tuple[str, str] | None = None  # (state code, licence id)
     board: tuple[int, str] | None = None  # (board pk, diplomate id)
     board_code: str = ""
@@ -60,7 +65,7 @@ class Identity:
 
     @property
     def has_id(self) -> bool:
-        return bool(self.npi or self.licence or self.board)
+        return bool(self.npi or self.me_number or self.licence or self.board)
 
 
 def licence_key(state: str, license_id: str) -> tuple[str, str]:
@@ -82,6 +87,7 @@ class DirectoryIndex:
     by_npi: dict[str, Person] = field(default_factory=dict)
     by_licence: dict[tuple[str, str], Person] = field(default_factory=dict)
     by_board: dict[tuple[int, str], Person] = field(default_factory=dict)
+    by_me: dict[str, Person] = field(default_factory=dict)
     asked: set[object] = field(default_factory=set)
 
     @classmethod
@@ -91,9 +97,10 @@ class DirectoryIndex:
         npis: Iterable[str] = (),
         licences: Iterable[tuple[str, str]] = (),
         board_ids: Iterable[tuple[int, str]] = (),
+        me_numbers: Iterable[str] = (),
     ) -> DirectoryIndex:
         index = cls()
-        index.add(npis=npis, licences=licences, board_ids=board_ids)
+        index.add(npis=npis, licences=licences, board_ids=board_ids, me_numbers=me_numbers)
         return index
 
     def add(
@@ -102,15 +109,21 @@ class DirectoryIndex:
         npis: Iterable[str] = (),
         licences: Iterable[tuple[str, str]] = (),
         board_ids: Iterable[tuple[int, str]] = (),
+        me_numbers: Iterable[str] = (),
     ) -> None:
         """Load the entries for ids not asked about before."""
         new_npis = {n for n in npis if n} - self.asked
         new_licences = {licence_key(s, i) for s, i in licences} - self.asked
         new_board_ids = set(board_ids) - self.asked
-        self.asked |= new_npis | new_licences | new_board_ids
-        for kind, first, second, *person in _directory_rows(new_npis, new_licences, new_board_ids):
+        # ME numbers and NPIs are both strings of digits: ask for ME numbers under their own key.
+        new_me = {m for m in me_numbers if m and ("me", m) not in self.asked}
+        self.asked |= new_npis | new_licences | new_board_ids | {("me", m) for m in new_me}
+        rows = _directory_rows(new_npis, new_licences, new_board_ids, new_me)
+        for kind, first, second, *person in rows:
             if kind == _NPI:
                 self.by_npi[first] = _person(person)
+            elif kind == _ME:
+                self.by_me[first] = _person(person)
             elif kind == _LICENCE:
                 key = licence_key(first, second)
                 if key in new_licences:
@@ -123,7 +136,7 @@ class DirectoryIndex:
         found: dict[str, Person | None] = {}
         if identity.board:
             person = self.by_board.get(identity.board)
-            problems = _board_problems(identity, person)
+            problems = board_id_problems(identity, person)
             if problems:
                 return None, problems
             found["the Certifying Board ID"] = person
@@ -138,17 +151,22 @@ class DirectoryIndex:
             found[f"{state} licence {license_id}"] = self.by_licence.get(
                 licence_key(*identity.licence)
             )
+        if identity.me_number:
+            found[f"ME number {identity.me_number}"] = self.by_me.get(identity.me_number)
         return _decide(identity, found)
 
 
-_NPI, _LICENCE, _BOARD_ID = 0, 1, 2
+_NPI, _LICENCE, _BOARD_ID, _ME = 0, 1, 2, 3
 
 
 def _directory_rows(
-    npis: set[str], licences: set[tuple[str, str]], board_ids: set[tuple[int, str]]
+    npis: set[str],
+    licences: set[tuple[str, str]],
+    board_ids: set[tuple[int, str]],
+    me_numbers: Collection[str] = (),
 ) -> Iterable[tuple]:
     """(kind, key part, key part, person fields…) for each id found: one UNION ALL query."""
-    shape = (bool(npis), bool(licences), bool(board_ids))
+    shape = (bool(npis), bool(licences), bool(board_ids), bool(me_numbers))
     if not any(shape):
         return []
     values = {
@@ -156,13 +174,16 @@ def _directory_rows(
         "states": list({state for state, _ in licences}),
         "license_ids": list({license_id for _, license_id in licences}),
         "diplomate_ids": list({d for _, d in board_ids}),
+        "me_numbers": list(me_numbers),
     }
     return slotted_rows(("directory", shape), partial(_directory_query, shape), values)
 
 
-def _directory_query(shape: tuple[bool, bool, bool], values: Mapping[str, Any]) -> models.QuerySet:
+def _directory_query(
+    shape: tuple[bool, bool, bool, bool], values: Mapping[str, Any]
+) -> models.QuerySet:
     learner_fields = tuple(f"learner__{name}" for name in _PERSON_FIELDS)
-    with_npis, with_licences, with_board_ids = shape
+    with_npis, with_licences, with_board_ids, with_me = shape
     parts: list[models.QuerySet] = []
     if with_npis:
         parts.append(
@@ -184,11 +205,18 @@ def _directory_query(shape: tuple[bool, bool, bool], values: Mapping[str, Any]) 
             .annotate(kind=Value(_BOARD_ID), first=Cast("board_id", models.CharField()))
             .values_list("kind", "first", "diplomate_id", *learner_fields)
         )
+    if with_me:
+        parts.append(
+            Learner.objects.filter(any_of("me_number", values["me_numbers"]))
+            .annotate(kind=Value(_ME), first=F("me_number"), second=Value(""))
+            .values_list("kind", "first", "second", *_PERSON_FIELDS)
+        )
     parts = [part.order_by() for part in parts]
     return parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
 
 
-def _board_problems(identity: Identity, person: Person | None) -> list[RowError]:
+def board_id_problems(identity: Identity, person: Person | None) -> list[RowError]:
+    """661 unknown board id; 664 / 665 the birthday / name differ from the diplomate's."""
     assert identity.board is not None
     board_id = identity.board[1]
     if person is None:
@@ -233,53 +261,114 @@ def _decide(
 # -- Learner Match service ---------------------------------------------------------------------
 
 
-def identity_is_sufficient(*, first_name: str, last_name: str, facts: Iterable[object]) -> bool:
-    """First and last name plus at least one more fact: less than that identifies nobody."""
-    return bool(name_key(first_name) and name_key(last_name) and any(facts))
+@dataclass(frozen=True)
+class MatchCriteria:
+    """What a Learner Match request says about a learner (the form and the web service alike)."""
+
+    first_name: str
+    last_name: str
+    birth_month: int | None = None
+    birth_day: int | None = None
+    npi: str = ""
+    licensing_state: str = ""
+    license_id: str = ""
+    board_ids: tuple[tuple[str, str], ...] = ()  # (board acronym, board id)
+    medical_school: str = ""
+    me_number: str = ""  # the AMA Medical Education number (legacy ACCMELearnerRecords v1)
 
 
-def learner_match_count(
-    *,
-    first_name: str,
-    last_name: str,
-    birth_month: int | None = None,
-    birth_day: int | None = None,
-    npi: str = "",
-    licensing_state: str = "",
-    license_id: str = "",
-    board: str = "",
-    board_id: str = "",
-    medical_school: str = "",
-) -> int:
-    """How many directory learners fit every fact given (1 = safe to submit).
+@dataclass
+class MatchAnswer:
+    """How many directory learners fit (1 = safe to submit), and in words why none can."""
 
-    0 when the facts can't identify anyone: fewer than first + last name and one more fact, or a
-    board that doesn't exist.
+    count: int
+    reasons: list[str] = field(default_factory=list)
+    well_formed: bool = True  # both names and at least one more fact: a question to answer
+
+
+NEEDS_A_FACT = (
+    "Besides the first and last name, give at least one of: the date of birth (month and day), "
+    "the NPI, the licensing state and ID, a certifying board and ID, the medical school or the "
+    "ME number."
+)
+
+
+def learner_match(criteria: MatchCriteria) -> MatchAnswer:
+    """The one Learner Match: the screen, the web service and the count use it.
+
+    It never fails on a well-formed request: a value that can't match anyone (NPI 1234567890,
+    February 31, an unknown board) counts 0 and says why.
     """
-    birth = (birth_month, birth_day) if birth_month and birth_day else None
-    state = state_code(licensing_state) or licensing_state.strip().upper()
-    licence = (state, license_id.strip()) if license_id.strip() else None
-    facts = (birth, npi.strip(), licence, board_id.strip(), medical_school.strip())
-    if not identity_is_sufficient(first_name=first_name, last_name=last_name, facts=facts):
-        return 0
+    c = _cleaned(criteria)
+    facts = (c.birth_month, c.birth_day, c.npi, c.licensing_state, c.license_id,
+             any(b or i for b, i in c.board_ids), c.medical_school, c.me_number)  # fmt: skip
+    missing = [label for label, value in (("first name", c.first_name), ("last name", c.last_name))
+               if not name_key(value)]  # fmt: skip
+    if missing or not any(v not in (None, "", False) for v in facts):
+        reasons = [f"Give the {' and the '.join(missing)}."] if missing else []
+        return MatchAnswer(0, reasons + ([] if any(facts) else [NEEDS_A_FACT]), well_formed=False)
+    from learners.engine.load import load_boards  # load imports this module
+
+    boards = {key: board.pk for key, board in load_boards().items()}
+    reasons = _match_problems(c, boards)
+    if reasons:
+        return MatchAnswer(0, reasons)
+    count = _match_query(c, boards).count()
+    return MatchAnswer(count, [] if count else ["No physician in the directory has all of these."])
+
+
+def _cleaned(c: MatchCriteria) -> MatchCriteria:
+    return MatchCriteria(
+        first_name=c.first_name.strip(), last_name=c.last_name.strip(),
+        birth_month=c.birth_month, birth_day=c.birth_day, npi=c.npi.strip(),
+        licensing_state=c.licensing_state.strip(), license_id=c.license_id.strip(),
+        board_ids=tuple((b.strip(), i.strip()) for b, i in c.board_ids),
+        medical_school=c.medical_school.strip(), me_number=c.me_number.strip(),
+    )  # fmt: skip
+
+
+def _match_problems(c: MatchCriteria, boards: Mapping[str, int]) -> list[str]:
+    """Why the values can't match anyone; none when they may."""
+    problems = []
+    if (c.birth_month is None) != (c.birth_day is None):
+        problems.append("The birth month and the birth day go together.")
+    elif c.birth_month is not None and parse_birth(f"{c.birth_month}/{c.birth_day}") is None:
+        problems.append(f"Month {c.birth_month}, day {c.birth_day} is not a date of birth.")
+    if c.npi and not is_valid_npi(c.npi):
+        problems.append(f"NPI '{c.npi}' is not a valid NPI (10 digits with a check digit).")
+    if bool(c.licensing_state) != bool(c.license_id):
+        problems.append("The licensing state and the licensing ID go together.")
+    elif c.licensing_state and state_code(c.licensing_state) is None:
+        problems.append(f"Licensing state '{c.licensing_state}' is not a US state.")
+    for board, board_id in c.board_ids:
+        if bool(board) != bool(board_id):
+            problems.append("The certifying board and the board ID go together.")
+        elif board and board.casefold() not in boards:
+            problems.append(f"Certifying board '{board}' is unknown.")
+    return problems
+
+
+def _match_query(c: MatchCriteria, boards: Mapping[str, int]) -> models.QuerySet[Learner]:
     learners = Learner.objects.filter(
-        first_name_key=name_key(first_name), last_name_key=name_key(last_name)
+        first_name_key=name_key(c.first_name), last_name_key=name_key(c.last_name)
     )
-    if birth:
-        learners = learners.filter(birth_month=birth[0], birth_day=birth[1])
-    if npi.strip():
-        learners = learners.filter(npi=npi.strip())
-    if licence:
+    if c.birth_month is not None and c.birth_day is not None:
+        learners = learners.filter(birth_month=c.birth_month, birth_day=c.birth_day)
+    if c.npi:
+        learners = learners.filter(npi=c.npi)
+    if c.me_number:
+        learners = learners.filter(me_number=c.me_number)
+    if c.license_id:
         learners = learners.filter(
-            licenses__state=licence[0], licenses__license_id__iexact=licence[1]
+            licenses__state=state_code(c.licensing_state),
+            licenses__license_id__iexact=c.license_id,
         )
-    if board_id.strip():
-        board_pk = (
-            Board.objects.filter(code__iexact=board.strip()).order_by().values_list("pk", flat=True)
-        )
-        learners = learners.filter(
-            board_ids__board__in=board_pk, board_ids__diplomate_id=board_id.strip()
-        )
-    if medical_school.strip():
-        learners = learners.filter(medical_school__iexact=medical_school.strip())
-    return learners.distinct().count()
+    for board, board_id in c.board_ids:
+        if board_id:
+            held = LearnerBoardId.objects.filter(
+                board_id=boards[board.casefold()], diplomate_id=board_id
+            )
+            learners = learners.filter(pk__in=held.values("learner_id"))
+    if c.medical_school:
+        learners = learners.filter(medical_school__iexact=c.medical_school)
+    return learners.distinct()

@@ -29,8 +29,11 @@ class RowResult:
     learner_id: int | None = None
     action: str = ""  # "add" or "delete" once the Record Action was understood
     record_id: int | None = None  # for an accepted delete: the stored record it removes
+    # For an accepted delete of a record an earlier row of the batch adds: its key.
+    delete_key: tuple[str, str] | None = None
     # For an accepted add: the CompletionRecord fields to store (None when already stored).
     values: dict[str, object] | None = field(default=None, repr=False, compare=False)
+    claims: tuple[str, ...] = ()  # the Credit IDs the sender gave, held once each when stored
 
     @property
     def accepted(self) -> bool:

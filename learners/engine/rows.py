@@ -46,6 +46,15 @@ REMS_COLUMNS: tuple[tuple[str, str], ...] = (
 REPORT_COLUMNS: tuple[str, str] = ("Error Codes", "Error Messages")
 
 
+@dataclass(frozen=True, slots=True)
+class Certificate:
+    """One XML `ar:CreditCertificate`: its activityCertification, numberOfCredits and CreditID."""
+
+    certification: str
+    points: str
+    credit_id: str
+
+
 # Not frozen: a frozen dataclass sets each of these 28 fields through object.__setattr__, a third
 # of a file's reading time. Nothing hashes rows or changes them after reading (copies are made
 # with dataclasses.replace): treat them as read-only all the same.
@@ -81,10 +90,32 @@ class LearnerRow:
     # Given by XML and web services; assigned by the engine for file rows.
     credit_id: str = ""
     npi: str = ""  # XML UniqueID domain="NPI"
+    me_number: str = ""  # legacy ACCMELearnerRecords v1 MedicalEducationNumber (AMA ME number)
     # XML may carry more board credit types than the two file columns hold: (type, points).
     extra_credit_types: tuple[tuple[str, str], ...] = field(default=())
     # Raw cell values as read, for the rejected-rows report of a text/Excel row.
     raw: tuple[str, ...] = field(default=(), compare=False)
+    # XML only (None for a table row or a form): every CreditCertificate as sent, the Member's
+    # UniqueIDs as (domain, value), and the elements the report left out (e.g. CompletedDateTime).
+    certificates: tuple[Certificate, ...] | None = None
+    member_ids: tuple[tuple[str, str], ...] = ()
+    missing_elements: tuple[str, ...] = ()
+    # The ActivityReport a row came from (XML, 1-based); 0: the row is a record of its own.
+    # A REMS report's participants share its number, and so its Credit ID.
+    report: int = 0
+
+    @property
+    def from_xml(self) -> bool:
+        return self.certificates is not None
+
+    @property
+    def credit_ids(self) -> tuple[str, ...]:
+        """Every Credit ID the sender gave (one per certificate in XML), first one first."""
+        if self.certificates is None:
+            given = self.credit_id.strip()
+            return (given,) if given else ()
+        ids = (c.credit_id.strip() for c in self.certificates)
+        return tuple(dict.fromkeys(i for i in ids if i))
 
     def values(self, columns: tuple[tuple[str, str], ...] = BOARD_COLUMNS) -> list[str]:
         return [getattr(self, name) for name, _ in columns]

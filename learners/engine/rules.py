@@ -16,6 +16,11 @@ from __future__ import annotations
 from decimal import Decimal
 from functools import lru_cache
 
+from learners.engine.certificates import (
+    certificate_points_total,
+    judge_certificates,
+    judge_member_ids,
+)
 from learners.engine.codes import error
 from learners.engine.duplicates import judge_duplicates, remember
 from learners.engine.facts import (
@@ -31,10 +36,13 @@ from learners.engine.npi import is_valid_npi
 from learners.engine.programs import Program
 from learners.engine.rems import judge_rems_fields
 from learners.engine.results import RowError
+from learners.engine.rows import LearnerRow
 from learners.engine.states import state_code
 from learners.engine.values import (
+    MAX_AMOUNT,
     NOT_POSITIVE,
     NOT_QUARTER,
+    TOO_LARGE,
     format_date,
     parse_birth,
     parse_credits,
@@ -42,21 +50,35 @@ from learners.engine.values import (
     reporting_deadline,
 )
 
-BLANK = "(blank)"
 CLOSED_ACTIVITY = (
     "Activity {activity_id} is closed: closed activities may not be edited, and no more learners "
     "may be reported for them."
 )
+MISSING_BOARD = (
+    "Certifying Board is missing: it is required when a board id, MOC points or a credit type "
+    "is given"
+)
+NO_CREDIT = "No credit is reported: give CME credits, MOC points, or both"
+# Credit types whose refusal PARS names with a code of its own (Appendix B).
+_SPECIFIC_TYPE_CODES = {"patient safety": "680", "practice assessment": "681"}
 _ZERO = Decimal(0)
 _TYPE_POINTS = "Credits Awarded for Credit Type"
 _ADDITIONAL_POINTS = "Credits Awarded for Additional Credit Type"
 # A batch names the same few hundred physicians over and over: normalise each value once.
 _name_key = lru_cache(maxsize=16384)(name_key)
 _is_npi = lru_cache(maxsize=16384)(is_valid_npi)
+
+
+def _looks_like_npi(value: str) -> bool:
+    return len(value) == 10 and value.isascii() and value.isdigit()
+
+
 _state_code = lru_cache(maxsize=256)(state_code)
 CREDIT_ID_MAX = 100
 # Codes that mean the row's identity can't be looked up as given: matching would only add noise.
-IDENTITY_FIELD_CODES = frozenset({"622", "623", "624", "719", "720", "721", "728", "621", "718"})
+IDENTITY_FIELD_CODES = frozenset(
+    {"622", "623", "624", "712", "719", "720", "721", "728", "621", "718"}
+)
 
 __all__ = ["judge_duplicates", "judge_fields", "judge_identity", "remember"]
 
@@ -64,25 +86,57 @@ __all__ = ["judge_duplicates", "judge_fields", "judge_identity", "remember"]
 def judge_fields(j: Judgement, ctx: RuleContext) -> None:
     """First pass: the row's own fields, its activity and dates (no directory, no records)."""
     judge_action(j)
-    if len(j.credit_id) > CREDIT_ID_MAX:
-        j.errors.append(
-            error("998", reason=f"the Credit ID is longer than {CREDIT_ID_MAX} characters")
-        )
     judge_activity(j, ctx)
     judge_completion_date(j, ctx)
-    if ctx.program == Program.REMS:
+    # A record on a REMS-registered activity is a REMS record, whatever door it came in by.
+    j.rems_rules = ctx.program == Program.REMS or bool(j.activity and j.activity.rems_registered)
+    judge_credit_ids(j)
+    if j.rems_rules:
         if j.action == ADD:
             judge_rems_fields(j)
         else:
             local_id = j.row.learner_local_id.strip()
             j.rems = {"rems_learner_local_id": local_id} if local_id else None
         return
+    if j.row.from_xml:
+        judge_member_ids(j, ctx)
     judge_licence(j)
     judge_board(j, ctx)
+    if j.row.from_xml:
+        judge_certificates(j, ctx)
+    elif j.board is not None:
+        j.moc = True
+        j.credit_pairs = column_credit_pairs(j.row)
     if j.action == ADD:
+        if j.moc:
+            judge_moc(j, ctx)
         judge_names_and_birth(j)
         judge_cme_credits(j)
         j.identity = identity_of(j)
+
+
+def judge_credit_ids(j: Judgement) -> None:
+    """650 for a certificate without a CreditID (or an add without any); 998 for one too long."""
+    for certificate in j.row.certificates or ():
+        if not certificate.credit_id.strip():
+            shown = certificate.certification or "(no activityCertification)"
+            j.errors.append(error("650", certificate=shown))
+    # A REMS report may carry no certificate; a web-service one still needs its Credit ID. (A
+    # board report without any certificate is 677, no credit, rather than 650 as well.)
+    no_certificate = j.row.from_xml and not j.row.certificates and j.rems_rules
+    if j.action == ADD and no_certificate and not j.credit_id:
+        j.errors.append(error("650", certificate="(none)"))
+    if any(len(credit_id) > CREDIT_ID_MAX for credit_id in (*j.credit_ids, j.credit_id)):
+        reason = f"the Credit ID is longer than {CREDIT_ID_MAX} characters"
+        j.errors.append(error("998", reason=reason))
+
+
+def unknown_board(text: str) -> str:
+    return f"Certifying Board '{text}' is unknown (use a board acronym such as ABIM)"
+
+
+def cme_not_valid(text: str) -> str:
+    return f"Number of CME Credits '{text}' is not valid (a number above 0 in steps of 0.25)"
 
 
 def judge_action(j: Judgement) -> None:
@@ -120,7 +174,8 @@ def judge_activity(j: Judgement, ctx: RuleContext) -> None:
 def judge_completion_date(j: Judgement, ctx: RuleContext) -> None:
     text = j.row.completion_date.strip()
     if not text:
-        j.errors.append(error("631"))
+        missing = "ar:CompletedDateTime" in j.row.missing_elements
+        j.errors.append(error("746" if missing else "631"))
         return
     completion = parse_date(text)
     if completion is None:
@@ -169,8 +224,12 @@ def judge_licence(j: Judgement) -> None:
     state_text = j.row.licensing_state.strip()
     value = j.row.license_id.strip()
     npi = j.row.npi.strip()
+    if value and not npi and not state_text and _looks_like_npi(value):
+        npi, value = value, ""  # ten digits without a state: meant as an NPI
     if npi and not _is_npi(npi):
-        j.errors.append(error("718", identity=f"'{npi}' is not a valid NPI"))
+        j.errors.append(
+            error("718", identity=f"'{npi}' is not a valid NPI (its check digit is wrong)")
+        )
         npi = ""
     if value and not npi and _is_npi(value):
         npi, value = value, ""
@@ -188,22 +247,40 @@ def judge_licence(j: Judgement) -> None:
 
 
 def judge_board(j: Judgement, ctx: RuleContext) -> None:
+    """The Certifying Board and its id (728, 621); in XML a board names the learner only."""
     row = j.row
     text = row.board.strip()
     if not text:
         moc_columns = (row.board_id, row.board_points, row.credit_type, row.credit_type_points)
-        if (any(moc_columns) and any(v.strip() for v in moc_columns)) or row.extra_credit_types:
-            j.errors.append(error("728", value=BLANK))
+        if not row.from_xml and any(v.strip() for v in moc_columns):
+            j.errors.append(error("728", problem=MISSING_BOARD))
         return
     board = ctx.boards.get(text.casefold())
     if board is None:
-        j.errors.append(error("728", value=text))
+        if not row.from_xml:  # in XML, 712 (UniqueID domain) or 676 (certificate) says it
+            j.errors.append(error("728", problem=unknown_board(text)))
         return
     j.board = board
     j.board_id = row.board_id.strip()
-    if not j.board_id:
+    if not j.board_id and not (row.from_xml and j.action == ADD and not row.member_ids):
         j.errors.append(error("621", board=board.code))
-    if j.action != ADD:
+
+
+def column_credit_pairs(row: LearnerRow) -> list[tuple[str, str, str]]:
+    """A table row's credit types and their points, with the columns that hold them."""
+    pairs = [(row.credit_type, row.credit_type_points, _TYPE_POINTS)]
+    if row.additional_credit_type or row.additional_credit_type_points:
+        pairs.append(
+            (row.additional_credit_type, row.additional_credit_type_points, _ADDITIONAL_POINTS)
+        )
+    pairs.extend((t, p, _TYPE_POINTS) for t, p in row.extra_credit_types)
+    return pairs
+
+
+def judge_moc(j: Judgement, ctx: RuleContext) -> None:
+    """MOC credit: the activity's registration with the board (670), points, credit types."""
+    board = j.board
+    if board is None:
         return
     registration = None
     if j.activity is not None:
@@ -211,50 +288,66 @@ def judge_board(j: Judgement, ctx: RuleContext) -> None:
         if registration is None:
             j.errors.append(error("670", activity_id=j.activity.activity_id, board=board.code))
     offered = registration.points if registration else None
-    judge_board_points(j, offered)
+    if j.row.from_xml:
+        judge_certificate_points(j, offered)
+    else:
+        judge_board_points(j, offered)
     judge_credit_types(j, board, registration.credit_types if registration else None)
+
+
+def judge_certificate_points(j: Judgement, offered: Decimal | None) -> None:
+    """XML: the MOC points are the board certificates' sum (632 when none gives any)."""
+    assert j.board is not None
+    if all(not points.strip() for _, points, _ in j.credit_pairs):
+        j.errors.append(error("632", board=j.board.code, field="numberOfCredits"))
+        return
+    j.points = certificate_points_total(j)
+    _judge_offered(j, offered)
 
 
 def judge_board_points(j: Judgement, offered: Decimal | None) -> None:
     text = j.row.board_points.strip()
     assert j.board is not None
     if not text:
-        j.errors.append(error("632", board=j.board.code))
+        j.errors.append(error("632", board=j.board.code, field="Total Board Credits"))
         return
-    points = _points(j, "Total Board Credits", text)
-    if points is None:
-        return
-    j.points = points
-    if offered is not None and points > offered:
+    j.points = _points(j, "Total Board Credits", text)
+    _judge_offered(j, offered)
+
+
+def _judge_offered(j: Judgement, offered: Decimal | None) -> None:
+    assert j.board is not None
+    if j.points is not None and offered is not None:
         activity_id = j.activity.activity_id if j.activity else ""
-        j.errors.append(
-            error(
-                "674", points=points, offered=offered, activity_id=activity_id, board=j.board.code
-            )
-        )
+        over = points_over_offer(j.points, offered, activity_id=activity_id, board=j.board.code)
+        j.errors.extend([over] if over else [])
+
+
+def points_over_offer(
+    points: Decimal, offered: Decimal, *, activity_id: str, board: str
+) -> RowError | None:
+    """674: MOC points above what the activity offers for the board (intake and board alike)."""
+    if points <= offered:
+        return None
+    return error("674", points=points, offered=offered, activity_id=activity_id, board=board)
 
 
 def _points(j: Judgement, label: str, text: str) -> Decimal | None:
     """MOC points: a number above 0 (673) in steps of 0.25 (675)."""
     amount, verdict = parse_credits(text)
-    if verdict == NOT_POSITIVE:
-        j.errors.append(error("673", field=label, value=text, reason="a number above 0"))
+    if verdict in (NOT_POSITIVE, TOO_LARGE):
+        reason = "a number above 0" if verdict == NOT_POSITIVE else f"at most {MAX_AMOUNT}"
+        j.errors.append(error("673", field=label, value=text, reason=reason))
     elif verdict == NOT_QUARTER:
         j.errors.append(error("675", field=label, value=text))
     return amount
 
 
 def judge_credit_types(j: Judgement, board: BoardFacts, allowed: frozenset[str] | None) -> None:
-    """Each credit type must be the board's and allowed on the activity (735); points valid."""
-    row = j.row
-    pairs = [(row.credit_type, row.credit_type_points, _TYPE_POINTS)]
-    if row.additional_credit_type or row.additional_credit_type_points:
-        pairs.append(
-            (row.additional_credit_type, row.additional_credit_type_points, _ADDITIONAL_POINTS)
-        )
-    pairs.extend((t, p, _TYPE_POINTS) for t, p in row.extra_credit_types)
+    """Each credit type must be the board's and allowed on the activity (735, or 680/681 for
+    patient safety and practice assessment credit); its points valid (673/675)."""
     total = _ZERO
-    for type_text, points_text, label in pairs:
+    for type_text, points_text, label in j.credit_pairs:
         type_text, points_text = type_text.strip(), points_text.strip()
         if not type_text and not points_text:
             continue
@@ -264,10 +357,7 @@ def judge_credit_types(j: Judgement, board: BoardFacts, allowed: frozenset[str] 
             continue
         name = credit_type_name(board, type_text)
         if name is None or (allowed is not None and name not in allowed):
-            activity_id = j.activity.activity_id if j.activity else ""
-            j.errors.append(
-                error("735", value=type_text, board=board.code, activity_id=activity_id)
-            )
+            j.errors.append(_type_not_allowed(j, board, type_text, name))
         if not points_text:
             reason = f"required with Credit Type '{type_text}'"
             j.errors.append(error("673", field=label, value="", reason=reason))
@@ -276,13 +366,21 @@ def judge_credit_types(j: Judgement, board: BoardFacts, allowed: frozenset[str] 
         if amount is not None and name is not None:
             j.credits.append((name, amount))
             total += amount
-    if j.points is not None and total > j.points:
+    if not j.row.from_xml and j.points is not None and total > j.points:
         reason = f"the credit type points add up to {total}, more than the Total Board Credits"
         j.errors.append(
             error(
                 "673", field="Total Board Credits", value=j.row.board_points.strip(), reason=reason
             )
         )
+
+
+def _type_not_allowed(j: Judgement, board: BoardFacts, text: str, name: str | None) -> RowError:
+    activity_id = j.activity.activity_id if j.activity else ""
+    if name is not None and name.casefold() in _SPECIFIC_TYPE_CODES:
+        code = _SPECIFIC_TYPE_CODES[name.casefold()]
+        return error(code, board=board.code, activity_id=activity_id)
+    return error("735", value=text, board=board.code, activity_id=activity_id)
 
 
 def credit_type_name(board: BoardFacts, text: str) -> str | None:
@@ -297,12 +395,15 @@ def credit_type_name(board: BoardFacts, text: str) -> str | None:
 def judge_cme_credits(j: Judgement) -> None:
     text = j.row.cme_credits.strip()
     if not text:
-        if not j.row.board.strip():
-            j.errors.append(error("722", value=BLANK))  # a row must report CME, MOC or both
+        moc_given = j.moc or (not j.row.from_xml and bool(j.row.board.strip()))
+        if j.row.from_xml and not j.row.certificates:
+            return  # 677 says it: no certificate at all
+        if not moc_given:  # a row must report CME, MOC or both
+            j.errors.append(error("722", problem=NO_CREDIT))
         return
     amount, _ = parse_credits(text)
     if amount is None:
-        j.errors.append(error("722", value=text))
+        j.errors.append(error("722", problem=cme_not_valid(text)))
         return
     j.cme = amount
     if j.activity is not None and amount > j.activity.ama_credits:
@@ -326,6 +427,7 @@ def identity_of(j: Judgement) -> Identity | None:
         last_key=_name_key(last),
         birth=j.birth,
         npi=j.npi,
+        me_number=j.row.me_number.strip(),
         licence=(j.state, j.license_id or j.npi) if j.state and (j.license_id or j.npi) else None,
         board=(j.board.pk, j.board_id) if j.board and j.board_id else None,
         board_code=j.board.code if j.board else "",

@@ -1,11 +1,11 @@
-"""Writing accepted rows as CompletionRecords: one statement per chunk, idempotent on Credit ID.
+"""Writing accepted rows as CompletionRecords: one statement per chunk, idempotent on the key.
 
 On PostgreSQL a chunk goes in with one COPY, which keeps a 2,500-row file within a fraction of a
-second; should a Credit ID be taken meanwhile, `INSERT … ON CONFLICT DO NOTHING` skips it. A few
-rows (a web-service call) go in with that INSERT straight away: for them a COPY's transaction and
-its fallback's scratch table cost more than the rows. Elsewhere (SQLite)
-`bulk_create(ignore_conflicts=True)` does the same job. Either way the (provider, credit_id)
-constraint makes a retried batch add nothing twice.
+second; should a key be taken meanwhile, `INSERT … ON CONFLICT DO NOTHING RETURNING` skips it and
+says which rows went in. A few rows (a web-service call) go in with that INSERT straight away:
+for them a COPY's transaction and its fallback's scratch table cost more than the rows. Elsewhere
+(SQLite) each row goes in under a savepoint. Either way the constraints decide: a retried batch
+adds nothing twice, and a row that lost a race (603 / 709) is known and reported.
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ from operator import itemgetter
 from typing import Any
 
 import psycopg
-from django.db import connection, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from psycopg.types.json import Jsonb
 
-from learners.models import CompletionRecord
+from learners.models import CompletionRecord, RecordCreditId
 
 INSERT_BATCH_SIZE = 500
 # Up to this many rows one INSERT … VALUES beats a COPY (about four times cheaper for one row).
@@ -55,24 +55,96 @@ def record_values(**values: object) -> dict[str, object]:
     return {**_defaults(), **values}
 
 
-def insert_records(rows: Sequence[Mapping[str, Any]], common: Mapping[str, Any]) -> int:
+RecordKey = tuple[str, str]  # (credit_id, rems_learner_local_id): a record's key per provider
+
+
+def record_key(values: Mapping[str, Any]) -> RecordKey:
+    return str(values["credit_id"]), str(values.get("rems_learner_local_id") or "")
+
+
+def insert_records(
+    rows: Sequence[Mapping[str, Any]], common: Mapping[str, Any]
+) -> dict[RecordKey, int | None]:
     """Insert full records (see `record_values`) with the `common` values over each.
 
-    Credit IDs already stored are skipped. Returns how many were added.
+    A row the database refuses (its key is taken, or a live record of the same learner,
+    activity and date exists: 603 / 709 under any interleaving) is skipped. Returns the keys of
+    the rows that went in, with their ids where the insert told them (a COPY doesn't).
     """
     if not rows:
-        return 0
+        return {}
     if connection.vendor == "postgresql":
         return _insert_postgresql(rows, common)
+    return _insert_one_by_one(rows, common)
+
+
+def _insert_one_by_one(
+    rows: Sequence[Mapping[str, Any]], common: Mapping[str, Any]
+) -> dict[RecordKey, int | None]:
+    """SQLite (the laptop default): the chunk in one go; should the database refuse a row, each
+    row again in a savepoint of its own, so a refused one skips alone."""
     records = [CompletionRecord(**{**row, **common}) for row in rows]
-    CompletionRecord.objects.bulk_create(
-        records, batch_size=INSERT_BATCH_SIZE, ignore_conflicts=True
-    )
-    return len(records)
+    try:
+        with transaction.atomic():
+            CompletionRecord.objects.bulk_create(records, batch_size=INSERT_BATCH_SIZE)
+        return {record_key(row): record.pk for row, record in zip(rows, records, strict=True)}
+    except IntegrityError:
+        pass
+    inserted: dict[RecordKey, int | None] = {}
+    for row in rows:
+        record = CompletionRecord(**{**row, **common})
+        try:
+            with transaction.atomic():
+                record.save(force_insert=True)
+        except IntegrityError:
+            continue
+        inserted[record_key(row)] = record.pk
+    return inserted
 
 
-def _insert_postgresql(rows: Sequence[Mapping[str, Any]], common: Mapping[str, Any]) -> int:
-    """COPY the chunk straight in; if a Credit ID turns out to be taken, go round by a scratch table.
+def record_ids(provider_id: int, keys: Sequence[RecordKey]) -> dict[RecordKey, int]:
+    """The ids of records stored under these keys (after a COPY, which doesn't return them)."""
+    found = CompletionRecord.objects.filter(
+        provider_id=provider_id, credit_id__in={credit_id for credit_id, _ in keys}
+    ).values_list("credit_id", "rems_learner_local_id", "pk")
+    wanted = set(keys)
+    return {(c, r): pk for c, r, pk in found if (c, r) in wanted}
+
+
+def claim_credit_ids(provider_id: int, claims: Sequence[tuple[str, int]]) -> set[str]:
+    """Hold each (Credit ID, record id) given; returns the Credit IDs that were still free."""
+    if not claims:
+        return set()
+    if connection.vendor != "postgresql":
+        held = set()
+        for credit_id, record_id in claims:
+            try:
+                with transaction.atomic():
+                    RecordCreditId.objects.create(
+                        provider_id=provider_id, credit_id=credit_id, record_id=record_id
+                    )
+            except IntegrityError:
+                continue
+            held.add(credit_id)
+        return held
+    table = connection.ops.quote_name(RecordCreditId._meta.db_table)
+    params = [
+        value for credit_id, record_id in claims for value in (provider_id, credit_id, record_id)
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (provider_id, credit_id, record_id) VALUES "  # noqa: S608
+            + ", ".join(["(%s, %s, %s)"] * len(claims))
+            + " ON CONFLICT DO NOTHING RETURNING credit_id",
+            params,
+        )
+        return {row[0] for row in cursor.fetchall()}
+
+
+def _insert_postgresql(
+    rows: Sequence[Mapping[str, Any]], common: Mapping[str, Any]
+) -> dict[RecordKey, int | None]:
+    """COPY the chunk straight in; if a key turns out to be taken, go round by a scratch table.
 
     COPY moves the values in psycopg's C code: binding thousands of values as query parameters
     costs more than the database's own work. The engine has already set aside the rows a
@@ -85,7 +157,7 @@ def _insert_postgresql(rows: Sequence[Mapping[str, Any]], common: Mapping[str, A
     try:
         with transaction.atomic():
             _copy(table, rows, common)
-            return len(rows)
+            return dict.fromkeys(map(record_key, rows))
     except psycopg.errors.UniqueViolation:
         with transaction.atomic():  # the scratch table lives until the end of a transaction
             return _insert_skipping_conflicts(table, rows, common)
@@ -158,8 +230,13 @@ def _copy(table: str, rows: Sequence[Mapping[str, Any]], common: Mapping[str, An
             write_row(values)
 
 
-def _insert_values(table: str, rows: Sequence[Mapping[str, Any]], common: Mapping[str, Any]) -> int:
-    """One INSERT … VALUES that skips Credit IDs already stored; returns how many went in."""
+_RETURNING = " ON CONFLICT DO NOTHING RETURNING credit_id, rems_learner_local_id, id"
+
+
+def _insert_values(
+    table: str, rows: Sequence[Mapping[str, Any]], common: Mapping[str, Any]
+) -> dict[RecordKey, int | None]:
+    """One INSERT … VALUES that skips the rows a constraint refuses."""
     layout = _layout()
     row_sql = "(" + ", ".join(["%s"] * len(layout.types)) + ")"
     params = [value for values in _column_values(rows, common) for value in values]
@@ -167,18 +244,15 @@ def _insert_values(table: str, rows: Sequence[Mapping[str, Any]], common: Mappin
         cursor.execute(
             f"INSERT INTO {table} ({layout.names}) VALUES "  # noqa: S608
             + ", ".join([row_sql] * len(rows))
-            + f" ON CONFLICT ON CONSTRAINT {_UNIQUE_CREDIT_ID} DO NOTHING",
+            + _RETURNING,
             params,
         )
-        return cursor.rowcount
-
-
-_UNIQUE_CREDIT_ID = '"credit_id_unique_per_provider"'
+        return {(credit_id, local_id): pk for credit_id, local_id, pk in cursor.fetchall()}
 
 
 def _insert_skipping_conflicts(
     table: str, rows: Sequence[Mapping[str, Any]], common: Mapping[str, Any]
-) -> int:
+) -> dict[RecordKey, int | None]:
     quote = connection.ops.quote_name
     columns = _columns()
     names = _layout().names
@@ -188,9 +262,9 @@ def _insert_skipping_conflicts(
         cursor.execute(f"CREATE TEMPORARY TABLE {scratch} ({definition}) ON COMMIT DROP")
         _copy(scratch, rows, common)
         cursor.execute(
-            f"INSERT INTO {table} ({names}) SELECT {names} FROM {scratch} "  # noqa: S608
-            f"ON CONFLICT ON CONSTRAINT {_UNIQUE_CREDIT_ID} DO NOTHING"
+            f"INSERT INTO {table} ({names}) SELECT {names} FROM {scratch}"  # noqa: S608
+            + _RETURNING
         )
-        added = cursor.rowcount
+        inserted = {(credit_id, local_id): pk for credit_id, local_id, pk in cursor.fetchall()}
         cursor.execute(f"DROP TABLE {scratch}")
-    return added
+    return inserted

@@ -7,7 +7,7 @@ memoised: each distinct string is parsed once per process.
 from __future__ import annotations
 
 import calendar
-from datetime import date
+from datetime import MAXYEAR, date
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
@@ -18,18 +18,46 @@ _FOUR = Decimal(4)
 @lru_cache(maxsize=8192)
 def parse_date(text: str) -> date | None:
     """MM/DD/YYYY (or M/D/YYYY) or YYYY-MM-DD, any time part dropped; None when not a date."""
-    value = text.strip().split(" ", 1)[0].split("T", 1)[0]
-    if "/" in value:
-        parts = value.split("/")
-        if len(parts) != 3:
-            return None
-        month, day, year = parts
-    else:
-        parts = value.split("-")
-        if len(parts) != 3:
-            return None
-        year, month, day = parts
-    if len(year) != 4 or not (year.isdigit() and month.isdigit() and day.isdigit()):
+    value = text.strip()
+    if "/" not in value:
+        return parse_iso_date(value)
+    parts = value.split(" ", 1)[0].split("/")
+    if len(parts) != 3:
+        return None
+    month, day, year = parts
+    return _date(year, month, day)
+
+
+@lru_cache(maxsize=4096)
+def parse_iso_date(text: str) -> date | None:
+    """'2021-07-06', '2021-7-6' or '2021-07-06T00:00:00…' → the date (a time part is dropped).
+
+    The one ISO date parser: XML elements, web-service envelopes and activity dates use it.
+    """
+    value = text.strip().split("T", 1)[0].split(" ", 1)[0]
+    parts = value.split("-")
+    if len(parts) != 3:
+        return None
+    year, month, day = parts
+    return _date(year, month, day)
+
+
+def is_iso_date_shape(text: str) -> bool:
+    """YYYY-MM-DD (a time part allowed), whether or not the day exists: 2021-02-31 is one."""
+    parts = text.strip().split("T", 1)[0].split(" ", 1)[0].split("-")
+    return (
+        len(parts) == 3
+        and len(parts[0]) == 4
+        and all(1 <= len(p) <= 2 for p in parts[1:])
+        and "".join(parts).isascii()
+        and "".join(parts).isdigit()
+    )
+
+
+def _date(year: str, month: str, day: str) -> date | None:
+    if len(year) != 4 or not 1 <= len(month) <= 2 or not 1 <= len(day) <= 2:
+        return None
+    if not (year + month + day).isascii() or not (year + month + day).isdigit():
         return None
     try:
         return date(int(year), int(month), int(day))
@@ -57,11 +85,20 @@ def parse_birth(text: str) -> tuple[int, int] | None:
     return month, day
 
 
+# What a DecimalField(max_digits=6, decimal_places=2) holds, in steps of 0.25.
+MAX_AMOUNT = Decimal("9999.75")
+
+
 @lru_cache(maxsize=4096)
 def parse_amount(text: str) -> Decimal | None:
-    """A plain non-negative decimal ('2', '1.5', '.25'); None for anything else ('1,5', '-1', 'x')."""
+    """A plain non-negative decimal ('2', '1.5', '.25'); None for anything else.
+
+    The one parser of credit and point amounts, for learners and activities alike: no sign,
+    exponent, grouping or other digits ('+2', '1e1', '1,5', '-1', 'x', '²' are all None).
+    """
     value = text.strip()
-    if not value or value[0] in "+-" or not value.replace(".", "", 1).isdigit():
+    digits = value.replace(".", "", 1)
+    if not digits or not digits.isascii() or not digits.isdigit():
         return None
     try:
         return Decimal(value)
@@ -70,16 +107,20 @@ def parse_amount(text: str) -> Decimal | None:
 
 
 POSITIVE, NOT_POSITIVE, NOT_QUARTER = "ok", "not a number above 0", "not in steps of 0.25"
+TOO_LARGE = f"more than {MAX_AMOUNT}"
 
 
 @lru_cache(maxsize=4096)
-def parse_credits(text: str) -> tuple[Decimal | None, str]:
-    """An amount of credits or points and its verdict: POSITIVE, NOT_POSITIVE or NOT_QUARTER."""
+def parse_credits(text: str, *, allow_zero: bool = False) -> tuple[Decimal | None, str]:
+    """An amount of credits or points and its verdict: POSITIVE, NOT_POSITIVE, NOT_QUARTER or
+    TOO_LARGE. `allow_zero`: 0 is an amount (an activity may offer no AMA credits)."""
     amount = parse_amount(text)
-    if amount is None or amount <= 0:
+    if amount is None or amount < 0 or (amount == 0 and not allow_zero):
         return None, NOT_POSITIVE
     if not in_quarter_steps(amount):
         return None, NOT_QUARTER
+    if amount > MAX_AMOUNT:
+        return None, TOO_LARGE
     return amount, POSITIVE
 
 
@@ -95,6 +136,9 @@ def reporting_deadline(completion: date) -> date:
 
 @lru_cache(maxsize=64)
 def _deadline(year: int) -> date:
+    # Completions of 9998 and 9999 would be due after the calendar ends: they are never late.
+    if year + 2 > MAXYEAR:
+        return date.max
     return date(year + 2, 3, 31)
 
 

@@ -20,6 +20,7 @@ from operator import itemgetter
 from typing import Any
 
 from learners.engine.rows import BOARD_COLUMNS, REMS_COLUMNS, REPORT_COLUMNS, LearnerRow
+from learners.engine.values import parse_date
 from learners.formats.base import (
     Columns,
     FileFormatError,
@@ -169,6 +170,17 @@ def _values(cells: list[str], mapping: ColumnMap) -> dict[str, str]:
     return values
 
 
+def _looks_like_a_learner_row(cells: list[str]) -> bool:
+    """Without a header, a row of the layout: an Add/Delete action, a 9-digit ACCME Activity ID
+    or a completion date where the template puts them."""
+    first, second, third = (clean_cell(c) for c in [*cells[:3], "", "", ""][:3])
+    return (
+        first.casefold() in ("add", "delete")
+        or (len(second) == 9 and second.isdigit())
+        or parse_date(third) is not None
+    )
+
+
 def _looks_like_guidance(values: dict[str, str]) -> bool:
     """A row of hints ("Add or Delete", "MM/DD/YYYY", …) rather than a learner.
 
@@ -218,6 +230,12 @@ def rows_from_table(
         if found is not None:
             mapping, start, header_seen = found, position + 1, True
             break
+    if not header_seen and not any(_looks_like_a_learner_row(cells) for _, cells in head):
+        raise FileFormatError(
+            f"Line {head[0][0]} is neither the learner template's header nor a learner row "
+            "(Record Action, ACCME Activity ID, Completion Date, …). Use the template's columns, "
+            "in its order."
+        )
     rows = _data_rows(chain(head[start:], stream), mapping, header_seen=header_seen)
     check_record_count(len(rows))
     return rows

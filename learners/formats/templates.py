@@ -2,18 +2,21 @@
 
 The workbook mirrors ACCME's Excel learner template: a guidance row, the header row, then one row
 per learner, with drop-downs fed from a hidden "Lists" sheet (boards and credit types come from
-the reference tables, so a new board shows up without a code change). The readers treat the
+the reference tables, so a new board shows up without a code change). The credit-type drop-downs
+depend on the row's board: each offers only that board's credit types. The readers treat the
 untouched template as "no learner records" and a filled one as rows.
 """
 
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
+from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -60,7 +63,7 @@ def txt_template(program: str = "board") -> bytes:
 
 
 def drop_down_lists(program: str = "board") -> dict[str, list[str]]:
-    """Allowed values per column, for the workbook's drop-downs."""
+    """Allowed values per column, for the workbook's drop-downs (credit types: see below)."""
     if program == "rems":
         return {
             "record_action": ["Add", "Delete"],
@@ -71,14 +74,26 @@ def drop_down_lists(program: str = "board") -> dict[str, list[str]]:
             "time_in_practice": list(TIMES_IN_PRACTICE),
             "performs_surgery": ["Y", "N"],
         }
-    credit_types = sorted(set(CreditType.objects.values_list("name", flat=True)))
     return {
         "record_action": ["Add", "Delete"],
         "licensing_state": list(STATES),
         "board": list(Board.objects.order_by("code").values_list("code", flat=True)),
-        "credit_type": credit_types,
-        "additional_credit_type": credit_types,
     }
+
+
+def credit_types_by_board() -> dict[str, list[str]]:
+    """Each board's credit types, for the credit-type drop-downs that follow the board chosen."""
+    by_board: dict[str, list[str]] = {}
+    for code, name in CreditType.objects.order_by("board__code", "name").values_list(
+        "board__code", "name"
+    ):
+        by_board.setdefault(code, []).append(name)
+    return by_board
+
+
+def credit_types_name(board: str) -> str:
+    """The workbook's defined name of a board's credit types, e.g. "CreditTypes_ABIM"."""
+    return "CreditTypes_" + re.sub(r"\W", "_", board)
 
 
 def template_workbook(program: str = "board") -> Workbook:
@@ -89,7 +104,12 @@ def template_workbook(program: str = "board") -> Workbook:
         guidance=GUIDANCE,
         text_columns=TEXT_COLUMNS,
         lists=drop_down_lists(program),
+        board_types=LEARNER_BOARD_TYPES if program == "board" else {},
     )
+
+
+# Credit-type columns of the learner template and the board column each depends on.
+LEARNER_BOARD_TYPES = {"credit_type": "board", "additional_credit_type": "board"}
 
 
 def columns_workbook(
@@ -100,10 +120,13 @@ def columns_workbook(
     text_columns: Collection[str],
     lists: dict[str, list[str]],
     suggesting: Collection[str] = (),
+    board_types: Mapping[str, str] | None = None,
 ) -> Workbook:
     """A template workbook for any file of `columns` (learners, activities): a guidance row, the
     header row, text columns kept as text, and drop-downs of `lists` (a column in `suggesting`
-    offers its list but takes other values too, such as several separated by ;)."""
+    offers its list but takes other values too, such as several separated by ;).
+
+    `board_types` maps a credit-type column to the board column whose credit types it offers."""
     workbook = Workbook()
     sheet = workbook.active
     assert isinstance(sheet, Worksheet)
@@ -118,43 +141,72 @@ def columns_workbook(
         if name in text_columns:
             sheet.column_dimensions[letter].number_format = "@"
     sheet.freeze_panes = sheet.cell(row=FIRST_DATA_ROW, column=1)
-    _add_drop_downs(workbook, sheet, columns, lists, suggesting)
-    return workbook
-
-
-def _add_drop_downs(
-    workbook: Workbook,
-    sheet: Worksheet,
-    columns: Sequence[tuple[str, str]],
-    lists: dict[str, list[str]],
-    suggesting: Collection[str],
-) -> None:
     # Lists live on a hidden sheet: an inline list is capped at 255 characters.
     lists_sheet = workbook.create_sheet(LISTS_SHEET)
     lists_sheet.sheet_state = "hidden"
-    last_row = FIRST_DATA_ROW + max_records() - 1
     names = [name for name, _ in columns]
     for list_index, (name, values) in enumerate(lists.items(), start=1):
-        list_letter = get_column_letter(list_index)
-        for row, value in enumerate(values, start=1):
-            lists_sheet.cell(row=row, column=list_index, value=value)
-        suggest = name in suggesting
-        validation = DataValidation(
-            type="list",
-            formula1=f"={LISTS_SHEET}!${list_letter}$1:${list_letter}${max(len(values), 1)}",
-            allow_blank=True,
-            showErrorMessage=True,
-            errorStyle="information" if suggest else "stop",
-            errorTitle="Not in the list",
-            error=(
-                "Several values may be typed, separated by ;"
-                if suggest
-                else "Pick a value from the drop-down list."
-            ),
+        source = _write_list(lists_sheet, list_index, values)
+        _validate(sheet, names.index(name) + 1, source, suggest=name in suggesting)
+    if board_types:
+        _add_credit_type_lists(
+            workbook, sheet, names, board_types, suggesting, first_column=len(lists) + 1
         )
-        column_letter = get_column_letter(names.index(name) + 1)
-        validation.add(f"{column_letter}{FIRST_DATA_ROW}:{column_letter}{last_row}")
-        sheet.add_data_validation(validation)
+    return workbook
+
+
+def _write_list(lists_sheet: Worksheet, column: int, values: Sequence[str]) -> str:
+    """Write the values down a column of the Lists sheet; returns their absolute range."""
+    letter = get_column_letter(column)
+    for row, value in enumerate(values, start=1):
+        lists_sheet.cell(row=row, column=column, value=value)
+    return f"{LISTS_SHEET}!${letter}$1:${letter}${max(len(values), 1)}"
+
+
+def _validate(sheet: Worksheet, column: int, formula: str, *, suggest: bool = False) -> None:
+    """A drop-down on the column's data rows; `formula` is its source, without a leading "=".
+    A suggesting drop-down only informs when a value is not in its list."""
+    validation = DataValidation(
+        type="list",
+        formula1=formula,
+        allow_blank=True,
+        showErrorMessage=True,
+        errorStyle="information" if suggest else "stop",
+        errorTitle="Not in the list",
+        error=(
+            "Several values may be typed, separated by ;"
+            if suggest
+            else "Pick a value from the drop-down list."
+        ),
+    )
+    letter = get_column_letter(column)
+    validation.add(f"{letter}{FIRST_DATA_ROW}:{letter}{FIRST_DATA_ROW + max_records() - 1}")
+    sheet.add_data_validation(validation)
+
+
+def _add_credit_type_lists(
+    workbook: Workbook,
+    sheet: Worksheet,
+    names: list[str],
+    board_types: Mapping[str, str],
+    suggesting: Collection[str],
+    *,
+    first_column: int,
+) -> None:
+    """Credit-type drop-downs that offer only the credit types of the row's board.
+
+    Each board's types are a named range; the drop-down's source is INDIRECT of the name built
+    from the row's board cell, so ABIM rows offer ABIM's types and no one else's.
+    """
+    for offset, (board, types) in enumerate(credit_types_by_board().items()):
+        source = _write_list(workbook[LISTS_SHEET], first_column + offset, types)
+        name = credit_types_name(board)
+        workbook.defined_names[name] = DefinedName(name, attr_text=source)
+    for column, board_column in board_types.items():
+        board_letter = get_column_letter(names.index(board_column) + 1)
+        # Relative to the first data row: Excel shifts the board reference for each row below it.
+        formula = f'INDIRECT("CreditTypes_"&${board_letter}{FIRST_DATA_ROW})'
+        _validate(sheet, names.index(column) + 1, formula, suggest=column in suggesting)
 
 
 def workbook_bytes(workbook: Workbook) -> bytes:

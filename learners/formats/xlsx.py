@@ -14,6 +14,7 @@ import zipfile
 from collections.abc import Iterator
 from datetime import date, datetime, time
 from decimal import Decimal
+from typing import BinaryIO
 
 from openpyxl import load_workbook
 
@@ -22,8 +23,10 @@ from learners.formats.base import FileFormatError, check_size
 from learners.formats.table import rows_from_table
 
 MAX_COLUMNS = 40  # the 16 template columns, our report's two, and room for reordering
-# A small .xlsx can unzip to a huge one; no honest learner file comes near this.
-MAX_UNZIPPED_BYTES = 200 * 1024 * 1024
+# A small .xlsx can unzip to a huge one, and openpyxl holds a workbook's shared strings in memory
+# (a 200 KB file unzipping to 200 MB of them costs over a gigabyte). 2,500 honest rows unzip to
+# a few megabytes.
+MAX_UNZIPPED_BYTES = 20 * 1024 * 1024
 
 NOT_A_WORKBOOK = (
     "The file is not a readable Excel workbook (.xlsx). Save it from Excel as "
@@ -57,9 +60,12 @@ def number_text(value: float) -> str:
     return format(number.normalize(), "f") if number.is_finite() else repr(value)
 
 
-def _check_zip(data: bytes) -> None:
+def check_workbook_zip(data: bytes | BinaryIO) -> None:
+    """A readable zip whose members unzip to at most MAX_UNZIPPED_BYTES (sizes from its directory:
+    Python's zipfile never inflates a member beyond its declared size). `data`: the bytes, or
+    the seekable file."""
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        with zipfile.ZipFile(io.BytesIO(data) if isinstance(data, bytes) else data) as archive:
             unzipped = sum(info.file_size for info in archive.infolist())
     except (zipfile.BadZipFile, ValueError, OSError, EOFError):
         raise FileFormatError(NOT_A_WORKBOOK) from None
@@ -103,14 +109,14 @@ def workbook_lines(data: bytes) -> Iterator[tuple[int, list[str]]]:
     """The first worksheet as `(row number, cell texts)`, for any tabular reader (activity files
     too); FileFormatError when it is no readable workbook."""
     check_size(data)
-    _check_zip(data)
+    check_workbook_zip(data)
     return _sheet_lines(data, {})
 
 
 def read_xlsx(data: bytes, *, program: str = "board") -> list[LearnerRow]:
     """Read a `.xlsx` learner file into LearnerRows (FileFormatError for the file as a whole)."""
     check_size(data)
-    _check_zip(data)
+    check_workbook_zip(data)
     date_cells: dict[int, set[str]] = {}
     rows = rows_from_table(_sheet_lines(data, date_cells), program=program)
     return [_birth_month_day(row, date_cells.get(row.row_number)) for row in rows]

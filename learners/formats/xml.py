@@ -31,7 +31,6 @@ XXE and "billion laughs"), no entity resolution, no network, no huge trees, a by
 
 from __future__ import annotations
 
-import codecs
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -40,13 +39,16 @@ from functools import lru_cache
 
 from lxml import etree
 
-from learners.engine.rows import LearnerRow
+from learners.engine.results import RowError
+from learners.engine.rows import Certificate, LearnerRow
 from learners.engine.states import state_code
+from learners.engine.values import format_date, parse_birth, parse_iso_date
 from learners.formats.base import (
     FileFormatError,
+    UnreadableXml,
     check_record_count,
     check_size,
-    hardened_xml_parser,
+    parse_untrusted_xml,
 )
 from learners.formats.table import header_key
 
@@ -62,9 +64,7 @@ ROOT_TAG = f"{{{ACCME_NS}}}ACCMELearnerReports"
 REPORTS_TAG = f"{{{AR_NS}}}ActivityReports"
 AMA_CERTIFICATION = "AMA PRA Category 1"
 
-_DECLARATION = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
-_ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ].*)?")
-_MONTH_DAY = re.compile(r"(?:--)?(\d{1,2})[-/](\d{1,2})")
+_MONTH_DAY = re.compile(r"\d{1,2}-\d{1,2}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,44 +75,18 @@ class ParsedReport:
     line: int | None  # source line of the element
     rows: tuple[LearnerRow, ...]
     problems: tuple[str, ...]
+    rems: bool = False  # it holds ar:Participants: de-identified REMS learners
+    # Problems that need their own words (a legacy record's activity ids that disagree, …).
+    errors: tuple[RowError, ...] = ()
 
 
 def parse_xml(data: bytes) -> etree._Element:
-    """The document's root, parsed with the hardened parser; FileFormatError if it isn't XML."""
+    """The document's root, read by the one untrusted-XML reader; FileFormatError if it can't be."""
     check_size(data)
-    if _has_declarations(data):
-        raise FileFormatError(
-            "The XML file contains a DOCTYPE or ENTITY declaration, which is not allowed. "
-            "Remove it: learner XML needs neither."
-        )
     try:
-        root = etree.fromstring(data, parser=hardened_xml_parser())
-    except (etree.LxmlError, ValueError) as error:
-        raise FileFormatError(
-            f"The file is not well-formed XML: {_syntax_message(error)}"
-        ) from None
-    if root is None:
-        raise FileFormatError("The file is not well-formed XML: it has no root element.")
-    if root.getroottree().docinfo.doctype:
-        raise FileFormatError("The XML file contains a DOCTYPE declaration, which is not allowed.")
-    return root
-
-
-def _has_declarations(data: bytes) -> bool:
-    if _DECLARATION.search(data):
-        return True
-    # The same check for UTF-16 documents, whose ASCII is interleaved with NULs.
-    for bom, codec in ((codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be")):
-        if data.startswith(bom):
-            text = data[2:].decode(codec, errors="replace").encode("utf-8", errors="replace")
-            return bool(_DECLARATION.search(text))
-    return b"\x00" in data[:200] and bool(_DECLARATION.search(data.replace(b"\x00", b"")))
-
-
-def _syntax_message(error: Exception) -> str:
-    if isinstance(error, etree.XMLSyntaxError) and error.lineno:
-        return f"{error.msg} (line {error.lineno})."
-    return f"{error}."
+        return parse_untrusted_xml(data)
+    except UnreadableXml as exc:
+        raise FileFormatError(f"The file {exc.problem}.") from None
 
 
 def activity_report_elements(root: etree._Element) -> list[etree._Element]:
@@ -174,14 +148,22 @@ def _member_problems(report: etree._Element) -> list[str]:
 
 def parse_activity_reports(data: bytes, *, program: str = "board") -> list[ParsedReport]:
     """Every ActivityReport of a learner XML document with its rows and structure problems."""
-    reports = activity_report_elements(parse_xml(data))
+    return activity_reports_of(parse_xml(data), program=program)
+
+
+def activity_reports_of(root: etree._Element, *, program: str = "board") -> list[ParsedReport]:
+    """`parse_activity_reports` for a document already parsed (with `parse_xml`)."""
+    reports = activity_report_elements(root)
     parsed: list[ParsedReport] = []
     next_row = 1
     for number, element in enumerate(reports, start=1):
-        rows = report_rows(element, first_row_number=next_row)
+        rows = report_rows(element, first_row_number=next_row, report=number)
         next_row += len(rows)
         problems = structure_problems(element, program=program)
-        parsed.append(ParsedReport(number, element.sourceline, tuple(rows), tuple(problems)))
+        rems = _first(element, "ar:Participants") is not None
+        parsed.append(
+            ParsedReport(number, element.sourceline, tuple(rows), tuple(problems), rems=rems)
+        )
     return parsed
 
 
@@ -194,8 +176,8 @@ def parse_learner_reports_xml(data: bytes, *, program: str | None = None) -> lis
     reports = activity_report_elements(parse_xml(data))
     check_record_count(len(reports), what="learner records (ar:ActivityReport elements)")
     rows: list[LearnerRow] = []
-    for element in reports:
-        rows.extend(report_rows(element, first_row_number=len(rows) + 1))
+    for number, element in enumerate(reports, start=1):
+        rows.extend(report_rows(element, first_row_number=len(rows) + 1, report=number))
     check_record_count(len(rows))
     if program is not None:
         _check_program(reports, program)
@@ -216,14 +198,17 @@ def _check_program(reports: list[etree._Element], program: str) -> None:
         )
 
 
-def report_rows(report: etree._Element, *, first_row_number: int) -> list[LearnerRow]:
-    """One row for a Member report; one per Participant for a REMS report."""
-    common, board_credits = _activity_values(report)
-    participants = _all(report, "ar:Participants/ar:Participant")
+def report_rows(
+    element: etree._Element, *, first_row_number: int, report: int = 0
+) -> list[LearnerRow]:
+    """One row for a Member report; one per Participant for a REMS report (`report`: its number)."""
+    common, board_credits = _activity_values(element)
+    common["report"] = report
+    participants = _all(element, "ar:Participants/ar:Participant")
     if not participants:
-        member = _first(report, "ar:Member")
+        member = _first(element, "ar:Member")
         values = {**common, **(_member_values(member) if member is not None else {})}
-        values.update(_board_credit_values(str(values.get("board", "")), board_credits))
+        values.update(board_credit_values(str(values.get("board", "")), board_credits))
         return [_row(first_row_number, values)]
     return [
         _row(first_row_number + offset, {**common, **_participant_values(participant)})
@@ -282,28 +267,41 @@ def _activity_values(report: etree._Element) -> tuple[dict[str, object], list[Bo
     module = _first(activity, "ar:Module")
     module_name = _first(module, "ar:ModuleName")
     module_id = (module_name.get("moduleID") or "").strip() if module_name is not None else ""
+    completed = _first(module, "ar:CompletedDateTime")
     values: dict[str, object] = {
         "record_action": _text(_first(report, "ar:XtensibleInfo/ex:learnerRecordAction")),
         "activity_id": module_id or _text(_first(activity, "ar:ActivityName")),
-        "completion_date": completion_date(_text(_first(module, "ar:CompletedDateTime"))),
+        "completion_date": completion_date(_text(completed)),
+        "missing_elements": ("ar:CompletedDateTime",) if completed is None else (),
     }
     board_credits: list[BoardCredit] = []
-    certificates = _all(module, "ar:CreditCertificate") if module is not None else []
-    for certificate in certificates:
-        name = _text(_first(certificate, "ar:CreditReceived/hx:activityCertification"))
-        points = _text(_first(certificate, "ar:CreditReceived/hx:numberOfCredits"))
-        credit_id = _text(_first(certificate, "ar:CreditID"))
-        if credit_id:
-            values.setdefault("credit_id", credit_id)
-        if header_key(name) == header_key(AMA_CERTIFICATION):
+    certificates: list[Certificate] = []
+    for element in _all(module, "ar:CreditCertificate") if module is not None else []:
+        certificate = Certificate(
+            certification=" ".join(
+                _text(_first(element, "ar:CreditReceived/hx:activityCertification")).split()
+            ),
+            points=_text(_first(element, "ar:CreditReceived/hx:numberOfCredits")),
+            credit_id=_text(_first(element, "ar:CreditID")),
+        )
+        certificates.append(certificate)
+        name, points = certificate.certification, certificate.points
+        if certificate.credit_id:
+            values.setdefault("credit_id", certificate.credit_id)
+        if is_ama_certification(name):
             values.setdefault("cme_credits", points)
         elif name:
             board, _, credit_type = name.partition(" ")
             board_credits.append((board, credit_type.strip(), points))
+    values["certificates"] = tuple(certificates)
     return values, board_credits
 
 
-def _board_credit_values(member_board: str, credits: list[BoardCredit]) -> dict[str, object]:
+def is_ama_certification(name: str) -> bool:
+    return header_key(name) == header_key(AMA_CERTIFICATION)
+
+
+def board_credit_values(member_board: str, credits: list[BoardCredit]) -> dict[str, object]:
     """ "ABIM Medical Knowledge" 1.5 + "ABIM Patient Safety" 1 → board ABIM, 2.5 points, two types."""
     if not credits:
         return {}
@@ -354,11 +352,14 @@ def _member_values(member: etree._Element) -> dict[str, object]:
         "last_name": _text(_first(member, "m:Name/n:FamilyName")),
         "birth_date": birth_date(_text(_first(member, "m:PersonalInfo/m:BirthDate"))),
     }
-    for uid in _all(member, "m:UniqueID"):
-        domain, value = (uid.get("domain") or "").strip(), _text(uid)
+    member_ids = tuple(
+        ((uid.get("domain") or "").strip(), _text(uid)) for uid in _all(member, "m:UniqueID")
+    )
+    values["member_ids"] = member_ids
+    for domain, value in member_ids:
         if domain.upper() == "NPI":
             values.setdefault("npi", value)
-        elif not domain or state_code(domain):
+        elif not domain or state_code(domain) or _two_letters(domain):
             # An empty domain leaves the state blank, so the rules say what is missing.
             values.setdefault("licensing_state", domain)
             values.setdefault("license_id", value)
@@ -366,6 +367,12 @@ def _member_values(member: etree._Element) -> dict[str, object]:
             values.setdefault("board", domain)
             values.setdefault("board_id", value)
     return values
+
+
+def _two_letters(domain: str) -> bool:
+    """A 2-letter domain names a licensing state (known or not: the rules say 721); boards have
+    longer acronyms."""
+    return len(domain) == 2 and domain.isascii() and domain.isalpha()
 
 
 def _participant_values(participant: etree._Element) -> dict[str, object]:
@@ -388,19 +395,13 @@ def _participant_values(participant: etree._Element) -> dict[str, object]:
 
 def completion_date(value: str) -> str:
     """'2021-07-06' or '2021-07-06T10:00:00' → '07/06/2021'; anything else as given."""
-    match = _ISO_DATE.fullmatch(value)
-    if not match:
-        return value
-    year, month, day = match.groups()
-    return f"{int(month):02d}/{int(day):02d}/{year}"
+    parsed = parse_iso_date(value)
+    return format_date(parsed) if parsed is not None else value
 
 
 def birth_date(value: str) -> str:
     """'1904-10-30', '--10-30', '10-30' or '10/30' → '10/30'; anything else as given."""
-    match = _ISO_DATE.fullmatch(value)
-    if match:
-        return f"{int(match.group(2)):02d}/{int(match.group(3)):02d}"
-    match = _MONTH_DAY.fullmatch(value)
-    if match:
-        return f"{int(match.group(1)):02d}/{int(match.group(2)):02d}"
-    return value
+    parsed = parse_birth(value)
+    if parsed is None and _MONTH_DAY.fullmatch(value):
+        parsed = parse_birth(value.replace("-", "/"))
+    return f"{parsed[0]:02d}/{parsed[1]:02d}" if parsed is not None else value

@@ -1,7 +1,8 @@
 """Moving Activity and MocRegistration from learners to activities keeps every row.
 
-The database is taken back to where the models lived in learners, filled with activities,
-registrations and learner records through the historical models, then migrated forward.
+The database is taken back to main's schema before the move (the models in learners, uploads
+without a kind), filled with activities, registrations and learner records through the historical
+models, then migrated forward. (A database from empty migrates forward for every test run.)
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from activities.models import Activity
 from learners.models import CompletionRecord
 
 BEFORE = [
-    ("learners", "0003_completionrecord_drop_redundant_fk_indexes"),
+    ("learners", "0006_learner_me_number"),
+    ("uploads", "0004_upload_deleted_records"),
     ("activities", None),
 ]
 

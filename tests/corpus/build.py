@@ -38,6 +38,7 @@ from tests.corpus.makers import (
     png,
     records,
     records_xml,
+    shared_strings_xlsx,
     txt,
     xlsx,
     xml,
@@ -432,6 +433,8 @@ GENERATED: dict[str, Callable[[], bytes]] = {
     "nested_10000_levels.xml": lambda: nested_xml(10_000),
     "decompression_bomb.xlsx": lambda: padded_xlsx(400_000_000),
     "inflates_to_100mb.xlsx": lambda: padded_xlsx(100_000_000),
+    "inflates_to_15mb.xlsx": lambda: padded_xlsx(15_000_000),
+    "shared_strings_bomb.xlsx": lambda: shared_strings_xlsx(12_000_000),
 }
 
 

@@ -50,13 +50,17 @@ def day(n: int) -> str:
 
 
 def moc_row(completion: str = "06/15/2025", **changes: str) -> list[str]:
-    """Jane ACCME, CME and ABIM MOC on 210015516: a row the engine accepts."""
+    """Jane ACCME, CME and ABIM MOC on 210015516: a row the engine accepts.
+
+    One MOC point each, so that a file of several of her completions stays within the 10 points
+    the activity offers one learner (710 / 711).
+    """
     first, last, dob, state, licence = JANE
     row = dict(
         zip(
             HEADER,
             ["Add", ACTIVITY, completion, first, last, dob, state, licence, "10", "ABIM",
-             "999902", "10", "Medical Knowledge", "10", "", ""],
+             "999902", "1", "Medical Knowledge", "1", "", ""],
             strict=True,
         )
     )  # fmt: skip
@@ -285,6 +289,13 @@ def nested_xml(depth: int) -> bytes:
         + b"</a>" * depth
         + b"</accme:ACCMELearnerReports>\n"
     )
+
+
+def shared_strings_xlsx(count: int) -> bytes:
+    """A valid workbook whose shared-string table holds `count` one-letter strings."""
+    from uploads.management.commands.bench_upload_memory import workbook_with_strings
+
+    return workbook_with_strings(xlsx(good_rows(2)), count)
 
 
 def padded_xlsx(padding: int) -> bytes:

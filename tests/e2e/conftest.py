@@ -150,3 +150,81 @@ def upload_worker(django_db_setup: None) -> Iterator[UploadWorker]:
     worker = UploadWorker()
     yield worker
     worker.stop()
+
+
+# -- Every page fits, reads and is accessible ----------------------------------------------------
+
+WIDTHS = (1280, 375)
+AXE_SOURCE = (Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js").read_text(
+    encoding="utf-8"
+)
+BLOCKING_IMPACTS = ("serious", "critical")
+# Screenshots of the main screens for the README's user guide: written to docs/screenshots/ with
+# UPDATE_SCREENSHOTS=1, else beside the other test artifacts.
+SCREENSHOTS = (
+    Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+    if os.environ.get("UPDATE_SCREENSHOTS") == "1"
+    else ARTIFACTS / "screens"
+)
+
+
+def overflow(page: Any) -> dict[str, Any]:
+    """How far the page, and each table inside its box, is wider than the window."""
+    return page.evaluate(
+        """() => ({
+            page: document.documentElement.scrollWidth - innerWidth,
+            tables: Array.from(document.querySelectorAll('main table'))
+                .map(t => t.scrollWidth - t.parentElement.clientWidth)
+                .filter(extra => extra > 1),
+        })"""
+    )
+
+
+def assert_fits(page: Any, where: str) -> None:
+    """No sideways scrolling of the page, and no table cut off inside its box."""
+    found = overflow(page)
+    assert page.evaluate("document.documentElement.scrollWidth <= innerWidth"), (where, found)
+    assert found["tables"] == [], (where, found)
+
+
+def axe_violations(page: Any) -> list[dict[str, Any]]:
+    """axe-core's serious and critical violations on the page as it is now."""
+    if not page.evaluate("typeof window.axe === 'object'"):
+        page.evaluate(AXE_SOURCE)
+    result = page.evaluate(
+        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+        ".map(v => ({id: v.id, impact: v.impact, help: v.help,"
+        " nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 5)}))"
+    )
+    return [v for v in result if v["impact"] in BLOCKING_IMPACTS]
+
+
+def assert_accessible(page: Any, where: str) -> None:
+    violations = axe_violations(page)
+    assert violations == [], (where, violations)
+
+
+def save_screenshot(page: Any, name: str) -> Path:
+    """A small PNG of what is in the window (palette colours: a few dozen kB)."""
+    from PIL import Image
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path))
+    with Image.open(path) as image:
+        small = image.convert("RGB").quantize(colors=96, method=Image.Quantize.MEDIANCUT)
+    small.save(path, optimize=True)
+    return path
+
+
+@pytest.fixture
+def csp_violations(page: Any) -> list[str]:
+    """Console reports of anything the Content-Security-Policy refused (inline style or script)."""
+    refused: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            refused.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    return refused

@@ -86,11 +86,12 @@ def test_it_uploads_a_file_fixes_the_rejected_rows_and_uploads_them_again(
     with upload_worker.held():
         choose_and_upload(page, "november_learners.txt", data)
 
-        # Until a worker takes it, the page says the file is processing and the user may leave.
+        # Until a worker takes it, the page says the file is queued, and the user may leave.
         expect(page).to_have_url(re.compile(r"/uploads/\d+/$"))
-        expect(status).to_contain_text("YOUR FILE (NOVEMBER_LEARNERS.TXT) IS PROCESSING")
+        expect(status).to_contain_text("YOUR FILE (NOVEMBER_LEARNERS.TXT) IS QUEUED FOR PROCESSING")
+        expect(status).to_contain_text("In the queue for")
         expect(status).to_contain_text("YOU MAY LEAVE THIS PAGE")
-        expect(page.locator("#upload-progress")).to_be_visible()
+        expect(status.get_by_role("button", name="Cancel this upload")).to_be_visible()
 
     wait_until_done(page)  # htmx polling follows the worker to the end, without a reload
 

@@ -31,7 +31,7 @@ from portal.models import Provider
 from tests.conftest import IN_CI
 from tests.factories import MembershipFactory
 from tests.worker import pool_children
-from uploads import services
+from uploads import dispatch
 from uploads.models import Upload, UploadStatus
 from uploads.processing import credit_id_prefix
 
@@ -119,18 +119,22 @@ def post_file(client: Client, data: bytes, *, name: str = "Big_Learners.txt") ->
 
 class HeldDispatch:
     """The first uploads are committed and queued as usual, but sent to a worker on `release()`
-    only (later ones go at once): a test can set a trap for a run before that run starts."""
+    only (later ones go at once): a test can set a trap for a run before that run starts.
+
+    A held upload counts as sent (`dispatched_at`), so a recovery sweep leaves it alone too.
+    """
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.held: list[int] | None = []
-        self.send = services.upload_send_to_worker
-        monkeypatch.setattr(services, "upload_send_to_worker", self.hold)
+        self.send = dispatch.upload_send_to_worker
+        monkeypatch.setattr(dispatch, "upload_send_to_worker", self.hold)
 
-    def hold(self, *, upload_id: int) -> None:
+    def hold(self, *, upload_id: int) -> bool:
         if self.held is None:
-            self.send(upload_id=upload_id)
-        else:
-            self.held.append(upload_id)
+            return self.send(upload_id=upload_id)
+        self.held.append(upload_id)
+        Upload.objects.filter(pk=upload_id).update(dispatched_at=timezone.now())
+        return True
 
     def release(self) -> None:
         held, self.held = self.held or [], None
@@ -148,7 +152,7 @@ def undispatched(monkeypatch: pytest.MonkeyPatch) -> Any:
     """From here on uploads are queued but not sent: no message outlives the test's worker."""
 
     def stop_sending() -> None:
-        monkeypatch.setattr("uploads.services.upload_send_to_worker", lambda **_: None)
+        monkeypatch.setattr("uploads.dispatch.upload_send_to_worker", lambda **_: True)
 
     return stop_sending
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import codecs
-import time
 from pathlib import Path
 
 import pytest
@@ -229,15 +228,13 @@ def test_it_refuses_a_file_above_the_byte_limit(settings) -> None:
         read(HEADER + "\n" + ROW + "\n")
 
 
-def test_it_reads_2500_rows_quickly() -> None:
+def test_it_reads_2500_rows() -> None:
+    # How fast is bench_engine's to measure (it prints the figures); a test only checks what.
     data = (
         "\r\n".join([HEADER, *([ROW + "\t\tABIM\t1001\t1\tMedical Knowledge\t1"] * 2500)]) + "\r\n"
     ).encode()
-    read_learner_file(data, file_type="txt")  # warm up
 
-    started = time.perf_counter()
     rows = read_learner_file(data, file_type="txt")
-    elapsed = time.perf_counter() - started
 
     assert len(rows) == 2500
-    assert elapsed < 0.25  # typically ~10 ms; generous for a loaded CI machine
+    assert {row.activity_id for row in rows} == {"210015516"}

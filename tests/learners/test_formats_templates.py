@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+import re
 from datetime import date
+from typing import Any
 
 import pytest
 from openpyxl import load_workbook
@@ -16,17 +18,45 @@ from learners.models import Board
 pytestmark = pytest.mark.django_db
 
 
-def drop_downs(data: bytes) -> dict[str, list[str]]:
-    """Header of the validated column → the values its drop-down offers."""
-    workbook = load_workbook(io.BytesIO(data))
-    sheet, lists = workbook.worksheets
+def validations(data: bytes) -> dict[str, str]:
+    """Header of the validated column → the source formula of its drop-down."""
+    sheet = load_workbook(io.BytesIO(data)).worksheets[0]
     headers = {cell.column_letter: cell.value for cell in sheet[2]}
-    found = {}
-    for validation in sheet.data_validations.dataValidation:
-        column = str(validation.sqref).split(":")[0].rstrip("0123456789")
-        reference = validation.formula1.split("!")[1].replace("$", "")
-        found[headers[column]] = [c.value for row in lists[reference] for c in row]
-    return found
+    return {
+        headers[str(v.sqref).split(":")[0].rstrip("0123456789")]: v.formula1
+        for v in sheet.data_validations.dataValidation
+    }
+
+
+def values_of(workbook: Any, reference: str) -> list[str]:
+    sheet_name, cells = reference.split("!")
+    return [c.value for row in workbook[sheet_name][cells.replace("$", "")] for c in row]
+
+
+def drop_downs(data: bytes) -> dict[str, list[str]]:
+    """Header of a column with a fixed drop-down → the values it offers."""
+    workbook = load_workbook(io.BytesIO(data))
+    return {
+        header: values_of(workbook, formula)
+        for header, formula in validations(data).items()
+        if "!" in formula
+    }
+
+
+def credit_types_offered(data: bytes, board: str) -> list[str]:
+    """What a credit-type drop-down offers on a row whose Certifying Board is `board`.
+
+    As Excel works it out: the source is INDIRECT("CreditTypes_" & the row's board cell), and
+    that name is a range of the hidden Lists sheet.
+    """
+    workbook = load_workbook(io.BytesIO(data))
+    formula = validations(data)["Credit Type"]
+    match = re.fullmatch(r'INDIRECT\("(\w+)"&\$([A-Z]+)3\)', formula)
+    assert match is not None, formula
+    prefix, board_column = match.groups()
+    assert workbook.worksheets[0][f"{board_column}2"].value == "Certifying Board"
+    name = workbook.defined_names.get(prefix + board)
+    return values_of(workbook, name.attr_text) if name else []
 
 
 @pytest.mark.parametrize(("program", "columns"), [("board", BOARD_COLUMNS), ("rems", REMS_COLUMNS)])
@@ -43,16 +73,34 @@ def test_it_offers_the_board_drop_downs_from_the_reference_tables() -> None:
     assert lists["Record Action"] == ["Add", "Delete"]
     assert lists["Certifying Board"] == list(Board.objects.values_list("code", flat=True))
     assert "IL" in lists["Licensing State"] and len(lists["Licensing State"]) == 51
-    assert {"Medical Knowledge", "Lifelong Learning", "Quality Improvement"} <= set(
-        lists["Credit Type"]
-    )
-    assert lists["Additional Credit Type"] == lists["Credit Type"]
+    assert "Credit Type" not in lists  # it depends on the row's board: see below
+
+
+def test_it_offers_only_the_boards_own_credit_types_on_each_row() -> None:
+    data = xlsx_template()
+
+    for board in Board.objects.all():
+        expected = sorted(board.credit_types.values_list("name", flat=True))
+        assert credit_types_offered(data, board.code) == expected, board.code
+    assert credit_types_offered(data, "ABIM") == [
+        "Medical Knowledge",
+        "Patient Safety",
+        "Practice Assessment",
+    ]
+    assert "Quality Improvement" not in credit_types_offered(data, "ABIM")
+    # No board chosen: the source names no range, so Excel offers nothing to pick.
+    assert credit_types_offered(data, "") == []
+    sources = validations(data)
+    assert sources["Additional Credit Type"] == sources["Credit Type"]
 
 
 def test_it_offers_a_new_board_without_a_code_change() -> None:
-    Board.objects.create(code="ABFM", name="American Board of Family Medicine")
+    board = Board.objects.create(code="ABFM", name="American Board of Family Medicine")
+    board.credit_types.create(name="Knowledge Self-Assessment")
 
-    assert "ABFM" in drop_downs(xlsx_template())["Certifying Board"]
+    data = xlsx_template()
+    assert "ABFM" in drop_downs(data)["Certifying Board"]
+    assert credit_types_offered(data, "ABFM") == ["Knowledge Self-Assessment"]
 
 
 def test_it_offers_the_rems_drop_downs() -> None:

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import itertools
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from io import StringIO
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import IntegrityError, transaction
 from django.test import Client
 from django.urls import reverse
 
 from activities.models import Activity
+from learners.engine.matching import Person
+from learners.engine.names import name_key
 from learners.lifecycle import (
-    BoardPolicy,
-    Person,
     Submission,
     board_cycle_run,
     board_decision,
@@ -65,7 +68,11 @@ def jane() -> Learner:
     )
 
 
+_DAYS = itertools.count()
+
+
 def _moc(activity: Activity, learner: Learner | None, **kwargs: object) -> CompletionRecord:
+    """A MOC record; each on a day of its own (one live completion per learner and date)."""
     board = next(iter(activity.moc_registrations.all())).board
     defaults: dict[str, object] = {
         "activity": activity,
@@ -78,7 +85,7 @@ def _moc(activity: Activity, learner: Learner | None, **kwargs: object) -> Compl
         else "",
         "moc_points": Decimal("2"),
         "moc_credits": [{"type": "Medical Knowledge", "points": "2.00"}],
-        "completion_date": date(2026, 10, 1),
+        "completion_date": date(2026, 9, 1) + timedelta(days=next(_DAYS) % 60),
         "status": RecordStatus.SUBMITTED,
     }
     defaults.update(kwargs)
@@ -96,7 +103,7 @@ def _codes(record: CompletionRecord) -> list[str]:
 
 
 def test_it_transmits_submitted_moc_records_then_the_board_approves_them(
-    imu: Activity, jane: Learner, mailoutbox: list[object]
+    imu: Activity, jane: Learner, deliver_emails: Any
 ) -> None:
     record = _moc(imu, jane)
 
@@ -108,7 +115,7 @@ def test_it_transmits_submitted_moc_records_then_the_board_approves_them(
     assert _status(record) == RecordStatus.APPROVED
     assert record.board_codes == []
     assert (summary.transmitted, summary.approved, summary.rejected) == (0, 1, 0)
-    assert mailoutbox == []
+    assert deliver_emails() == []
 
 
 def test_it_runs_the_whole_cycle_in_one_go(imu: Activity, jane: Learner) -> None:
@@ -173,39 +180,23 @@ def test_it_rejects_points_above_the_activitys_registration(imu: Activity, jane:
     assert _codes(record) == ["674"]
 
 
-def test_abp_credits_a_diplomate_once_per_activity_and_date(peds: Activity, jane: Learner) -> None:
-    first = _moc(peds, jane, credit_id="ABP-1")
-    second = _moc(peds, jane, credit_id="ABP-2")
+def test_it_never_holds_two_live_completions_of_one_learner_activity_and_date(
+    peds: Activity, jane: Learner
+) -> None:
+    # What ABP refused at the board (credit once per activity, date and diplomate) the database
+    # now refuses at intake: 709 is a constraint.
+    _moc(peds, jane, credit_id="ABP-1", completion_date=date(2026, 10, 1))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        _moc(peds, jane, credit_id="ABP-2", completion_date=date(2026, 10, 1))
     other_day = _moc(peds, jane, credit_id="ABP-3", completion_date=date(2026, 10, 2))
 
     board_cycle_run(today=TODAY)
 
-    assert _status(first) == RecordStatus.APPROVED
-    assert _codes(second) == ["717"]
     assert _status(other_day) == RecordStatus.APPROVED
 
 
-def test_abp_rejects_a_completion_it_already_credited_in_an_earlier_run(
-    peds: Activity, jane: Learner
-) -> None:
-    _moc(peds, jane, status=RecordStatus.APPROVED)
-    again = _moc(peds, jane)
-
-    board_cycle_run(today=TODAY)
-
-    assert _codes(again) == ["717"]
-
-
-def test_other_boards_take_two_completions_on_one_day(imu: Activity, jane: Learner) -> None:
-    first, second = _moc(imu, jane), _moc(imu, jane)
-
-    board_cycle_run(today=TODAY)
-
-    assert _status(first) == _status(second) == RecordStatus.APPROVED
-
-
 def test_it_emails_the_primary_contact_once_per_provider_with_codes(
-    provider: Provider, imu: Activity, jane: Learner, mailoutbox: list[object]
+    provider: Provider, imu: Activity, jane: Learner, deliver_emails: Any
 ) -> None:
     bad_id = _moc(imu, jane, credit_id="CR-1", diplomate_id="000000")
     too_many = _moc(imu, jane, credit_id="CR-2", moc_points=Decimal("11"))
@@ -217,6 +208,7 @@ def test_it_emails_the_primary_contact_once_per_provider_with_codes(
     _moc(their_activity, jane, credit_id="THEIRS-1", diplomate_id="000001")
 
     summary = board_cycle_run(today=TODAY)
+    mailoutbox = deliver_emails()
 
     assert (summary.approved, summary.rejected, summary.emails) == (1, 3, 2)
     ours = next(m for m in mailoutbox if m.to == [provider.primary_contact_email])  # type: ignore[attr-defined]
@@ -234,16 +226,18 @@ def test_it_emails_the_primary_contact_once_per_provider_with_codes(
 
 
 def test_a_second_run_changes_nothing(
-    imu: Activity, jane: Learner, mailoutbox: list[object], time_machine: object
+    imu: Activity, jane: Learner, deliver_emails: Any, time_machine: object
 ) -> None:
     approved = _moc(imu, jane)
     rejected = _moc(imu, jane, diplomate_id="000000")
     board_cycle_run(today=TODAY)
+    mailoutbox = deliver_emails()
     before = {r.pk: (r.status, r.board_codes, r.updated_at) for r in CompletionRecord.objects.all()}
     emails = len(mailoutbox)
     time_machine.move_to(datetime(2026, 11, 23, 2, 0, tzinfo=ZoneInfo("America/Chicago")))  # type: ignore[attr-defined]
 
     summary = board_cycle_run(today=date(2026, 11, 23))
+    deliver_emails()
 
     after = {r.pk: (r.status, r.board_codes, r.updated_at) for r in CompletionRecord.objects.all()}
     assert after == before
@@ -275,7 +269,7 @@ def test_it_judges_records_in_chunks(
 
 
 def test_it_skips_the_email_for_a_provider_without_a_contact(
-    provider: Provider, imu: Activity, jane: Learner, mailoutbox: list[object]
+    provider: Provider, imu: Activity, jane: Learner, deliver_emails: Any
 ) -> None:
     Provider.objects.filter(pk=provider.pk).update(primary_contact_email="")
     record = _moc(imu, jane, diplomate_id="000000")
@@ -283,7 +277,7 @@ def test_it_skips_the_email_for_a_provider_without_a_contact(
     summary = board_cycle_run(today=TODAY)
 
     assert _status(record) == RecordStatus.REJECTED
-    assert (summary.emails, mailoutbox) == (0, [])
+    assert (summary.emails, deliver_emails()) == (0, [])
 
 
 def test_the_statuses_show_on_the_activity_page_and_in_search(
@@ -306,10 +300,16 @@ def test_the_statuses_show_on_the_activity_page_and_in_search(
 
 # -- The board's rules as a pure function ------------------------------------------------------
 
-PERSON = Person("Jane", "Smith-Jones", 10, 30)
+
+def _directory_person(first: str, last: str, month: int, day: int) -> Person:
+    return Person(1, name_key(first), name_key(last), month, day, name=f"{first} {last}")
+
+
+PERSON = _directory_person("Jane", "Smith-Jones", 10, 30)
 SUBMISSION = Submission(
     record_id=1,
     board="ABIM",
+    board_pk=1,
     board_id="999902",
     activity_id="200000001",
     completion_date=date(2026, 10, 1),
@@ -319,12 +319,7 @@ SUBMISSION = Submission(
 
 
 def _decide(**changes: object) -> list[str]:
-    options: dict[str, object] = {
-        "diplomate": PERSON,
-        "offered_points": Decimal("10"),
-        "policy": BoardPolicy(),
-        "already_credited": False,
-    }
+    options: dict[str, object] = {"diplomate": PERSON, "offered_points": Decimal("10")}
     options.update(changes)
     return [e.code for e in board_decision(SUBMISSION, **options)]  # type: ignore[arg-type]
 
@@ -334,26 +329,21 @@ def test_the_board_approves_a_matching_submission() -> None:
 
 
 def test_the_board_compares_names_like_the_engine() -> None:
-    assert _decide(diplomate=Person("JANE", "smith jones", 10, 30)) == []
+    assert _decide(diplomate=_directory_person("JANE", "smith jones", 10, 30)) == []
 
 
 def test_the_board_collects_every_reason() -> None:
-    codes = _decide(
-        diplomate=Person("Joan", "Smith", 1, 1),
-        offered_points=Decimal("1"),
-        policy=BoardPolicy(once_per_activity_day=True),
-        already_credited=True,
-    )
+    codes = _decide(diplomate=_directory_person("Joan", "Smith", 1, 1), offered_points=Decimal("1"))
 
-    assert codes == ["664", "665", "674", "717"]
+    assert codes == ["664", "665", "674"]
+
+
+def test_the_board_refuses_an_unknown_diplomate() -> None:
+    assert _decide(diplomate=None) == ["661"]
 
 
 def test_the_board_refuses_an_activity_no_longer_registered() -> None:
     assert _decide(offered_points=None) == ["670"]
-
-
-def test_only_once_a_day_boards_refuse_a_second_completion() -> None:
-    assert _decide(already_credited=True) == []
 
 
 # -- Entrances: task, command, admin ------------------------------------------------------------

@@ -362,6 +362,20 @@ def test_it_answers_many_matches_as_ambiguous(staff_client: Client, georgia: Lea
     [
         ({"first_name": "Georgia", "last_name": "O'Keeffe"}, b"at least one of"),
         ({"last_name": "O'Keeffe", "npi": "1234567893"}, b"This field is required."),
+    ],
+)
+def test_it_refuses_an_insufficient_identity_with_a_client_error(
+    staff_client: Client, data: dict[str, str], message: bytes
+) -> None:
+    response = staff_client.post(MATCH, data)
+
+    assert response.status_code == 400
+    assert message in response.content
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
         (
             {"first_name": "G", "last_name": "O", "licensing_state": "IL"},
             b"The licensing state and the licensing ID go together.",
@@ -372,16 +386,30 @@ def test_it_answers_many_matches_as_ambiguous(staff_client: Client, georgia: Lea
         ),
         (
             {"first_name": "G", "last_name": "O", "birth_month": "11"},
-            b"Give both the birth month and the birth day",
+            b"The birth month and the birth day go together.",
+        ),
+        (
+            {"first_name": "Georgia", "last_name": "O'Keeffe", "npi": "1234567890"},
+            b"NPI &#x27;1234567890&#x27; is not a valid NPI",
+        ),
+        (
+            {
+                "first_name": "Georgia",
+                "last_name": "O'Keeffe",
+                "birth_month": "2",
+                "birth_day": "31",
+            },
+            b"Month 2, day 31 is not a date of birth.",
         ),
     ],
 )
-def test_it_refuses_an_insufficient_identity_with_a_client_error(
+def test_it_counts_zero_and_says_why_for_values_that_cannot_match(
     staff_client: Client, data: dict[str, str], message: bytes
 ) -> None:
     response = staff_client.post(MATCH, data)
 
-    assert response.status_code == 400
+    assert response.status_code == 200
+    assert response.context["count"] == 0
     assert message in response.content
 
 

@@ -6,12 +6,19 @@ from typing import Any
 
 import pytest
 
-from learners.engine.matching import DirectoryIndex, Identity, learner_match_count
+from learners.engine.matching import DirectoryIndex, Identity, MatchCriteria, learner_match
 from learners.engine.names import name_key
 from learners.engine.npi import make_npi
 from learners.models import Board, Learner
 from learners.sandbox import physician_specs, seed_directory
 from tests.factories import LearnerFactory
+
+
+def learner_match_count(*, board: str = "", board_id: str = "", **facts: Any) -> int:
+    """The count the engine's Learner Match answers (the screen and the web service alike)."""
+    board_ids = ((board, board_id),) if board or board_id else ()
+    return learner_match(MatchCriteria(board_ids=board_ids, **facts)).count
+
 
 pytestmark = pytest.mark.django_db
 
@@ -144,3 +151,31 @@ def test_it_explains_why_nobody_matched(muñoz: Learner) -> None:
     assert problem.code == "661" and "404" in problem.message and "ABIM" in problem.message
     renamed = Identity(first_key="zoey", last_key="munozokeeffe", birth=(4, 9), npi=NPI)
     assert [e.code for e in index.match(renamed)[1]] == ["718"]
+
+
+@pytest.mark.parametrize(
+    ("facts", "reason"),
+    [
+        ({"npi": "1234567890"}, "NPI '1234567890' is not a valid NPI"),
+        ({"birth_month": 2, "birth_day": 31}, "Month 2, day 31 is not a date of birth."),
+        ({"birth_month": 13, "birth_day": 1}, "Month 13, day 1 is not a date of birth."),
+        ({"birth_day": 9}, "The birth month and the birth day go together."),
+        ({"license_id": "IL777"}, "The licensing state and the licensing ID go together."),
+        ({"licensing_state": "ZZ", "license_id": "1"}, "Licensing state 'ZZ' is not a US state."),
+        ({"board_ids": (("ABXX", "555"),)}, "Certifying board 'ABXX' is unknown."),
+    ],
+)
+def test_it_counts_zero_and_says_why_for_values_that_cannot_match(
+    muñoz: Learner, facts: dict[str, Any], reason: str
+) -> None:
+    answer = learner_match(MatchCriteria(first_name="Zoë", last_name="Muñoz-O'Keeffe", **facts))
+
+    assert (answer.count, answer.well_formed) == (0, True)
+    assert any(reason in said for said in answer.reasons)
+
+
+def test_it_says_a_request_without_a_fact_is_no_question(muñoz: Learner) -> None:
+    answer = learner_match(MatchCriteria(first_name="Zoë", last_name=""))
+
+    assert answer.well_formed is False
+    assert answer.reasons[0] == "Give the last name."

@@ -282,7 +282,9 @@ def test_it_exports_search_results_as_csv(
     assert moc["Learner ID"] == str(people["georgia"].pk)
     assert moc["Date Completed"] == "03/01/2026"
     assert moc["MOC Points"] == "2.00"
-    assert moc["Credits Awarded"] == "Medical Knowledge 2.00"
+    # A combined record: its AMA credit is awarded too, not only its MOC points.
+    assert moc["CME Credits"] == "1.00"
+    assert moc["Credits Awarded"] == "AMA PRA Category 1 Credit; Medical Knowledge 2.00"
     assert moc["Status"] == "Submitted"
     cme = by_credit[records["georgia_cme"].credit_id]
     assert (cme["Board"], cme["CME Credits"], cme["Status"]) == ("CME", "1.00", "Accepted")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -12,11 +15,17 @@ from tests.factories import ActivityFactory, MembershipFactory, UserFactory
 pytestmark = pytest.mark.django_db
 
 
+def visible_text(response: Any) -> str:
+    """What a reader sees: the page without its tags and attributes."""
+    return re.sub(r"<[^>]*>", " ", response.content.decode())
+
+
 def test_it_shows_the_login_page() -> None:
     response = Client().get(reverse("login"))
 
     assert response.status_code == 200
-    assert b'<label for="id_username">' in response.content
+    assert b'<label for="id_username">Email</label>' in response.content
+    assert "username" not in visible_text(response).lower()
 
 
 def test_it_sends_anonymous_users_to_the_login_page() -> None:
@@ -49,7 +58,8 @@ def test_it_refuses_a_wrong_password_with_a_client_error(provider: Provider) -> 
     response = Client().post(reverse("login"), {"username": "staff@aaa.test", "password": "nope"})
 
     assert response.status_code == 400
-    assert b"Please enter a correct" in response.content
+    assert b"Please enter a correct email and password" in response.content
+    assert "username" not in visible_text(response).lower()
 
 
 def test_it_throttles_repeated_login_failures(provider: Provider, settings: object) -> None:

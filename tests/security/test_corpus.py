@@ -1,6 +1,7 @@
 """Every file of the bad-input corpus through the real upload screen and the real processing.
 
-A refused file gets a 4xx with its message and leaves nothing behind; an accepted file is
+A refused file gets a 4xx with its message and leaves nothing behind; a file too heavy to read in
+the request is taken, and its upload fails in the worker with the same words; an accepted file is
 processed and yields exactly the manifest's accepted and rejected rows: no stored garbage, no
 lost good row, and a rejected-rows report holding every rejected row.
 """
@@ -45,7 +46,7 @@ def test_it_has_a_corpus_of_at_least_fifty_files_all_in_the_manifest() -> None:
 
     assert len(committed | set(GENERATED)) >= 50
     assert committed | set(GENERATED) == listed
-    assert {"refused", "rows"} == {entry["expect"]["outcome"] for entry in ENTRIES}
+    assert {"refused", "failed", "rows"} == {entry["expect"]["outcome"] for entry in ENTRIES}
 
 
 @pytest.fixture
@@ -99,6 +100,8 @@ def test_it_answers_each_corpus_file_as_the_manifest_says(
     assert response.status_code < 500
     if expect["outcome"] == "refused":
         assert_refused(response, expect, Path(settings.MEDIA_ROOT))
+    elif expect["outcome"] == "failed":
+        assert_failed(response, expect)
     else:
         assert_processed(response, expect, data, entry)
 
@@ -111,6 +114,19 @@ def assert_refused(response: Any, expect: dict[str, Any], media: Path) -> None:
     assert Upload.objects.count() == 0
     assert CompletionRecord.objects.count() == 0
     assert stored_files(media) == []
+
+
+def assert_failed(response: Any, expect: dict[str, Any]) -> None:
+    """Taken at once (too heavy to read in the request), then failed by the worker, with words."""
+    assert response.status_code == 303, html.unescape(response.content.decode())[:3000]
+    upload = Upload.objects.get()
+    upload_process(upload_id=upload.pk)
+    upload.refresh_from_db()
+    assert upload.status == UploadStatus.FAILED
+    for words in expect["message"]:
+        assert words in upload.error_message, upload.error_message
+    assert CompletionRecord.objects.count() == 0
+    assert not upload.report_file
 
 
 def assert_processed(

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-import secrets
 import subprocess
 import sys
 from datetime import date
@@ -21,26 +19,10 @@ from django.test import Client
 from learners.sandbox import DEMO_PASSWORD, DEMO_WS_PASSWORD, seed_sandbox
 from portal import settings as portal_settings
 from portal.models import WebServiceAccount
+from tests.production import production_environment
+from tests.stack_files import ROOT, settings_from
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def production_env(**overrides: str) -> dict[str, str]:
-    """The environment of a production process: DEBUG off, a strong key, a real host name."""
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("DJANGO_", "SECURE_", "SESSION_", "CSRF_"))
-    }
-    env.update(
-        DEBUG="false",
-        SECRET_KEY=secrets.token_urlsafe(64),
-        ALLOWED_HOSTS="pars.example.org",
-        VAR_DIR=env.get("VAR_DIR", str(ROOT / "var")),
-        DJANGO_SETTINGS_MODULE="portal.settings",
-    )
-    env.update(overrides)
-    return env
+production_env = production_environment
 
 
 def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -120,6 +102,19 @@ def test_it_applies_the_production_security_settings() -> None:
     assert values["SECURE_PROXY_SSL_HEADER"] == ["HTTP_X_FORWARDED_PROTO", "https"]
     assert values["SECURE_REFERRER_POLICY"] == "same-origin"
     assert values["SESSION_COOKIE_SAMESITE"] == values["CSRF_COOKIE_SAMESITE"] == "Lax"
+
+
+def test_it_takes_an_empty_variable_as_unset_never_as_off() -> None:
+    # `NAME=` lines, as in .env.example, must not switch production security off.
+    values = settings_from(
+        production_environment(
+            SESSION_COOKIE_SECURE="", CSRF_COOKIE_SECURE="", SECURE_SSL_REDIRECT=""
+        )
+    )
+
+    assert values["SESSION_COOKIE_SECURE"] is True
+    assert values["CSRF_COOKIE_SECURE"] is True
+    assert values["SECURE_SSL_REDIRECT"] is True
 
 
 @pytest.mark.django_db

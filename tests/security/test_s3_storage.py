@@ -116,7 +116,7 @@ def test_it_stores_processes_and_reports_a_real_upload_through_s3(s3_bucket: Any
         file_type="txt",
         program="board",
         mode="submit",
-        incoming=IncomingFile(name="learners.txt", size=len(data), read=lambda: data),
+        incoming=IncomingFile.from_bytes("learners.txt", data),
     )
     upload = intake.upload
 

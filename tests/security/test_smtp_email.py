@@ -16,10 +16,12 @@ from aiosmtpd.controller import Controller
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 
+from emails.messages import upload_complete_email
+from emails.models import Email, EmailStatus
+from emails.services import EmailNotSent, email_send
 from learners.sandbox import PROVIDERS, seed_sandbox
 from portal.models import Provider
-from uploads.emails import upload_complete_email_send
-from uploads.models import Upload, UploadEvent, UploadEventType, UploadStatus
+from uploads.models import Upload, UploadStatus
 
 
 @dataclass
@@ -107,26 +109,31 @@ def test_it_sends_the_upload_completion_email_through_smtp(smtp_inbox: Inbox) ->
         processed_records=2,
         rejected_records=1,
     )
+    email = upload_complete_email(upload=upload)
+    assert email is not None
 
-    assert upload_complete_email_send(upload=upload) is True
+    assert email_send(email_id=email.pk) is True
 
     [(_, recipients, message)] = smtp_inbox.messages
     assert recipients == [user.email]
     text = body_text(message)
-    assert message["Subject"] == "Batch upload file report"
-    assert "Tab-Delimited file you uploaded on 11/22/2026" in text
+    assert message["Subject"] == (
+        "Batch upload file report: learners_november.txt: 3 records, 2 processed, 1 not processed"
+    )
+    assert "Tab-Delimited file you uploaded on 11/22/2026 at 10:00 AM CST" in text
     assert "(learners_november.txt) has been processed" in text
     assert "- 3 learner records were contained in the file" in text
     assert "- 2 learner records were successfully processed" in text
-    assert "- 1 learner records were not processed" in text
-    assert "/uploads/history/" in text
+    assert "- 1 learner record was not processed" in text
+    assert f"/uploads/{upload.pk}/" in text
     assert message.get_body(preferencelist=("html",)) is not None
-    assert UploadEvent.objects.filter(upload=upload, type=UploadEventType.EMAIL_SENT).exists()
+    email.refresh_from_db()
+    assert email.status == EmailStatus.SENT
 
 
 @pytest.mark.django_db
 @time_machine.travel("2026-11-22 10:00 -06:00", tick=False)
-def test_it_records_a_failed_completion_email_without_raising(settings: Any) -> None:
+def test_it_keeps_a_completion_email_the_smtp_server_did_not_take(settings: Any) -> None:
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST = "127.0.0.1"
     settings.EMAIL_PORT = free_port()
@@ -141,7 +148,13 @@ def test_it_records_a_failed_completion_email_without_raising(settings: Any) -> 
         file_type="txt",
         status=UploadStatus.COMPLETED,
     )
+    email = upload_complete_email(upload=upload)
+    assert email is not None
 
-    assert upload_complete_email_send(upload=upload) is False
+    with pytest.raises(EmailNotSent):
+        email_send(email_id=email.pk)
 
-    assert UploadEvent.objects.filter(upload=upload, type=UploadEventType.EMAIL_FAILED).exists()
+    email.refresh_from_db()
+    assert email.status == EmailStatus.QUEUED, "kept, to be sent again"
+    assert email.last_error
+    assert Email.objects.count() == 1

@@ -26,12 +26,13 @@ from lxml import etree
 from activities.models import Activity
 from learners.models import CompletionRecord, Learner, RecordStatus
 from learners.sandbox import DEMO_WS_PASSWORD, PROVIDERS, activity_specs, seed_sandbox
-from portal.models import Provider
+from portal.models import Provider, WebServiceAccount
 from tests.corpus.makers import cme_row, good_rows, txt
 from tests.factories import CompletionRecordFactory, UserFactory
 from uploads.models import Upload, UploadStatus
 from uploads.processing import upload_process
 from uploads.services import IncomingFile, upload_create
+from webservices.models import WebServiceCall
 
 TODAY = date(2026, 11, 22)
 A_ID, B_ID = "0001234", "0005678"
@@ -41,7 +42,17 @@ B_CREDIT_ID = "ccid:tenant-b:visible-1"
 # Namespaces checked elsewhere: the admin (below, staff-only) and the web services (below).
 SEPARATELY_CHECKED = ("admin", "webservices")
 # Pages that are not provider-scoped at all.
-PUBLIC = {"login", "logout"}
+PUBLIC = {
+    "login",
+    "logout",
+    "password_reset",
+    "password_reset_done",
+    "password_reset_confirm",
+    "password_reset_complete",
+    "technical_information",
+    "schema_bundle",
+    "schema_file",
+}
 # Values for URL parameters that are not object ids.
 PLAIN_PARAMS = {"fmt": ["csv", "xlsx"], "program": ["board"], "ext": ["txt"], "board": ["ABIM"]}
 # List pages and exports are visited with each of these, to pull A's data out if scoping fails.
@@ -93,6 +104,8 @@ class Tenants:
     a_pending: Upload
     a_record: CompletionRecord
     b_record: CompletionRecord
+    a_call: WebServiceCall
+    a_account: WebServiceAccount
     a_markers: list[str]
 
 
@@ -113,7 +126,7 @@ def tenants(db: None, frozen_today: None, settings: Any, tmp_path: Any) -> Tenan
     data = txt([*good_rows(2), cme_row(("Nobody", "Known", "01/01", "IL", "0"), "06/20/2025")])
 
     def upload() -> Any:
-        incoming = IncomingFile(name=A_UPLOAD_NAME, size=len(data), read=lambda: data)
+        incoming = IncomingFile.from_bytes(A_UPLOAD_NAME, data)
         return upload_create(
             provider=a, user=a_user, file_type="txt", program="board", mode="submit",
             incoming=incoming,
@@ -132,9 +145,16 @@ def tenants(db: None, frozen_today: None, settings: Any, tmp_path: Any) -> Tenan
     b_record = CompletionRecordFactory(
         activity=Activity.objects.get(activity_id="210025503"), learner=jane, credit_id=B_CREDIT_ID
     )
+    a_account = WebServiceAccount.objects.get(username=PROVIDERS[0].ws_user)
+    a_call = WebServiceCall.objects.create(
+        method="GetLearnerStatusByCreditId", http_method="POST", path="/services/x",
+        url="http://testserver/services/x", http_status=200, duration_ms=1, provider=a,
+        account=a_account, username=a_account.username, request_body=A_CREDIT_ID,
+    )  # fmt: skip
     titles = [spec.title for spec in activity_specs(TODAY)[A_ID]]
     markers = [a.name, A_UPLOAD_NAME, A_CREDIT_ID, "210015516", "210015527", *titles]
-    return Tenants(a, b, a_upload, a_pending, a_record, b_record, markers)
+    markers.append(a_account.username)
+    return Tenants(a, b, a_upload, a_pending, a_record, b_record, a_call, a_account, markers)
 
 
 def client_for(username: str | None) -> Client:
@@ -158,6 +178,8 @@ def object_urls(route: Route, t: Tenants) -> list[str]:
         "activity_id": [t.a_record.activity.activity_id],
         "record_id": [t.a_record.pk],
         "upload_id": [t.a_upload.pk, t.a_pending.pk],
+        "call_id": [t.a_call.pk],
+        "account_id": [t.a_account.pk],
     }
     urls = route_urls(route, values)
     if {"activity_id", "record_id"} <= set(route.params):
@@ -184,7 +206,7 @@ def body_text(response: Any) -> str:
 
 def test_it_classifies_every_url_of_the_portal() -> None:
     routes = provider_routes()
-    known = {"activity_id", "record_id", "upload_id", *PLAIN_PARAMS}
+    known = {"activity_id", "record_id", "upload_id", "call_id", "account_id", *PLAIN_PARAMS}
     unknown = [(r.name, p) for r in routes for p in r.params if p not in known]
 
     assert unknown == [], "a URL parameter the tenancy matrix does not know how to fill"
@@ -236,6 +258,7 @@ def snapshot(t: Tenants) -> tuple[Any, ...]:
             Upload.objects.filter(provider=t.a).values_list("pk", "status", "duplicate_override")
         ),
         Activity.objects.filter(provider=t.a).count(),
+        sorted(WebServiceAccount.objects.filter(provider=t.a).values_list("password", "is_active")),
     )
 
 

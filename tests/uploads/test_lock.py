@@ -14,7 +14,7 @@ from django.test import Client
 from portal.models import Provider
 from tests.factories import MembershipFactory, UserFactory
 from tests.uploads.conftest import PostUpload
-from uploads import services
+from uploads import dispatch, services
 from uploads.models import Upload, UploadStatus
 from uploads.refusals import Refusal, UploadRefused
 from uploads.services import IncomingFile, upload_create
@@ -107,7 +107,7 @@ def test_it_lets_only_one_of_two_simultaneous_requests_through(
                 file_type="txt",
                 program="board",
                 mode="submit",
-                incoming=IncomingFile(name=name, size=len(data), read=lambda: data),
+                incoming=IncomingFile.from_bytes(name, data),
             )
             outcomes.append(intake.upload.status)
         except UploadRefused as refusal:
@@ -115,7 +115,7 @@ def test_it_lets_only_one_of_two_simultaneous_requests_through(
         finally:
             connection.close()
 
-    with mock.patch.object(services, "upload_send_to_worker"):
+    with mock.patch.object(dispatch, "upload_send_to_worker"):
         threads = [
             # Different files, so that duplicate detection stays out of the way.
             threading.Thread(

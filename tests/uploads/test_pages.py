@@ -52,7 +52,7 @@ def test_it_tells_a_provider_with_a_running_upload_to_wait(
 ) -> None:
     post_upload(staff_client, good_and_bad_file, name="May_Learners.txt")
     page = staff_client.get(reverse("uploads:new")).content.decode()
-    assert "YOUR FILE (MAY_LEARNERS.TXT) IS PROCESSING." in page
+    assert "YOUR FILE (MAY_LEARNERS.TXT) IS QUEUED." in page
     assert "Only one file may be uploaded at a time." in page
 
 
@@ -93,8 +93,8 @@ def test_it_lists_the_last_30_days_in_the_history(
     assert "Recent.txt" in page and "Ancient.txt" not in page
     assert "Tab Delimited (.txt)" in page and "Licensing or Specialty Board" in page
     assert recent.user.email in page
-    assert '<td class="status">Completed</td>' in page
-    assert '<td class="num">3</td>' in page
+    assert '<span class="status">Completed</span>' in page
+    assert '<td data-label="Total" class="num">3</td>' in page
 
 
 def test_it_processes_an_excel_workbook(

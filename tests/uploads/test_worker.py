@@ -12,6 +12,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 
+from emails.models import Email, EmailStatus
 from learners.models import CompletionRecord
 from portal.models import Provider
 from tests.uploads.conftest import PostUpload, latest_upload
@@ -46,6 +47,10 @@ def test_it_processes_an_upload_in_a_real_worker(
         assert response.status_code == 303
         upload = latest_upload(provider)
         done = wait_for(lambda: _final(upload) or worker.poll() is not None, timeout=TIMEOUT)
+        # The completion email is queued with the result and sent by a task of its own.
+        emailed = wait_for(
+            lambda: Email.objects.filter(status=EmailStatus.SENT).exists(), timeout=TIMEOUT
+        )
         assert worker.poll() is None, "the worker exited early"
     connection.close()
 
@@ -54,5 +59,8 @@ def test_it_processes_an_upload_in_a_real_worker(
     assert (upload.processed_records, upload.rejected_records) == (2, 1)
     assert CompletionRecord.objects.filter(upload=upload).count() == 2
     assert upload.has_report
-    assert upload.events.filter(type="email_sent").exists()  # sent by the worker, not this process
-    assert not mailoutbox
+    assert emailed, "the completion email was not sent"
+    email = Email.objects.get(about=f"upload:{upload.pk}")
+    assert (email.to, email.attempts) == (upload.user.email, 1)
+    assert "Worker.txt" in email.subject
+    assert not mailoutbox  # sent by the worker, not this process

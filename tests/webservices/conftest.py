@@ -34,7 +34,18 @@ SAVE_LEARNER = BASE + "ACCMELearnerService.svc/IACCMELearnerServiceREST/SaveLear
 BY_LEARNER = BASE + "ACCMELearnerService.svc/IACCMELearnerServiceREST/GetLearnerStatusByLearner"
 BY_CREDIT_ID = BASE + "ACCMELearnerService.svc/IACCMELearnerServiceREST/GetLearnerStatusByCreditId"
 LEARNER_MATCH = BASE + "LearnerMatchService.svc/ILearnerMatchServiceREST/GetLearnerMatch"
-ALL_PATHS = (SAVE_ACTIVITY, GET_ACTIVITY, SAVE_LEARNER, BY_LEARNER, BY_CREDIT_ID, LEARNER_MATCH)
+LEARNER_MATCH_REQUEST = (
+    BASE + "ACCMELearnerService.svc/IACCMELearnerServiceREST/LearnerMatchRequest"
+)
+ALL_PATHS = (
+    SAVE_ACTIVITY,
+    GET_ACTIVITY,
+    SAVE_LEARNER,
+    BY_LEARNER,
+    BY_CREDIT_ID,
+    LEARNER_MATCH,
+    LEARNER_MATCH_REQUEST,
+)
 
 
 @pytest.fixture(autouse=True)

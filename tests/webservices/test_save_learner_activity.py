@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import re
-from unittest import mock
 
 import pytest
 from django.test import Client
 from lxml import etree
 
-from learners.engine.services import StoreSummary
 from learners.models import CompletionRecord, Learner, RecordSource, RecordStatus
 from portal.models import Provider
 from tests.webservices.conftest import (
@@ -212,14 +210,3 @@ def test_it_accepts_a_rems_report(sandbox: Provider, ws: Client) -> None:
     assert status_code(response) == "Accepted", messages(response)
     record = CompletionRecord.objects.get(credit_id="rems-1")
     assert record.rems_profession == "Physician"
-
-
-def test_it_answers_603_when_a_simultaneous_call_stored_the_credit_id_first(
-    sandbox: Provider, ws: Client
-) -> None:
-    # Both calls passed the Credit ID check; the other one's insert won.
-    with mock.patch("webservices.services.learner_rows_store", return_value=StoreSummary(added=0)):
-        response = save(ws, fixture("learner_report.xml"))
-    assert status_code(response) == "Rejected"
-    assert codes(response) == ["603"]
-    assert "simultaneous submission" in messages(response)[0]

@@ -98,22 +98,32 @@ def test_it_refuses_entities_and_doctypes_with_400(ws: Client, body: str) -> Non
     assert b"root:" not in response.content
 
 
-def test_it_refuses_the_guides_out_of_order_sample_naming_the_element(ws: Client) -> None:
-    # The guide's own GetLearnerStatusByLearner sample puts UniqueId before Password.
+def test_it_reads_the_guides_out_of_order_sample_and_warns_what_pars_would_drop(
+    sandbox: object, ws: Client
+) -> None:
+    # The guide's own GetLearnerStatusByLearner sample puts UniqueId before Password: PARS's WCF
+    # binding would drop the elements after it; the portal reads them and says so.
     body = (
         fixture("status_by_learner_request.xml")
         .replace("<UniqueId>999902</UniqueId>\n", "")
         .replace("<Password>", "<UniqueId>999902</UniqueId>\n<Password>")
     )
     response = post(ws, BY_LEARNER, body)
-    assert response.status_code == 400
-    message = messages(response)[0]
-    assert "Element 'Password' is out of order" in message
+    assert response.status_code == 200
+    assert xml(response).tag == f"{{{LEARNER_NS}}}ArrayOfResponseMessage"
+    warning = response["Warning"]
+    assert warning.startswith('299 - "Elements out of order')
+    assert "would ignore Password, ProviderId as sent here" in warning
     assert (
         "ActivityId, BirthDay, BirthMonth, CompletionDate, Password, ProviderId, UniqueId, User"
-        in message
+        in warning
     )
-    assert xml(response).tag == f"{{{LEARNER_NS}}}ArrayOfResponseMessage"
+
+
+def test_it_sends_no_warning_for_an_envelope_in_order(sandbox: object, ws: Client) -> None:
+    response = post(ws, BY_LEARNER, fixture("status_by_learner_request.xml"))
+    assert response.status_code == 200
+    assert not response.has_header("Warning")
 
 
 def test_it_refuses_an_unknown_element_naming_it(ws: Client) -> None:

@@ -4,6 +4,10 @@ Seeds a benchmark provider (0009999) with one CME activity and a web-service acc
 valid, distinct learner completion per request from the sandbox directory, starts gunicorn with
 the current settings, fires the requests from concurrent keep-alive clients and prints requests/s
 and latency percentiles. It stops gunicorn itself and clears the benchmark provider's records.
+
+By default it measures with the request log on and off in the same run (`--log both`): rounds
+alternate between a server with WEBSERVICE_REQUEST_LOG=true and one with false, so a neighbour's
+load falls on both alike, and it prints the log's cost.
 """
 
 from __future__ import annotations
@@ -32,8 +36,9 @@ from django.utils import timezone
 from activities.models import Activity
 from learners.models import ActivityFormat, CompletionRecord, LearnerLicense
 from learners.sandbox import seed_sandbox
-from portal.models import AuthFailure, Provider, WebServiceAccount
+from portal.models import AuthThrottle, Provider, WebServiceAccount
 from webservices.envelopes import LEARNER_NS
+from webservices.models import WebServiceCall
 
 PATH = "/services/ACCMELearnerService.svc/IACCMELearnerServiceREST/SaveLearnerActivity"
 BENCH_PROVIDER = "0009999"
@@ -69,7 +74,19 @@ class Tally:
     rejected: int = 0
     failed: int = 0
     first_problem: str = ""
+    elapsed: float = 0.0  # seconds the measured requests took, over every round
+    cpu: float = 0.0  # gunicorn's CPU seconds meanwhile
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def rate(self) -> float:
+        return len(self.latencies) / self.elapsed if self.elapsed else 0.0
+
+    def percentile(self, share: float) -> float:
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(len(ordered) * share))] * 1000
+
+
+LOG_MODES = {"both": ("off", "on"), "on": ("on",), "off": ("off",)}
 
 
 class Command(BaseCommand):
@@ -84,6 +101,15 @@ class Command(BaseCommand):
             "--timeout", type=float, default=180.0, help="seconds for the whole run"
         )
         parser.add_argument("--keep", action="store_true", help="keep the benchmark's records")
+        parser.add_argument(
+            "--log",
+            choices=tuple(LOG_MODES),
+            default="both",
+            help="measure with the request log on, off, or both in one run (the default)",
+        )
+        parser.add_argument(
+            "--rounds", type=int, default=2, help="alternating rounds per log setting (1..10)"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         clients, requests = options["clients"], options["requests"]
@@ -91,25 +117,52 @@ class Command(BaseCommand):
             raise CommandError(f"--clients 1..{MAX_CLIENTS}, --requests 1..{MAX_REQUESTS}.")
         if not 2 <= options["workers"] <= 8 or not 1 <= options["threads"] <= 16:
             raise CommandError("--workers 2..8 and --threads 1..16.")
+        if not 1 <= options["rounds"] <= 10:
+            raise CommandError("--rounds 1..10.")
+        modes = LOG_MODES[options["log"]]
+        rounds = options["rounds"]
+        per_round = max(1, requests // rounds)
         password = secrets.token_urlsafe(16)
         # At least one warm-up call per client: each connection is warmed before it is measured.
         warmup = max(options["workers"] * options["threads"] * 2, clients)
-        bodies = self._prepare(password, warmup + requests)
+        bodies = iter(self._prepare(password, (warmup + per_round) * rounds * len(modes)))
         connection.close()  # gunicorn's workers open their own
+        tallies = {mode: Tally() for mode in modes}
+        deadline = time.monotonic() + options["timeout"]
+        for number in range(rounds):
+            # Alternate which setting goes first, so a drift in the machine's load evens out.
+            for mode in modes if number % 2 == 0 else tuple(reversed(modes)):
+                run = [next(bodies) for _ in range(warmup + per_round)]
+                self._run(run[:warmup], run[warmup:], tallies[mode], mode, deadline, options)
+        for mode in modes:
+            self._report(tallies[mode], mode, options)
+        if len(modes) == 2:
+            self._report_cost(tallies["off"], tallies["on"])
+        if not options["keep"]:
+            CompletionRecord.objects.filter(provider__accme_id=BENCH_PROVIDER).delete()
+            WebServiceCall.objects.filter(provider__accme_id=BENCH_PROVIDER).delete()
+
+    def _run(
+        self,
+        warmup: list[bytes],
+        bodies: list[bytes],
+        tally: Tally,
+        mode: str,
+        deadline: float,
+        options: dict[str, Any],
+    ) -> None:
+        """One gunicorn with the request log `mode` ("on"/"off"), warmed, then measured."""
         port = _free_port()
-        server = self._start_gunicorn(port, options["workers"], options["threads"])
+        server = self._start_gunicorn(port, options["workers"], options["threads"], log=mode)
         try:
             _wait_ready(port, server, timeout=30)
-            deadline = time.monotonic() + options["timeout"]
-            tally = Tally()
             elapsed, cpu = _fire(
-                port, bodies[:warmup], bodies[warmup:], clients, deadline, tally, server.pid
+                port, warmup, bodies, options["clients"], deadline, tally, server.pid
             )
         finally:
             _stop(server)
-        self._report(tally, elapsed, cpu, options)
-        if not options["keep"]:
-            CompletionRecord.objects.filter(provider__accme_id=BENCH_PROVIDER).delete()
+        tally.elapsed += elapsed
+        tally.cpu += cpu
 
     # -- set-up --------------------------------------------------------------------------------
 
@@ -141,11 +194,14 @@ class Command(BaseCommand):
         account.provider, account.is_active = provider, True
         account.set_password(password)
         account.save()
-        AuthFailure.objects.filter(key__in=[f"user:{BENCH_USER}", f"ip:{HOST}"]).delete()
+        AuthThrottle.objects.filter(key__in=[f"user:{BENCH_USER}", f"ip:{HOST}"]).delete()
         return _bodies(activity.activity_id, start, today, password, count)
 
-    def _start_gunicorn(self, port: int, workers: int, threads: int) -> subprocess.Popen[bytes]:
+    def _start_gunicorn(
+        self, port: int, workers: int, threads: int, *, log: str
+    ) -> subprocess.Popen[bytes]:
         env = os.environ.copy()
+        env["WEBSERVICE_REQUEST_LOG"] = "true" if log == "on" else "false"
         # Persistent connections: a new PostgreSQL connection per request costs more than the work.
         env.setdefault("DB_CONN_MAX_AGE", "60")
         # As in production: DEBUG off (no query log kept per request). The loopback is plain
@@ -159,23 +215,23 @@ class Command(BaseCommand):
             "--worker-class", "gthread", "--threads", str(threads),
             "--log-level", "warning", "--keep-alive", "5",
         ]  # fmt: skip
-        self.stdout.write(f"gunicorn: {workers} workers x {threads} threads on {HOST}:{port}")
+        self.stdout.write(
+            f"gunicorn: {workers} workers x {threads} threads on {HOST}:{port}, request log {log}"
+        )
         return subprocess.Popen(command, env=env, start_new_session=True)
 
-    def _report(self, tally: Tally, elapsed: float, cpu: float, options: dict[str, Any]) -> None:
-        done = len(tally.latencies)
+    def _report(self, tally: Tally, mode: str, options: dict[str, Any]) -> None:
+        done, elapsed, cpu = len(tally.latencies), tally.elapsed, tally.cpu
         if not done:
             raise CommandError(f"No request completed. {tally.first_problem}")
         ordered = sorted(tally.latencies)
         p50 = statistics.median(ordered) * 1000
-        p95 = ordered[min(done - 1, int(done * 0.95))] * 1000
-        p99 = ordered[min(done - 1, int(done * 0.99))] * 1000
         self.stdout.write(
-            f"SaveLearnerActivity: {done} requests from {options['clients']} clients in "
-            f"{elapsed:.2f} s\n"
-            f"  throughput  {done / elapsed:.0f} requests/s\n"
-            f"  latency     p50 {p50:.1f} ms   p95 {p95:.1f} ms   p99 {p99:.1f} ms   "
-            f"max {ordered[-1] * 1000:.1f} ms\n"
+            f"SaveLearnerActivity, request log {mode}: {done} requests from "
+            f"{options['clients']} clients in {elapsed:.2f} s\n"
+            f"  throughput  {tally.rate():.0f} requests/s\n"
+            f"  latency     p50 {p50:.1f} ms   p95 {tally.percentile(0.95):.1f} ms   "
+            f"p99 {tally.percentile(0.99):.1f} ms   max {ordered[-1] * 1000:.1f} ms\n"
             f"  answers     {tally.accepted} Accepted, {tally.rejected} Rejected, "
             f"{tally.failed} failed"
         )
@@ -188,6 +244,19 @@ class Command(BaseCommand):
             )
         if tally.first_problem:
             self.stdout.write(self.style.WARNING(f"  first problem: {tally.first_problem}"))
+
+    def _report_cost(self, off: Tally, on: Tally) -> None:
+        """What the request log costs SaveLearnerActivity (the budget: 10% of requests/s)."""
+        change = (on.rate() / off.rate() - 1) * 100 if off.rate() else 0.0
+        line = (
+            f"Request log on vs off: throughput {off.rate():.0f} → {on.rate():.0f} requests/s "
+            f"({change:+.1f}%), p95 {off.percentile(0.95):.1f} → {on.percentile(0.95):.1f} ms"
+        )
+        if off.cpu and on.cpu:
+            per_off = off.cpu / len(off.latencies) * 1000
+            per_on = on.cpu / len(on.latencies) * 1000
+            line += f", gunicorn CPU {per_off:.2f} → {per_on:.2f} ms per request"
+        self.stdout.write(line + " (budget: at most 10% fewer requests/s)")
 
 
 def _bodies(activity_id: str, start: date, today: date, password: str, count: int) -> list[bytes]:

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("learners", "0003_completionrecord_drop_redundant_fk_indexes"),
+        ("learners", "0006_learner_me_number"),
         ("activities", "0001_initial"),
     ]
 

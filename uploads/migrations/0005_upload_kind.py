@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('uploads', '0002_upload_pending_attempts_heartbeat'),
+        ('uploads', '0004_upload_deleted_records'),
     ]
 
     operations = [

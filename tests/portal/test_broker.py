@@ -1,0 +1,161 @@
+"""The embedded broker (portal/broker.py): whole messages under concurrent writers, no growth,
+handed-back messages marked redelivered; and which broker a URL selects."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+from kombu import Connection
+
+from portal.brokerconf import EMBEDDED_TRANSPORT, broker_transport, embedded_broker_url
+from tests.worker import ROOT
+
+WRITERS = 3
+MESSAGES_PER_WRITER = 100
+PAYLOAD_BYTES = 40_000
+
+# Each writer process puts its messages as fast as it can; a body carries its own checksum.
+WRITER = """
+import hashlib, json, os, sys
+from kombu import Connection
+url, writer, count, size = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+with Connection(url, transport="portal.broker:Transport") as connection:
+    queue = connection.SimpleQueue("whole")
+    for n in range(count):
+        blob = os.urandom(size // 2).hex()
+        queue.put({"id": f"{writer}-{n}", "blob": blob, "sha": hashlib.sha256(blob.encode()).hexdigest()})
+    queue.close()
+"""
+
+
+def _connection(url: str) -> Connection:
+    return Connection(
+        url, transport=EMBEDDED_TRANSPORT, transport_options={"polling_interval": 0.01}
+    )
+
+
+@pytest.fixture
+def url(tmp_path: Path) -> str:
+    return embedded_broker_url(tmp_path)
+
+
+@pytest.fixture
+def connection(url: str) -> Iterator[Connection]:
+    with _connection(url) as conn:
+        yield conn
+
+
+def _rows(url: str) -> int:
+    with sqlite3.connect(url.removeprefix("sqlite:///")) as db:
+        return int(db.execute("SELECT count(*) FROM kombu_message").fetchone()[0])
+
+
+def test_it_delivers_every_message_whole_while_other_processes_write(
+    url: str, connection: Connection
+) -> None:
+    queue = connection.SimpleQueue("whole")
+    writers = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                WRITER,
+                url,
+                str(n),
+                str(MESSAGES_PER_WRITER),
+                str(PAYLOAD_BYTES),
+            ],
+            cwd=ROOT,
+        )
+        for n in range(WRITERS)
+    ]
+    received: dict[str, bool] = {}
+    deadline = time.monotonic() + 120
+    while len(received) < WRITERS * MESSAGES_PER_WRITER and time.monotonic() < deadline:
+        message = queue.get(block=True, timeout=30)
+        body = message.payload
+        received[body["id"]] = hashlib.sha256(body["blob"].encode()).hexdigest() == body["sha"]
+        message.ack()
+    for writer in writers:
+        assert writer.wait(timeout=60) == 0
+
+    assert len(received) == WRITERS * MESSAGES_PER_WRITER
+    assert all(received.values()), "a message arrived torn"
+    assert _rows(url) == 0
+
+
+def test_it_deletes_a_message_once_it_is_delivered(url: str, connection: Connection) -> None:
+    queue = connection.SimpleQueue("tasks")
+    for n in range(5):
+        queue.put({"n": n})
+    assert _rows(url) == 5
+
+    taken = [queue.get(timeout=5) for _ in range(5)]
+
+    assert [message.payload["n"] for message in taken] == [0, 1, 2, 3, 4]
+    assert _rows(url) == 0
+
+
+def test_it_marks_a_message_handed_back_by_a_stopping_consumer_redelivered(url: str) -> None:
+    with _connection(url) as producer:
+        producer.SimpleQueue("tasks").put({"task": "long"})
+    with _connection(url) as first:
+        message = first.SimpleQueue("tasks").get(timeout=5)
+        assert not message.delivery_info.get("redelivered")
+        # Not acknowledged: closing the channel hands it back, as a stopping worker does.
+
+    with _connection(url) as second:
+        again = second.SimpleQueue("tasks").get(timeout=5)
+        again.ack()
+
+    assert again.payload == {"task": "long"}
+    assert again.delivery_info["redelivered"] is True
+    assert again.headers["redelivered"] is True
+    assert _rows(url) == 0
+
+
+def test_it_puts_the_embedded_broker_in_a_sqlite_file_under_var(tmp_path: Path) -> None:
+    url = embedded_broker_url(tmp_path)
+    assert url == f"sqlite:///{tmp_path}/broker.sqlite3"
+    assert broker_transport(url, visibility_timeout=60) == (
+        EMBEDDED_TRANSPORT,
+        {"polling_interval": 0.1},
+    )
+
+
+def test_it_keeps_redis_with_its_visibility_timeout() -> None:
+    assert broker_transport("redis://redis:6379/0", visibility_timeout=7200) == (
+        None,
+        {"visibility_timeout": 7200},
+    )
+
+
+@pytest.mark.parametrize("url", ["filesystem://", "sqla+sqlite:///var/broker.sqlite3"])
+def test_it_refuses_a_broker_that_can_tear_or_lacks_the_embedded_settings(url: str) -> None:
+    with pytest.raises(ImproperlyConfigured, match="use redis://… or sqlite:///path"):
+        broker_transport(url, visibility_timeout=60)
+
+
+def test_it_refuses_the_filesystem_broker_when_the_settings_load(tmp_path: Path) -> None:
+    check = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "VAR_DIR": str(tmp_path),
+            "CELERY_BROKER_URL": "filesystem://",
+        },
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert check.returncode != 0
+    assert "half-written message" in check.stderr

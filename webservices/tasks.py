@@ -1,0 +1,13 @@
+"""Housekeeping of the web services: thin tasks that call a service."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from webservices.calllog import request_log_purge
+
+
+@shared_task(name="webservices.purge_request_log")
+def purge_request_log() -> int:
+    """Delete request-log entries older than 30 days; returns how many. Safe to run again."""
+    return request_log_purge()
