@@ -11,7 +11,6 @@ from datetime import date
 from typing import Any
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -36,6 +35,7 @@ from activities.services import (
 from learners.exports import CONTENT_TYPES, EXPORT_FORMATS, export_bytes
 from learners.models import Board
 from portal.access import provider_required
+from portal.paging import page_of
 
 PER_PAGE = 25
 NEXT_STATUSES: dict[str, list[str]] = {
@@ -79,10 +79,7 @@ def activity_list_view(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {"form": form, "nav": "activities", "page": None}
     if activities is None:
         return render(request, "activities/list.html", context, status=400)
-    page = Paginator(activities, PER_PAGE).get_page(request.GET.get("page"))
-    page.page_links = list(  # type: ignore[attr-defined]
-        page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
-    )
+    page = page_of(request, activities, PER_PAGE)
     context.update(page=page, filtered=any(v not in ("", None) for v in form.cleaned_data.values()))
     return render(request, "activities/list.html", context)
 

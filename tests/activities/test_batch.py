@@ -69,7 +69,7 @@ def batch(add_activity: Add) -> tuple[list[ActivityInput], dict[str, str]]:
 
 def upload(provider: Provider, user: Any, data: bytes, *, name: str, file_type: str,
            mode: str = Mode.SUBMIT) -> Upload:  # fmt: skip
-    incoming = IncomingFile(name=name, size=len(data), read=lambda: data)
+    incoming = IncomingFile.from_bytes(name, data)
     intake = upload_create(
         provider=provider, user=user, kind=UploadKind.ACTIVITIES, file_type=file_type,
         program="board", mode=mode, incoming=incoming,
@@ -84,7 +84,7 @@ def refusal(
     provider: Provider, user: Any, data: bytes, *, name: str, file_type: str
 ) -> UploadRefused:
     """The refusal an activity file gets at once, before anything is stored."""
-    incoming = IncomingFile(name=name, size=len(data), read=lambda: data)
+    incoming = IncomingFile.from_bytes(name, data)
     with pytest.raises(UploadRefused) as refused:
         upload_create(
             provider=provider, user=user, kind=UploadKind.ACTIVITIES, file_type=file_type,
@@ -109,7 +109,7 @@ def report_codes(upload: Upload) -> dict[str, str]:
     ],
 )
 def test_it_stores_the_good_activities_and_reports_the_bad_ones(
-    provider: Provider, user: Any, add_activity: Add, mailoutbox: list[Any],
+    provider: Provider, user: Any, add_activity: Add, deliver_emails: Callable[[], list[Any]],
     file_type: str, encode: Callable[[list[ActivityInput]], bytes],
 ) -> None:  # fmt: skip
     items, expected = batch(add_activity)
@@ -124,7 +124,9 @@ def test_it_stores_the_good_activities_and_reports_the_bad_ones(
     assert stored.get(provider_activity_id="ACT-2026-0001").title == "Cardiology Update 1 (v2)"
     assert stored.get(provider_activity_id="ACT-2026-0199").status == ActivityStatus.ACTIVE
     assert report_codes(done) == expected
-    assert "200 activity records were contained in the file" in mailoutbox[0].body
+    [email] = deliver_emails()
+    assert "200 activity records were contained in the file" in email.body
+    assert "Records: activities" in email.body
 
 
 @pytest.mark.parametrize("file_type", ["xml", "xlsx"])
@@ -169,10 +171,24 @@ def test_it_checks_a_file_without_storing_anything(provider: Provider, user: Any
     assert not Activity.objects.filter(provider=provider).exists()
 
 
-def test_it_refuses_more_than_2500_activities(provider: Provider, user: Any) -> None:
+def test_it_refuses_more_than_2500_activities_at_once_when_the_request_reads_the_file(
+    provider: Provider, user: Any, settings: Any
+) -> None:
     data = activity_rows_txt([good_activity(n) for n in range(1, 2502)])
+    settings.UPLOAD_INLINE_READ_BYTES = len(data)
     refused = refusal(provider, user, data, name="big.txt", file_type="txt")
     assert refused.refusal == Refusal.TOO_MANY_RECORDS
+
+
+def test_it_fails_more_than_2500_activities_in_the_worker_when_the_file_is_large(
+    provider: Provider, user: Any
+) -> None:
+    data = activity_rows_txt([good_activity(n) for n in range(1, 2502)])
+    assert len(data) > 256 * 1024, "over the inline cap: the worker reads it"
+    done = upload(provider, user, data, name="big.txt", file_type="txt")
+    assert done.status == UploadStatus.FAILED
+    assert "BATCH UPLOADS MAY NOT EXCEED 2,500 RECORDS." in done.error_message
+    assert not Activity.objects.filter(provider=provider).exists()
 
 
 def test_it_refuses_a_learner_file_offered_as_activities(provider: Provider, user: Any) -> None:
@@ -252,7 +268,12 @@ def test_it_uploads_activities_through_the_wizard(
     assert (done.kind, done.program, done.status) == ("activities", "board", UploadStatus.QUEUED)
     upload_process(upload_id=done.pk)
     history = staff_client.get(reverse("uploads:history")).content.decode()
-    assert "activities.txt" in history and "<td>Activities</td>" in history
+    assert "activities.txt" in history and "Tab Delimited (.txt) · Activities" in history
+    assert reverse("uploads:summary_pdf", args=[done.pk]) not in history  # no learners to view
+    learners_only = staff_client.get(reverse("uploads:history"), {"kind": "learners"})
+    assert "activities.txt" not in learners_only.content.decode()
+    activities_only = staff_client.get(reverse("uploads:history"), {"kind": "activities"})
+    assert "activities.txt" in activities_only.content.decode()
     status = staff_client.get(reverse("uploads:status", args=[done.pk])).content.decode()
     assert "Activity records in the file" in status and "View activities" in status
     assert Activity.objects.filter(provider=provider).count() == 2

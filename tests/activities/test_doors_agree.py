@@ -106,7 +106,7 @@ def by_form(d: Doors, item: ActivityInput) -> list[str]:
 
 def by_file(d: Doors, item: ActivityInput) -> list[str]:
     data = activity_rows_txt([item])
-    incoming = IncomingFile(name=f"door-{next(_serial)}.txt", size=len(data), read=lambda: data)
+    incoming = IncomingFile.from_bytes(f"door-{next(_serial)}.txt", data)
     upload = upload_create(
         provider=d.provider, user=d.user, kind=UploadKind.ACTIVITIES, file_type="txt",
         program="board", mode=Mode.SUBMIT, incoming=incoming,

@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from activities.files import activity_rows_txt
 from activities.models import Activity
+from emails.models import Email, EmailStatus
 from portal.models import Provider
 from tests.activities.makers import good_activity
 from tests.worker import celery_worker, wait_for
@@ -48,6 +49,10 @@ def test_it_processes_an_activity_file_in_a_real_worker(
             return upload.status in FINAL_STATUSES or worker.poll() is not None
 
         done = wait_for(final, timeout=TIMEOUT)
+        # The completion email is queued with the result and sent by a task of its own.
+        emailed = wait_for(
+            lambda: Email.objects.filter(status=EmailStatus.SENT).exists(), timeout=TIMEOUT
+        )
         assert worker.poll() is None, "the worker exited early"
     connection.close()
 
@@ -56,4 +61,7 @@ def test_it_processes_an_activity_file_in_a_real_worker(
     assert (upload.processed_records, upload.rejected_records) == (2, 1)
     assert Activity.objects.filter(provider=provider).count() == 2
     assert upload.has_report
-    assert upload.events.filter(type="email_sent").exists()
+    assert emailed, "the completion email was not sent"
+    email = Email.objects.get(about=f"upload:{upload.pk}")
+    assert "worker_activities.txt" in email.subject
+    assert "3 activity records were contained in the file" in email.body
