@@ -12,7 +12,8 @@ from django.db.models import Count, Q
 
 from activities.facts import BoardRef, ExistingActivity, FormatRef, Lookups
 from activities.models import Activity, PracticeArea, Specialty
-from learners.models import ActivityFormat, Board, CompletionRecord, CreditType, RecordStatus
+from learners.engine.load import load_boards
+from learners.models import ActivityFormat, CompletionRecord, RecordStatus
 from portal.models import Provider
 
 # Template D's Activity Type codes where they differ from the format table's own codes.
@@ -28,17 +29,18 @@ def activity_lookups(provider: Provider) -> Lookups:
     for alias, code in FORMAT_ALIASES.items():
         if code.casefold() in formats:
             formats.setdefault(alias, formats[code.casefold()])
-    types: dict[int, dict[str, int]] = defaultdict(dict)
-    for pk, board_id, name in CreditType.objects.values_list("pk", "board_id", "name"):
-        types[board_id][name.casefold()] = pk
     areas: dict[int, dict[str, int]] = defaultdict(dict)
     for pk, board_id, name in PracticeArea.objects.values_list("pk", "board_id", "name"):
         areas[board_id][name.casefold()] = pk
+    # The engine's boards and credit types: loaded one way for learners and activities.
     boards = {
-        code.casefold(): BoardRef(
-            pk=pk, code=code, credit_types=types[pk], practice_areas=areas[pk]
+        key: BoardRef(
+            pk=board.pk,
+            code=board.code,
+            credit_types=dict(board.credit_type_ids),
+            practice_areas=areas[board.pk],
         )
-        for pk, code in Board.objects.values_list("pk", "code")
+        for key, board in load_boards().items()
     }
     specialties = {name.casefold(): pk for pk, name in Specialty.objects.values_list("pk", "name")}
     return Lookups(

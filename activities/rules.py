@@ -11,20 +11,18 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from activities.facts import ActivityError, CleanActivity, CleanMoc, Lookups, fail
 from activities.inputs import ActivityInput, MocInput
 from activities.reference_data import COUNTRIES, UNITED_STATES
 from learners.engine.codes import CODES
 from learners.engine.states import state_code
-from learners.engine.values import in_quarter_steps, parse_date
+from learners.engine.values import NOT_QUARTER, is_iso_date_shape, parse_credits, parse_date
 
-MAX_DECIMAL = Decimal("9999.75")  # what the DecimalField(max_digits=6, decimal_places=2) holds
 MAX_COUNT = 10_000_000
 MAX_TITLE, MAX_PROVIDER_ID, MAX_URL, MAX_JOINT_NAME = 500, 50, 500, 200
 MAX_DESCRIPTION = 10_000
-_ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ].*)?")
 _US = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})(?: .*)?")
 _URL = re.compile(r"https?://[^\s/$.?#][^\s]*", re.IGNORECASE)
 YES = frozenset({"yes", "y", "true", "1"})
@@ -40,20 +38,14 @@ def parse_activity_date(value: str) -> tuple[date | None, bool]:
     parser) and whether the text has a date's shape at all: 305 versus 315."""
     text = value.strip()
     parsed = parse_date(text)
-    return parsed, parsed is not None or bool(_ISO.fullmatch(text) or _US.fullmatch(text))
+    return parsed, parsed is not None or is_iso_date_shape(text) or bool(_US.fullmatch(text))
 
 
 def quarter_steps(value: str, *, allow_zero: bool) -> Decimal | None:
-    """A number in steps of 0.25 within what we store, or None."""
-    try:
-        number = Decimal(value.strip())
-    except InvalidOperation:
-        return None
-    if not number.is_finite() or number > MAX_DECIMAL or number < 0:
-        return None
-    if number == 0 and not allow_zero:
-        return None
-    return number if in_quarter_steps(number) else None
+    """A number in steps of 0.25 within what we store, or None: the engine's credit parser, so
+    an activity's credits and a learner's are read alike ('1e1' and '+2' are no amounts)."""
+    amount, _ = parse_credits(value, allow_zero=allow_zero)
+    return amount
 
 
 def yes_no(value: str) -> bool | None:
@@ -266,16 +258,11 @@ def _moc_points(
     if not value:
         errors.append(fail(f"{field_name}:points", "206", board=board))
         return None
-    try:
-        number = Decimal(value)
-    except InvalidOperation:
-        number = Decimal("NaN")
-    if not number.is_finite() or number <= 0 or number > MAX_DECIMAL:
-        errors.append(fail(f"{field_name}:points", "306", value=value))
-        return None
-    if not in_quarter_steps(number):
+    number, verdict = parse_credits(value)
+    if verdict == NOT_QUARTER:
         errors.append(fail(f"{field_name}:points", "319", value=value))
-        return None
+    elif number is None:
+        errors.append(fail(f"{field_name}:points", "306", value=value))
     return number
 
 

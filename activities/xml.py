@@ -3,7 +3,8 @@
 Each MedicalEducationMetrics element becomes an `ActivityInput` of plain strings; nothing is
 judged here. Elements are found by local name, so a namespace slip (PARS's own samples carry a
 few) doesn't lose a value. A file whose MEMS parts sit directly under MedicalEducationMetrics
-(no ActivityDescription, as some integrations write it) is read the same way.
+(no ActivityDescription, as some integrations write it) is read the same way when that is the
+only place they are; lom:lom in both places is refused as ambiguous.
 """
 
 from __future__ import annotations
@@ -17,8 +18,13 @@ from lxml import etree
 from activities.facts import ActivityError
 from activities.inputs import ActivityInput, MocInput
 from learners.engine.codes import CODES
-from learners.formats.base import FileFormatError, check_record_count, check_size
-from learners.formats.base import hardened_xml_parser as _parser
+from learners.formats.base import (
+    FileFormatError,
+    UnreadableXml,
+    check_record_count,
+    check_size,
+    parse_untrusted_xml,
+)
 
 ACCME_ID_CATALOG = "accme activity id"
 PROVIDER_ID_CATALOG = "provider activity id"
@@ -68,13 +74,6 @@ def _unreadable(detail: str) -> ActivityDataError:
     return ActivityDataError(ActivityError("453", message))
 
 
-def _tree(raw: bytes) -> etree._Element:
-    tree = etree.fromstring(raw, parser=_parser()).getroottree()
-    if tree.docinfo.doctype:
-        raise ValueError("It may not contain a DOCTYPE declaration.")
-    return tree.getroot()
-
-
 def parse_activity_xml(data: str) -> ParsedActivity:
     """SaveActivity's Data: ACCMEActivities v3 with exactly one activity, or ActivityDataError."""
     # Data arrives as decoded text; a leftover encoding declaration must not confuse the parser.
@@ -82,11 +81,9 @@ def parse_activity_xml(data: str) -> ParsedActivity:
     if not raw:
         raise _unreadable("The Data element is empty.")
     try:
-        root = _tree(raw)
-    except etree.XMLSyntaxError as exc:
-        raise _unreadable(f"It is not well-formed XML: {exc.msg} (line {exc.lineno}).") from exc
-    except ValueError as exc:
-        raise _unreadable(str(exc)) from exc
+        root = parse_untrusted_xml(raw)
+    except UnreadableXml as exc:
+        raise _unreadable(f"It {exc.problem}.") from None
     if _local(root) != "ACCMEActivities":
         raise _unreadable(f"Expected an ACCMEActivities document, not '{_local(root)}'.")
     metrics = _children(root, "MedicalEducationMetrics")
@@ -102,13 +99,9 @@ def read_activities_xml(data: bytes) -> list[ActivityInput]:
     """A batch file: ACCMEActivities v3 holding one MedicalEducationMetrics per activity."""
     check_size(data)
     try:
-        root = _tree(data)
-    except etree.XMLSyntaxError as exc:
-        raise FileFormatError(
-            f"The file is not well-formed XML: {exc.msg} (line {exc.lineno})."
-        ) from exc
-    except ValueError as exc:
-        raise FileFormatError(f"The file is not accepted: {exc}") from exc
+        root = parse_untrusted_xml(data)
+    except UnreadableXml as exc:
+        raise FileFormatError(f"The file {exc.problem}.") from None
     if _local(root) != "ACCMEActivities":
         raise FileFormatError(
             f"The file's root element is '{_local(root)}'; an activity file is an "
@@ -117,18 +110,28 @@ def read_activities_xml(data: bytes) -> list[ActivityInput]:
         )
     metrics = _children(root, "MedicalEducationMetrics")
     check_record_count(len(metrics), what="activities (MedicalEducationMetrics elements)")
-    return [
-        read_metrics(root, mem, row_number=number).input
-        for number, mem in enumerate(metrics, start=1)
-    ]
+    items = []
+    for number, mem in enumerate(metrics, start=1):
+        try:
+            items.append(read_metrics(root, mem, row_number=number).input)
+        except ActivityDataError as exc:
+            raise FileFormatError(f"Activity {number} of the file: {exc.error.message}") from None
+    return items
 
 
 def _lom(mem: etree._Element) -> etree._Element | None:
-    described = _path(mem, "ActivityDescription", "lom")
-    if described is not None:
-        return described
+    """Where lom:lom sits: in ActivityDescription, as MEMS puts it, or directly under
+    MedicalEducationMetrics, as some clients write it; either is read when only one is there."""
+    described = _children(mem, "ActivityDescription")
     direct = _children(mem, "lom")
-    return direct[0] if len(direct) == 1 else None
+    if described and direct:
+        raise _unreadable(
+            "MedicalEducationMetrics holds lom:lom both directly and in ActivityDescription; "
+            "send it once, in ActivityDescription."
+        )
+    if len(described) > 1 or len(direct) > 1:
+        raise _unreadable("MedicalEducationMetrics must hold one ActivityDescription (lom:lom).")
+    return _path(described[0], "lom") if described else (direct[0] if direct else None)
 
 
 def read_metrics(

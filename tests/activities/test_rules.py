@@ -19,6 +19,7 @@ from activities.inputs import ActivityInput, MocInput, with_stored
 from activities.models import ActivityStatus
 from activities.status import judge, year_is_open
 from activities.xml import ActivityDataError, parse_activity_xml
+from learners.engine.values import parse_credits
 from tests.activities.makers import TODAY, good_activity
 
 LIVE = FormatRef(1, "C", "Live Course")
@@ -124,6 +125,14 @@ def test_it_produces_each_appendix_a_code_through_its_rule(code: str) -> None:
 def test_it_gives_only_that_code_when_only_that_is_wrong(code: str) -> None:
     changes, stored, taken = CASES[code]
     assert codes_of(changes, stored, taken) == [code]
+
+
+@pytest.mark.parametrize("text", ["1e1", "+2", "1,5", "0x2", "²", " 2 2"])
+def test_it_reads_credit_amounts_as_the_learner_engine_does(text: str) -> None:
+    """One credit parser: what a learner's credits can't be, an activity's can't either."""
+    assert parse_credits(text)[0] is None
+    assert "468" in codes_of({"ama_credits": text}, None, None)
+    assert "306" in codes_of({"moc": (MocInput("ABIM", text, ("Medical Knowledge",)),)}, None, None)
 
 
 def test_it_accepts_the_valid_activity_as_active() -> None:

@@ -102,3 +102,16 @@ def test_it_refuses_more_than_2500_activities_in_one_file() -> None:
     data = activities_xml([good_activity(n) for n in range(1, 2502)]).encode()
     with pytest.raises(TooManyRecordsError):
         read_activities_xml(data)
+
+
+def test_it_refuses_a_file_whose_activity_holds_lom_in_both_places() -> None:
+    lom = INTEGRATOR_DATA[INTEGRATOR_DATA.index("<lom:lom>") : INTEGRATOR_DATA.index("</lom:lom>")]
+    both = INTEGRATOR_DATA.replace(
+        "<XtensibleInfo>",
+        f"<ActivityDescription>{lom}</lom:lom></ActivityDescription><XtensibleInfo>",
+    )
+    assert parse_activity_xml(INTEGRATOR_DATA).input.title  # one place: read
+    with pytest.raises(FileFormatError) as refused:
+        read_activities_xml(both.encode())
+    assert "Activity 1 of the file" in str(refused.value)
+    assert "both directly and in ActivityDescription" in str(refused.value)
