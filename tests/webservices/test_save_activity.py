@@ -8,9 +8,8 @@ tests/activities/test_rules.py; these tests prove the web service answers them.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -23,6 +22,7 @@ from portal.models import Provider
 from tests.factories import CompletionRecordFactory
 from tests.webservices.conftest import (
     ACTIVITY_NS,
+    GUIDE_YEAR_OPEN,
     OTHER_PROVIDER_ID,
     SAVE_ACTIVITY,
     codes,
@@ -53,7 +53,6 @@ SAMPLE = {
     "close": "<ex:closeActivityRecord>false</ex:closeActivityRecord>",
     "description": "<lom:description>",
 }
-CLOSED_SAMPLE_YEAR = datetime(2022, 6, 1, 10, tzinfo=ZoneInfo("America/Chicago"))
 
 
 def activity_xml(**changes: str) -> str:
@@ -113,7 +112,7 @@ def stored(provider: Provider) -> Activity:
 def test_it_adds_the_guides_sample_and_answers_like_the_guide(
     sandbox: Provider, ws: Client
 ) -> None:
-    with time_machine.travel(CLOSED_SAMPLE_YEAR):
+    with time_machine.travel(GUIDE_YEAR_OPEN):
         response = post(ws, SAVE_ACTIVITY, fixture("save_activity_request.xml"))
     assert response.status_code == 200
     expected = etree.fromstring(fixture("save_activity_response.xml").encode())
