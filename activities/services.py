@@ -26,6 +26,7 @@ from activities.models import Activity, ActivityStatus, MocRegistration
 from activities.status import Judged, judge
 from activities.xml import ActivityDataError, echo_with_activity_id, parse_activity_xml
 from learners.engine.results import RowError
+from learners.engine.rules import lacks_for_learners
 from learners.models import ActivityFormat
 from portal.models import Provider
 
@@ -218,6 +219,7 @@ class ActivitySaveOutcome:
     errors: list[RowError]  # the web service's shape: code and message
     data: str  # the Data to echo: as sent, with the assigned ACCME Activity ID after an Add
     activity_id: str = ""
+    notes: list[str] = field(default_factory=list)  # what the caller should know (a draft)
 
     @property
     def accepted(self) -> bool:
@@ -245,12 +247,25 @@ def activity_save(
     if not outcome.accepted:
         errors = [RowError(e.code, e.message) for e in outcome.errors]
         return ActivitySaveOutcome(errors=errors, data=data)
+    notes = draft_notes(outcome.activity) if outcome.activity is not None else []
     if outcome.action == ADD and outcome.activity is not None:
         activity_id = outcome.activity.activity_id
-        return ActivitySaveOutcome(
-            errors=[], data=echo_with_activity_id(parsed, activity_id), activity_id=activity_id
-        )
-    return ActivitySaveOutcome(errors=[], data=data, activity_id=item.accme_activity_id)
+        echoed = echo_with_activity_id(parsed, activity_id)
+        return ActivitySaveOutcome(errors=[], data=echoed, activity_id=activity_id, notes=notes)
+    return ActivitySaveOutcome(
+        errors=[], data=data, activity_id=item.accme_activity_id, notes=notes
+    )
+
+
+def draft_notes(activity: Activity) -> list[str]:
+    """Accepted as a Draft: say so, and whether learners may be reported on it yet (749)."""
+    if activity.status != ActivityStatus.DRAFT:
+        return []
+    stored = f"Activity {activity.activity_id} is stored as a Draft: Active needs more of it"
+    lacking = lacks_for_learners(activity)
+    if lacking:
+        return [f"{stored}; learners can't be reported on it until it has its {', '.join(lacking)}"]
+    return [f"{stored}; learners may be reported on it (it has its dates, credits, providership)"]
 
 
 # -- GetActivity --------------------------------------------------------------------------------

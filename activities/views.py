@@ -32,6 +32,7 @@ from activities.services import (
     activity_submit,
     with_registrations,
 )
+from learners.engine.rules import lacks_for_learners
 from learners.exports import CONTENT_TYPES, EXPORT_FORMATS, export_bytes
 from learners.models import Board
 from portal.access import provider_required
@@ -193,6 +194,7 @@ def _detail_page(
         "registrations": activity.moc_registrations.all(),
         "rems_available": request.provider.participates_in_rems,  # type: ignore[attr-defined]
         "next_statuses": NEXT_STATUSES[ActivityStatus(activity.status)],
+        "lacks_for_learners": lacks_for_learners(activity),
         "errors": errors or [],
         "nav": "activities",
     }

@@ -289,7 +289,8 @@ def activity_specs(today: date) -> dict[str, list[ActivitySpec]]:
               "6.5", boards=(("ABIM", "6.5", ("Patient Safety",)), ("ABA", "6.5", ("Patient Safety",)),
                              ("ABS", "6", ("Patient Safety",)))),
             s("210015527", "PC-ESS", "Primary Care Essentials", "C", recent, recent_end, "5"),
-            s("210015528", "CARD-DRAFT", "Cardiology Symposium", "C", recent, recent_end, "8",
+            # A symposium being planned: its credits and providership aren't settled (749).
+            s("210015528", "CARD-DRAFT", "Cardiology Symposium", "C", recent, recent_end, "",
               status=Activity.Status.DRAFT),
             s("210015529", "GR-CLOSED", "Hospital Medicine Grand Rounds", "RSS", ly_start, ly_end, "12",
               status=Activity.Status.CLOSED, boards=(("ABIM", "12", ("Medical Knowledge",)),)),
@@ -318,7 +319,7 @@ def seed_activity(provider: Provider, spec: ActivitySpec, today: date) -> Activi
             "start_date": spec.start,
             "end_date": spec.end,
             "credit_claim_date": spec.end + timedelta(days=90),
-            "ama_credits": Decimal(spec.ama_credits),
+            "ama_credits": Decimal(spec.ama_credits) if spec.ama_credits else None,
             "status": _seeded_status(spec, today),
             "rems_registered": spec.rems,
             "repeat_participation": spec.repeat_participation,
@@ -351,6 +352,8 @@ def _seeded_status(spec: ActivitySpec, today: date) -> str:
 
 def _activity_details(spec: ActivitySpec) -> dict[str, object]:
     """What an Active activity carries besides its dates (SPEC §4b), and a closed one's counts."""
+    if spec.status == Activity.Status.DRAFT:
+        return {}
     details: dict[str, object] = {
         "description": f"{spec.title}: case-based updates for practising physicians.",
         "providership": "direct",

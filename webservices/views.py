@@ -225,6 +225,7 @@ def save_activity(envelope: Envelope, account: WebServiceAccount) -> XmlResponse
         reporting_year=envelope.text("ReportingYear"),
         today=timezone.localdate(),
     )
+    envelope.warnings.extend(outcome.notes)
     body = envelopes.response_message(
         envelope.namespace,
         data=outcome.data,

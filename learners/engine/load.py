@@ -11,7 +11,6 @@ import time
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
-from decimal import Decimal
 from functools import partial, reduce
 from typing import Any
 
@@ -35,10 +34,9 @@ from learners.engine.sql import any_of, at_most, equals, slotted_rows
 from learners.models import Board, CompletionRecord, CreditType, RecordCreditId, RecordStatus
 from portal.models import Provider
 
-_ZERO = Decimal(0)
 _ACTIVITY_FIELDS = (
     "pk", "activity_id", "status", "start_date", "end_date", "credit_claim_date", "ama_credits",
-    "rems_registered", "repeat_participation",
+    "rems_registered", "repeat_participation", "providership",
 )  # fmt: skip
 _REGISTRATION_FIELDS = (
     "moc_registrations__board_id", "moc_registrations__board__code", "moc_registrations__points",
@@ -123,15 +121,25 @@ def load_activities(*, provider: Provider, activity_ids: Iterable[str]) -> dict[
         if type_name:
             entry[2].add(type_name)
     facts = {}
-    for pk, activity_id, status, start, end, claim, credits, rems, repeat in found.values():
+    for (
+        pk,
+        activity_id,
+        status,
+        start,
+        end,
+        claim,
+        credits,
+        rems,
+        repeat,
+        providership,
+    ) in found.values():
         boards = {
             code: MocFacts(board_pk=b, points=points, credit_types=frozenset(names))  # type: ignore[arg-type]
             for code, (b, points, names) in moc[pk].items()
         }
-        # A draft may lack its end date and credits; it takes no learners (749) whatever they are.
         facts[activity_id] = ActivityFacts(
-            pk, activity_id, status, start, end or start, claim or date.max, credits or _ZERO,
-            rems, repeat, moc=boards,
+            pk, activity_id, status, start, end, claim, credits, rems, repeat, moc=boards,
+            providership=providership,
         )  # fmt: skip
     return facts
 

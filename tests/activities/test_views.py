@@ -123,7 +123,18 @@ def test_it_saves_a_draft_with_only_what_a_draft_needs(
     fields = {"provider_activity_id": "D-1", "title": "Draft", "format_name": "Live Course",
               "start_date": "2026-05-01", "status": "draft", "country": "USA"}  # fmt: skip
     assert staff_client.post(url("new"), fields).status_code == 302
-    assert Activity.objects.get(provider=provider, provider_activity_id="D-1").status == "draft"
+    draft = Activity.objects.get(provider=provider, provider_activity_id="D-1")
+    assert draft.status == "draft"
+    page = staff_client.get(url("detail", draft.activity_id)).content.decode()
+    assert "Learners can't be reported on it until it has its end date, credit claim" in page
+
+    # Dates, credits and providership, but no description: still a draft, and it takes learners.
+    more = {**fields, "end_date": "2026-05-02", "ama_credits": "2", "providership": "direct"}
+    assert staff_client.post(url("edit", draft.activity_id), more).status_code == 302
+    draft.refresh_from_db()
+    assert (draft.status, draft.description) == ("draft", "")
+    page = staff_client.get(url("detail", draft.activity_id)).content.decode()
+    assert "Learners may be reported on it: it has its dates, credits and providership." in page
 
 
 def test_it_shows_each_code_beside_its_field_and_focuses_the_first(

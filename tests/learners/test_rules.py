@@ -14,7 +14,7 @@ from activities.models import Activity, MocRegistration
 from learners.engine.facts import ActivityFacts, BoardFacts, Judgement, MocFacts, RuleContext
 from learners.engine.npi import make_npi
 from learners.engine.rows import LearnerRow
-from learners.engine.rules import judge_fields
+from learners.engine.rules import judge_fields, lacks_for_learners
 from learners.engine.services import learner_rows_validate
 from learners.models import Board, CreditType, RecordStatus
 from portal.models import Provider
@@ -60,7 +60,9 @@ def build_world(provider: Provider, other_provider: Provider) -> World:
     activities = {
         "cme": _activity(provider),
         "moc": _activity(provider, boards={"ABIM": "10"}),
-        "draft": _activity(provider, status=Activity.Status.DRAFT),
+        # A draft without its credits or providership takes no learners; one with them does.
+        "draft": _activity(provider, status=Activity.Status.DRAFT, ama_credits=None),
+        "draft_ready": _activity(provider, status=Activity.Status.DRAFT, providership="direct"),
         "closed": _activity(provider, status=Activity.Status.CLOSED),
         "rems": _activity(provider, rems_registered=True),
         "norepeat": _activity(provider, boards={"ABIM": "10"}, repeat_participation=False),
@@ -257,6 +259,40 @@ def test_it_accepts_a_valid_row(world: World, name: str) -> None:
     assert codes == set()
 
 
+def test_it_accepts_a_learner_on_a_draft_that_has_what_learners_need(world: World) -> None:
+    # Draft only for want of a description: its dates, credits and providership are there.
+    [codes] = judge(world, [make_row(world, CME, activity_id="draft_ready")])
+    assert codes == set()
+
+
+@pytest.mark.parametrize(
+    ("missing", "named"),
+    [
+        ({"end_date": None, "credit_claim_date": None}, ["end date", "credit claim date"]),
+        ({"credit_claim_date": None}, ["credit claim date"]),
+        ({"ama_credits": None}, ["AMA PRA Category 1 credits"]),
+        ({"providership": ""}, ["providership"]),
+        ({}, []),
+    ],
+)
+def test_it_names_what_a_draft_lacks_for_learners(
+    missing: dict[str, object], named: list[str]
+) -> None:
+    draft = replace(_pure_activity(status="draft", providership="joint"), **missing)  # type: ignore[arg-type]
+    assert lacks_for_learners(draft) == named
+    # Only a draft is judged so: later statuses require all of it when they are saved.
+    assert lacks_for_learners(replace(draft, status="active")) == []
+
+
+def test_it_names_what_the_draft_lacks_in_749(world: World) -> None:
+    [result] = learner_rows_validate(
+        provider=world.provider, rows=[make_row(world, CME, activity_id="draft")],
+        program="board", today=TODAY,
+    )  # fmt: skip
+    [message] = [e.message for e in result.errors if e.code == "749"]
+    assert "a draft without its AMA PRA Category 1 credits, providership" in message
+
+
 def test_it_refuses_a_learner_on_a_closed_activity(world: World) -> None:
     # SPEC §4b: a closed activity has reported its learner counts; no learner comes after it.
     [codes] = judge(world, [make_row(world, CME, activity_id="closed")])
@@ -322,14 +358,19 @@ def test_it_treats_a_delete_of_a_deleted_record_as_done(world: World) -> None:
 # -- the rules are pure: a hand-built context, no database ----------------------------------------
 
 
-def _pure_context() -> RuleContext:
-    board = BoardFacts(pk=1, code="ABIM", credit_types={"medical knowledge": "Medical Knowledge"})
-    activity = ActivityFacts(
-        pk=7, activity_id="200000007", status="active", start_date=date(2026, 1, 1),
+def _pure_activity(status: str = "active", providership: str = "") -> ActivityFacts:
+    return ActivityFacts(
+        pk=7, activity_id="200000007", status=status, start_date=date(2026, 1, 1),
         end_date=date(2026, 12, 31), credit_claim_date=date(2027, 3, 31),
         ama_credits=Decimal("4"), rems_registered=False, repeat_participation=True,
         moc={"ABIM": MocFacts(board_pk=1, points=Decimal("4"), credit_types=frozenset({"Medical Knowledge"}))},
+        providership=providership,
     )  # fmt: skip
+
+
+def _pure_context() -> RuleContext:
+    board = BoardFacts(pk=1, code="ABIM", credit_types={"medical knowledge": "Medical Knowledge"})
+    activity = _pure_activity()
     return RuleContext(
         today=TODAY, program="board", boards={"abim": board}, activities={"200000007": activity}
     )

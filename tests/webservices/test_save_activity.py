@@ -19,12 +19,17 @@ from lxml import etree
 from activities.models import Activity
 from learners.models import RecordStatus
 from portal.models import Provider
+from tests.doors import activity_report, learner_reports_xml, submit_message
 from tests.factories import CompletionRecordFactory
 from tests.webservices.conftest import (
     ACTIVITY_NS,
     GUIDE_YEAR_OPEN,
     OTHER_PROVIDER_ID,
+    PASSWORD,
+    PROVIDER_ID,
     SAVE_ACTIVITY,
+    SAVE_LEARNER,
+    USER,
     codes,
     fixture,
     messages,
@@ -192,6 +197,58 @@ def test_it_adds_a_draft_when_the_activity_lacks_what_active_requires(
     activity = stored(sandbox)
     assert activity.status == Activity.Status.DRAFT
     assert activity.end_date is None
+
+
+def undescribed(**changes: str) -> str:
+    """The guide's activity of 2026 without its description (Active requires one)."""
+    data = activity_xml(description="<lom:keyword>", **changes)
+    return data.replace("</lom:description>", "</lom:keyword>")
+
+
+def report_jane(ws: Client, activity_id: str) -> object:
+    """SaveLearnerActivity: Jane ACCME (NPI) completed the activity on 10/01/2026, 2 credits."""
+    record = {
+        "record_action": "Add", "activity_id": activity_id, "completion_date": "10/01/2026",
+        "first_name": "Jane", "last_name": "ACCME", "birth_date": "10/30",
+        "license_id": "1999999026", "cme_credits": "2",
+    }  # fmt: skip
+    data = learner_reports_xml([activity_report(record, "draft")])
+    return post(ws, SAVE_LEARNER, submit_message(data, user=USER, password=PASSWORD,
+                                                 provider_id=PROVIDER_ID))  # fmt: skip
+
+
+def test_it_takes_learners_on_a_draft_that_lacks_only_its_description(
+    sandbox: Provider, ws: Client
+) -> None:
+    response = save(ws, undescribed())
+    assert status_code(response) == "Accepted", messages(response)
+    activity = stored(sandbox)
+    assert activity.status == Activity.Status.DRAFT
+    assert "learners may be reported on it" in response["Warning"]  # type: ignore[index]
+
+    learner = report_jane(ws, activity.activity_id)
+    assert status_code(learner) == "Accepted", messages(learner)
+
+
+def test_it_refuses_learners_on_a_draft_without_what_a_learner_report_needs(
+    sandbox: Provider, ws: Client
+) -> None:
+    response = save(ws, undescribed(credits=""))  # no AMA PRA Category 1 credits either
+    assert status_code(response) == "Accepted", messages(response)
+    activity = stored(sandbox)
+    assert (activity.status, activity.ama_credits) == (Activity.Status.DRAFT, None)
+    warning = response["Warning"]  # type: ignore[index]
+    assert "learners can't be reported on it until it has its AMA PRA Category 1 credits" in warning
+
+    learner = report_jane(ws, activity.activity_id)
+    assert (status_code(learner), codes(learner)) == ("Rejected", ["749"])
+    assert "without its AMA PRA Category 1 credits" in messages(learner)[0]
+
+    # The credits given by an Update, the same learner is taken (still a draft: no description).
+    update = undescribed(action=action("Update"), accme_id=accme_id(activity.activity_id))
+    assert status_code(save(ws, update)) == "Accepted"
+    assert stored(sandbox).status == Activity.Status.DRAFT
+    assert status_code(report_jane(ws, activity.activity_id)) == "Accepted"
 
 
 def test_it_adds_a_closed_activity_when_asked_to_close_it(sandbox: Provider, ws: Client) -> None:
