@@ -23,14 +23,15 @@ from activities.inputs import ActivityInput, MocInput
 from activities.models import ActivityStatus, Specialty
 from activities.xml import read_activities_xml
 from activities.xml_writer import activities_xml
+from learners.engine.rows import REPORT_COLUMNS
 from learners.formats.base import FileFormatError, check_record_count, check_size, max_records
 from learners.formats.tabdelimited import decode_text, tab_delimited_lines, write_delimited
 from learners.formats.templates import FIRST_DATA_ROW, columns_workbook, workbook_bytes
 from learners.formats.xlsx import workbook_lines
 from learners.models import ActivityFormat, Board
+from learners.report import CODE_SEPARATOR, MESSAGE_SEPARATOR
 
 PORTAL, TEMPLATE_D, XML = "portal", "template_d", "xml"
-REPORT_COLUMNS = ("Error Codes", "Error Messages")
 WHAT = "activities"
 
 
@@ -104,7 +105,10 @@ def report_rows(results: Sequence[ResultLike], *, layout: str) -> list[list[str]
 
 
 def _codes(errors: Sequence[ActivityError]) -> list[str]:
-    return ["; ".join(e.code for e in errors), " | ".join(e.message for e in errors)]
+    return [
+        CODE_SEPARATOR.join(e.code for e in errors),
+        MESSAGE_SEPARATOR.join(e.message for e in errors),
+    ]
 
 
 def rejected_activities_txt(results: Sequence[ResultLike], *, layout: str) -> bytes:

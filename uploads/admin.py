@@ -196,10 +196,41 @@ class UploadAdmin(admin.ModelAdmin):
             return "No report of rejected rows is stored." if upload.rejected_records else "—"
         shown = rows[:REJECTED_ROWS_SHOWN]
         more = len(rows) - len(shown)
-        table = _rejected_rows_table(shown, program=upload.program)
+        if upload.is_activities:
+            table = _rejected_activities_table(shown)
+        else:
+            table = _rejected_rows_table(shown, program=upload.program)
         if more:
             return format_html("{}<p>… and {} more: download the report above.</p>", table, more)
         return table
+
+
+# An activity's ids and title: the portal template's headers, or Template D's column numbers.
+ACTIVITY_CELLS = (
+    ("ACCME Activity ID", "2"), ("Provider Activity ID", "3"), ("Activity Title", "5")
+)  # fmt: skip
+
+
+def _rejected_activities_table(rows: list[RejectedRow]) -> SafeString:
+    body = format_html_join(
+        "",
+        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+        (
+            (
+                row.number,
+                *(row.cell(named) or row.cell(numbered) for named, numbered in ACTIVITY_CELLS),
+                ", ".join(row.codes),
+                format_html_join("", "<div>{}</div>", ((m,) for m in row.messages)),
+            )
+            for row in rows
+        ),
+    )
+    return format_html(
+        "<table><thead><tr><th>#</th><th>ACCME Activity ID</th><th>Provider Activity ID</th>"
+        "<th>Activity Title</th><th>Error Codes</th><th>Error Messages</th></tr></thead>"
+        "<tbody>{}</tbody></table>",
+        body,
+    )
 
 
 def _rejected_rows_table(rows: list[RejectedRow], *, program: str) -> SafeString:

@@ -8,6 +8,7 @@ their Appendix A codes, and the report, corrected, uploads again. PARS's Templat
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -252,6 +253,24 @@ def test_it_uploads_pars_template_d(provider: Provider, user: Any, add_activity:
     report = done.report_file.open("rb").read().decode("utf-8-sig").splitlines()
     assert [line.split("\t")[0] for line in report] == ["Template C", "Template D"]
     assert [line.split("\t")[-2] for line in report] == ["485", "311"]
+
+
+def test_it_lists_rejected_activities_in_the_admin_whatever_their_layout(
+    provider: Provider, user: Any, admin_client: Client
+) -> None:
+    untitled = dataclasses.replace(good_activity(2), title="")
+    portal = upload(provider, user, activity_rows_txt([good_activity(1), untitled]),
+                    name="portal.txt", file_type="txt")  # fmt: skip
+    lines = [template_d_row(own_id="TD-BAD", title="Bad type", type="XYZ")]
+    pars = upload(provider, user, ("\r\n".join(lines) + "\r\n").encode(), name="d.txt",
+                  file_type="txt")  # fmt: skip
+
+    for done, expected in ((portal, ("ACT-2026-0002", "203")), (pars, ("TD-BAD", "311"))):
+        page = admin_client.get(reverse("admin:uploads_upload_change", args=[done.pk]))
+        rows = re.findall(r"<tr><td>(\d+)</td>(.*?)</tr>", page.content.decode(), re.S)
+        assert [number for number, _ in rows] == ["1"], rows
+        own_id, code = expected
+        assert f"<td>{own_id}</td>" in rows[0][1] and f"<td>{code}</td>" in rows[0][1]
 
 
 def test_it_uploads_activities_through_the_wizard(
