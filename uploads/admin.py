@@ -212,25 +212,12 @@ ACTIVITY_CELLS = (
 
 
 def _rejected_activities_table(rows: list[RejectedRow]) -> SafeString:
-    body = format_html_join(
-        "",
-        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-        (
-            (
-                row.number,
-                *(row.cell(named) or row.cell(numbered) for named, numbered in ACTIVITY_CELLS),
-                ", ".join(row.codes),
-                format_html_join("", "<div>{}</div>", ((m,) for m in row.messages)),
-            )
-            for row in rows
-        ),
-    )
-    return format_html(
-        "<table><thead><tr><th>#</th><th>ACCME Activity ID</th><th>Provider Activity ID</th>"
-        "<th>Activity Title</th><th>Error Codes</th><th>Error Messages</th></tr></thead>"
-        "<tbody>{}</tbody></table>",
-        body,
-    )
+    headers = [named for named, _ in ACTIVITY_CELLS]
+    cells = [
+        [row.cell(named) or row.cell(numbered) for named, numbered in ACTIVITY_CELLS]
+        for row in rows
+    ]
+    return _rejected_table(headers, rows, cells)
 
 
 def _rejected_rows_table(rows: list[RejectedRow], *, program: str) -> SafeString:
@@ -240,25 +227,43 @@ def _rejected_rows_table(rows: list[RejectedRow], *, program: str) -> SafeString
         if program == "rems"
         else [titles["first_name"], titles["last_name"]]
     )
+    shown = [titles["record_action"], titles["activity_id"], titles["completion_date"]]
+    cells = [
+        [*(row.cell(title) for title in shown), " ".join(row.cell(title) for title in who)]
+        for row in rows
+    ]
+    return _rejected_table(
+        ["Record Action", "ACCME Activity ID", "Completion Date", "Learner"], rows, cells
+    )
+
+
+def _rejected_table(
+    headers: list[str], rows: list[RejectedRow], cells: list[list[str]]
+) -> SafeString:
+    """Each rejected row: its number, the cells that say which it is, its codes and messages."""
+    head = format_html_join(
+        "", "<th>{}</th>", ((h,) for h in ["#", *headers, "Error Codes", "Error Messages"])
+    )
     body = format_html_join(
         "",
-        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+        "<tr>{}</tr>",
         (
             (
-                row.number,
-                row.cell(titles["record_action"]),
-                row.cell(titles["activity_id"]),
-                row.cell(titles["completion_date"]),
-                " ".join(row.cell(title) for title in who),
-                ", ".join(row.codes),
-                format_html_join("", "<div>{}</div>", ((m,) for m in row.messages)),
+                format_html_join(
+                    "",
+                    "<td>{}</td>",
+                    (
+                        (value,)
+                        for value in (
+                            row.number,
+                            *row_cells,
+                            ", ".join(row.codes),
+                            format_html_join("", "<div>{}</div>", ((m,) for m in row.messages)),
+                        )
+                    ),
+                ),
             )
-            for row in rows
+            for row, row_cells in zip(rows, cells, strict=True)
         ),
     )
-    return format_html(
-        "<table><thead><tr><th>#</th><th>Record Action</th><th>ACCME Activity ID</th>"
-        "<th>Completion Date</th><th>Learner</th><th>Error Codes</th><th>Error Messages</th>"
-        "</tr></thead><tbody>{}</tbody></table>",
-        body,
-    )
+    return format_html("<table><thead><tr>{}</tr></thead><tbody>{}</tbody></table>", head, body)

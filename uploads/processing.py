@@ -13,7 +13,7 @@ import logging
 import sqlite3
 import threading
 from collections.abc import Callable, Sequence
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 import psycopg
 from django.conf import settings
@@ -190,14 +190,7 @@ def _process(upload: Upload, attempt: int, heartbeat: Heartbeat) -> None:
     if upload.mode == Mode.SUBMIT:
         _note_deletions(upload, outcome.results)
     reports = _write_reports(upload, outcome.results)
-    _complete(
-        upload,
-        attempt,
-        total=len(outcome.results),
-        accepted=outcome.accepted,
-        rejected=outcome.rejected,
-        reports=reports,
-    )
+    _complete(upload, attempt, outcome, reports=reports)
 
 
 def _process_activities(upload: Upload, attempt: int, heartbeat: Heartbeat) -> None:
@@ -224,14 +217,7 @@ def _process_activities(upload: Upload, attempt: int, heartbeat: Heartbeat) -> N
             txt=rejected_activities_txt(outcome.results, layout=found.layout),
             csv=rejected_activities_csv(outcome.results, layout=found.layout),
         )
-    _complete(
-        upload,
-        attempt,
-        total=len(outcome.results),
-        accepted=outcome.accepted,
-        rejected=outcome.rejected,
-        reports=reports,
-    )
+    _complete(upload, attempt, outcome, reports=reports)
 
 
 def _learner_reader(upload: Upload) -> Callable[[bytes], list[LearnerRow]]:
@@ -315,21 +301,25 @@ def _save_reports(upload: Upload, *, txt: bytes, csv: bytes) -> tuple[str, str]:
     return names[0], names[1]
 
 
-def _complete(
-    upload: Upload,
-    attempt: int,
-    *,
-    total: int,
-    accepted: int,
-    rejected: int,
-    reports: tuple[str, str],
-) -> None:
+class Outcome(Protocol):
+    """What a batch service answers, for learners or activities alike."""
+
+    @property
+    def results(self) -> Sequence[object]: ...
+    @property
+    def accepted(self) -> int: ...
+    @property
+    def rejected(self) -> int: ...
+
+
+def _complete(upload: Upload, attempt: int, outcome: Outcome, *, reports: tuple[str, str]) -> None:
+    total = len(outcome.results)
     with transaction.atomic():
         done = _owned(upload.pk, attempt).update(
             status=UploadStatus.COMPLETED,
             total_records=total,
-            processed_records=accepted,
-            rejected_records=rejected,
+            processed_records=outcome.accepted,
+            rejected_records=outcome.rejected,
             progress_records=total,
             report_file=reports[0],
             report_csv_file=reports[1],
