@@ -29,7 +29,7 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff format --check .
 
 typecheck: $(VENV)/.installed
-	$(VENV)/bin/mypy portal learners uploads webservices emails sandbox
+	$(VENV)/bin/mypy portal activities learners uploads webservices emails sandbox
 
 migrate: $(VENV)/.installed
 	$(PY) manage.py migrate --noinput

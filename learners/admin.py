@@ -10,7 +10,6 @@ from django.views.decorators.http import require_POST
 
 from learners.lifecycle import board_cycle_run
 from learners.models import (
-    Activity,
     ActivityFormat,
     Board,
     CompletionRecord,
@@ -18,7 +17,6 @@ from learners.models import (
     Learner,
     LearnerBoardId,
     LearnerLicense,
-    MocRegistration,
 )
 
 
@@ -45,38 +43,6 @@ class CreditTypeAdmin(admin.ModelAdmin):
 class ActivityFormatAdmin(admin.ModelAdmin):
     list_display = ["name", "code"]
     search_fields = ["name", "code"]
-
-
-class MocRegistrationInline(admin.TabularInline):
-    model = MocRegistration
-    extra = 0
-    filter_horizontal = ["credit_types"]
-
-
-@admin.register(Activity)
-class ActivityAdmin(admin.ModelAdmin):
-    list_display = [
-        "activity_id",
-        "provider_activity_id",
-        "title",
-        "provider",
-        "format",
-        "start_date",
-        "reporting_year",
-        "status",
-        "rems_registered",
-    ]
-    list_filter = [
-        "status",
-        "reporting_year",
-        "format",
-        "rems_registered",
-        "moc_registrations__board",
-    ]
-    search_fields = ["activity_id", "provider_activity_id", "title", "provider__accme_id"]
-    readonly_fields = ["activity_id", "reporting_year", "created_at", "updated_at"]
-    autocomplete_fields = ["provider"]
-    inlines = [MocRegistrationInline]
 
 
 class LearnerLicenseInline(admin.TabularInline):

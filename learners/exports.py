@@ -17,7 +17,8 @@ from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
-from learners.models import Activity, CompletionRecord
+from activities.models import Activity
+from learners.models import CompletionRecord
 
 Value = str | int | Decimal | date | None
 

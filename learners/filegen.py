@@ -19,13 +19,14 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from activities.models import Activity
 from learners.engine.rems import DEA_REGISTRATIONS, PRACTICE_AREAS, PROFESSIONS, TIMES_IN_PRACTICE
 from learners.engine.rows import LearnerRow
 from learners.engine.states import STATES
 from learners.formats import FILE_TYPES
 from learners.formats.base import columns_for
 from learners.formats.writers import encode_learner_file
-from learners.models import Activity, CompletionRecord, Learner
+from learners.models import CompletionRecord, Learner
 from portal.models import Provider
 
 QUARTER = Decimal("0.25")
@@ -74,7 +75,11 @@ def open_from(today: date) -> date:
 def _activities(provider: Provider, today: date, *, rems: bool) -> list[_Activity]:
     queryset = (
         Activity.objects.for_provider(provider)
-        .filter(status=Activity.Status.ACTIVE)
+        # The activities that take learners; ended ones (Ready to Close) still do.
+        .filter(
+            status__in=(Activity.Status.ACTIVE, Activity.Status.READY_TO_CLOSE),
+            end_date__isnull=False,
+        )
         .prefetch_related("moc_registrations__board", "moc_registrations__credit_types")
         .order_by("activity_id")
     )
@@ -82,6 +87,7 @@ def _activities(provider: Provider, today: date, *, rems: bool) -> list[_Activit
     queryset = queryset.filter(rems_registered=rems)
     found = []
     for activity in queryset:
+        assert activity.end_date is not None
         first, last = max(activity.start_date, open_from(today)), min(activity.end_date, today)
         if first > last:
             continue
@@ -91,7 +97,7 @@ def _activities(provider: Provider, today: date, *, rems: bool) -> list[_Activit
         }
         found.append(
             _Activity(
-                activity.pk, activity.activity_id, activity.ama_credits, first, last,
+                activity.pk, activity.activity_id, activity.ama_credits or Decimal(0), first, last,
                 activity.repeat_participation, moc,
             )
         )  # fmt: skip

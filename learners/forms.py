@@ -12,11 +12,12 @@ from typing import Any
 
 from django import forms
 
+from activities.models import Activity
 from learners.engine.matching import MatchCriteria
 from learners.engine.rems import DEA_REGISTRATIONS, PRACTICE_AREAS, PROFESSIONS, TIMES_IN_PRACTICE
 from learners.engine.rows import LearnerRow
 from learners.engine.states import STATES
-from learners.models import Activity, Board, CreditType, RecordStatus
+from learners.models import Board, CreditType, RecordStatus
 from learners.records import (
     ActivityFilters,
     LearnerSearchFilters,

@@ -23,18 +23,13 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from activities.models import MocRegistration
 from emails.messages import board_rejection_email
 from learners.engine.codes import error
 from learners.engine.matching import Identity, Person, board_id_problems
 from learners.engine.results import RowError
 from learners.engine.rules import points_over_offer
-from learners.models import (
-    CompletionRecord,
-    Learner,
-    LearnerBoardId,
-    MocRegistration,
-    RecordStatus,
-)
+from learners.models import CompletionRecord, Learner, LearnerBoardId, RecordStatus
 from portal.models import Provider
 
 logger = logging.getLogger(__name__)

@@ -1,20 +1,17 @@
-"""The domain the engine judges: boards, activities, the learner directory and completion records."""
+"""The domain the engine judges: boards, the learner directory and completion records.
+
+Activities and their registrations live in the activities app.
+"""
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django.core.validators import RegexValidator
-from django.db import models, transaction
+from django.db import models
 
 from portal.models import Provider
 
-nine_digits = RegexValidator(r"^\d{9}$", "An ACCME Activity ID is 9 digits.")
 ten_digits = RegexValidator(r"^\d{10}$", "An NPI is 10 digits.")
 me_digits = RegexValidator(r"^\d{10,11}$", "An ME number is 10 or 11 digits.")
-
-# ACCME Activity IDs are handed out from here upwards, like PARS's (e.g. 200931353).
-ACTIVITY_ID_BASE = 200_000_000
 
 
 class Board(models.Model):
@@ -57,111 +54,6 @@ class ActivityFormat(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-
-class ActivityIdSequence(models.Model):
-    """One row per assigned ACCME Activity ID: the auto key makes assignment safe under concurrency."""
-
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    def __str__(self) -> str:
-        return f"{ACTIVITY_ID_BASE + self.pk:09d}"
-
-
-def next_activity_id() -> str:
-    with transaction.atomic():
-        ticket = ActivityIdSequence.objects.create()
-    return f"{ACTIVITY_ID_BASE + ticket.pk:09d}"
-
-
-class ActivityQuerySet(models.QuerySet["Activity"]):
-    def for_provider(self, provider: Provider) -> ActivityQuerySet:
-        return self.filter(provider=provider)
-
-
-class Activity(models.Model):
-    class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        ACTIVE = "active", "Active"
-        CLOSED = "closed", "Closed"
-
-    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="activities")
-    activity_id = models.CharField(
-        "ACCME Activity ID", max_length=9, unique=True, editable=False, validators=[nine_digits]
-    )
-    provider_activity_id = models.CharField("Provider Activity ID", max_length=50)
-    title = models.CharField(max_length=500)
-    format = models.ForeignKey(ActivityFormat, on_delete=models.PROTECT)
-    start_date = models.DateField()
-    end_date = models.DateField()
-    credit_claim_date = models.DateField(help_text="Learners may claim credit until this date.")
-    ama_credits = models.DecimalField(
-        "AMA PRA Category 1 credits offered", max_digits=6, decimal_places=2, default=Decimal("0")
-    )
-    reporting_year = models.PositiveSmallIntegerField(editable=False)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
-    rems_registered = models.BooleanField("registered for Opioid Analgesic REMS", default=False)
-    repeat_participation = models.BooleanField(
-        "learners may complete it more than once", default=True
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    objects = ActivityQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-start_date", "activity_id"]
-        verbose_name_plural = "activities"
-        constraints = [
-            models.UniqueConstraint(
-                fields=["provider", "provider_activity_id"], name="provider_activity_id_unique"
-            ),
-            models.CheckConstraint(
-                condition=models.Q(activity_id__regex=r"^[0-9]{9}$"), name="activity_id_9_digits"
-            ),
-            models.CheckConstraint(
-                condition=models.Q(end_date__gte=models.F("start_date")),
-                name="activity_end_not_before_start",
-            ),
-            models.CheckConstraint(
-                condition=models.Q(credit_claim_date__gte=models.F("end_date")),
-                name="activity_claim_not_before_end",
-            ),
-            models.CheckConstraint(
-                condition=models.Q(ama_credits__gte=0), name="activity_ama_credits_not_negative"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.activity_id} {self.title}"
-
-    def save(self, *args: object, **kwargs: object) -> None:
-        if not self.activity_id:
-            self.activity_id = next_activity_id()
-        self.reporting_year = self.start_date.year
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
-
-
-class MocRegistration(models.Model):
-    """An activity's registration with one certifying board: points offered and credit types."""
-
-    activity = models.ForeignKey(
-        Activity, on_delete=models.CASCADE, related_name="moc_registrations"
-    )
-    board = models.ForeignKey(Board, on_delete=models.PROTECT)
-    points = models.DecimalField("MOC points offered", max_digits=6, decimal_places=2)
-    credit_types = models.ManyToManyField(CreditType, blank=True)
-
-    class Meta:
-        ordering = ["activity", "board__code"]
-        verbose_name = "MOC registration"
-        constraints = [
-            models.UniqueConstraint(fields=["activity", "board"], name="moc_registration_unique"),
-            models.CheckConstraint(condition=models.Q(points__gt=0), name="moc_points_positive"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.activity.activity_id} {self.board.code} {self.points}"
 
 
 class Learner(models.Model):
@@ -276,7 +168,7 @@ class CompletionRecord(models.Model):
         Provider, on_delete=models.PROTECT, related_name="records", db_index=False
     )
     activity = models.ForeignKey(
-        Activity, on_delete=models.PROTECT, related_name="records", db_index=False
+        "activities.Activity", on_delete=models.PROTECT, related_name="records", db_index=False
     )
     learner = models.ForeignKey(
         Learner, on_delete=models.PROTECT, null=True, blank=True, related_name="records"

@@ -13,6 +13,7 @@ from datetime import date
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
+from activities.models import Activity, MocRegistration
 from learners.engine.names import name_key
 from learners.engine.programs import Program
 from learners.engine.results import RowResult
@@ -20,12 +21,10 @@ from learners.engine.rows import LearnerRow
 from learners.engine.services import learner_record_save
 from learners.engine.values import format_date
 from learners.models import (
-    Activity,
     Board,
     CompletionRecord,
     LearnerBoardId,
     LearnerLicense,
-    MocRegistration,
     RecordSource,
     RecordStatus,
 )

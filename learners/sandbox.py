@@ -13,18 +13,17 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from activities.models import Activity, MocRegistration, PracticeArea
 from learners.engine.names import name_key
 from learners.engine.npi import make_npi
 from learners.engine.states import STATES
 from learners.models import (
-    Activity,
     ActivityFormat,
     Board,
     CreditType,
     Learner,
     LearnerBoardId,
     LearnerLicense,
-    MocRegistration,
 )
 from learners.reference_data import BOARDS
 from portal.models import Membership, Provider, WebServiceAccount
@@ -290,7 +289,8 @@ def activity_specs(today: date) -> dict[str, list[ActivitySpec]]:
               "6.5", boards=(("ABIM", "6.5", ("Patient Safety",)), ("ABA", "6.5", ("Patient Safety",)),
                              ("ABS", "6", ("Patient Safety",)))),
             s("210015527", "PC-ESS", "Primary Care Essentials", "C", recent, recent_end, "5"),
-            s("210015528", "CARD-DRAFT", "Cardiology Symposium", "C", recent, recent_end, "8",
+            # A symposium being planned: its credits and providership aren't settled (749).
+            s("210015528", "CARD-DRAFT", "Cardiology Symposium", "C", recent, recent_end, "",
               status=Activity.Status.DRAFT),
             s("210015529", "GR-CLOSED", "Hospital Medicine Grand Rounds", "RSS", ly_start, ly_end, "12",
               status=Activity.Status.CLOSED, boards=(("ABIM", "12", ("Medical Knowledge",)),)),
@@ -308,7 +308,7 @@ def activity_specs(today: date) -> dict[str, list[ActivitySpec]]:
     }  # fmt: skip
 
 
-def seed_activity(provider: Provider, spec: ActivitySpec) -> Activity:
+def seed_activity(provider: Provider, spec: ActivitySpec, today: date) -> Activity:
     activity, created = Activity.objects.get_or_create(
         provider=provider,
         provider_activity_id=spec.provider_activity_id,
@@ -319,10 +319,11 @@ def seed_activity(provider: Provider, spec: ActivitySpec) -> Activity:
             "start_date": spec.start,
             "end_date": spec.end,
             "credit_claim_date": spec.end + timedelta(days=90),
-            "ama_credits": Decimal(spec.ama_credits),
-            "status": spec.status,
+            "ama_credits": Decimal(spec.ama_credits) if spec.ama_credits else None,
+            "status": _seeded_status(spec, today),
             "rems_registered": spec.rems,
             "repeat_participation": spec.repeat_participation,
+            **_activity_details(spec),
         },
     )
     if not created:
@@ -330,13 +331,39 @@ def seed_activity(provider: Provider, spec: ActivitySpec) -> Activity:
     for board_code, points, type_names in spec.boards:
         board = Board.objects.get(code=board_code)
         registration = MocRegistration.objects.create(
-            activity=activity, board=board, points=Decimal(points)
+            activity=activity,
+            board=board,
+            points=Decimal(points),
+            # Boards that ask for a practice area (ABPath, ABS) get their first one.
+            practice_area=PracticeArea.objects.filter(board=board).order_by("name").first(),
         )
         types = CreditType.objects.filter(board=board)
         if type_names:
             types = types.filter(name__in=type_names)
         registration.credit_types.set(types)
     return activity
+
+
+def _seeded_status(spec: ActivitySpec, today: date) -> str:
+    if spec.status == Activity.Status.ACTIVE and spec.end < today:
+        return Activity.Status.READY_TO_CLOSE
+    return spec.status
+
+
+def _activity_details(spec: ActivitySpec) -> dict[str, object]:
+    """What an Active activity carries besides its dates (SPEC §4b), and a closed one's counts."""
+    if spec.status == Activity.Status.DRAFT:
+        return {}
+    details: dict[str, object] = {
+        "description": f"{spec.title}: case-based updates for practising physicians.",
+        "providership": "direct",
+        "commercial_support": False,
+    }
+    if spec.format_code in ("C", "RSS"):
+        details.update(city="Chicago", state="IL", country="USA")
+    if spec.status == Activity.Status.CLOSED:
+        details.update(physician_count=42, other_learner_count=7)
+    return details
 
 
 @dataclass
@@ -355,6 +382,6 @@ def seed_sandbox(*, today: date) -> SeedSummary:
     count = 0
     for accme_id, specs in activity_specs(today).items():
         for spec in specs:
-            seed_activity(providers[accme_id], spec)
+            seed_activity(providers[accme_id], spec, today)
             count += 1
     return SeedSummary(learners_added=added, providers=len(providers), activities=count)

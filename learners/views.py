@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from activities.models import Activity
 from learners.engine.matching import learner_match as engine_learner_match
 from learners.engine.results import RowResult
 from learners.exports import (
@@ -32,7 +33,7 @@ from learners.forms import (
     ManualEntryForm,
     RemsEntryForm,
 )
-from learners.models import Activity, CompletionRecord, RecordStatus
+from learners.models import CompletionRecord, RecordStatus
 from learners.records import (
     activity_record_list,
     activity_summary_list,

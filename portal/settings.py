@@ -16,6 +16,7 @@ import dj_database_url
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
+from activities.schedule import ACTIVITY_BEAT_SCHEDULE
 from emails.schedule import EMAIL_BEAT_SCHEDULE
 from portal.brokerconf import broker_transport, embedded_broker_url
 from uploads.schedule import UPLOAD_BEAT_SCHEDULE
@@ -82,6 +83,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "portal",
+    "activities",
     "learners",
     "uploads",
     "webservices",
@@ -232,6 +234,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "board-cycle-nightly": {"task": "learners.board_cycle", "schedule": crontab(hour=2, minute=0)},
 }
 CELERY_BEAT_SCHEDULE.update(UPLOAD_BEAT_SCHEDULE)
+CELERY_BEAT_SCHEDULE.update(ACTIVITY_BEAT_SCHEDULE)
 CELERY_BEAT_SCHEDULE.update(EMAIL_BEAT_SCHEDULE)
 CELERY_BEAT_SCHEDULE.update(WEBSERVICES_BEAT_SCHEDULE)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")

@@ -39,6 +39,7 @@ urlpatterns = [
     path("technical/schemas/<path:name>", technical.schema_download, name="schema_file"),
     path("admin/", admin.site.urls),
     path("", include("learners.urls")),
+    path("activity/", include("activities.urls")),
     path("uploads/", include("uploads.urls")),
     path("services/", include("webservices.urls")),
     path("web-services/", include("webservices.page_urls")),

@@ -11,7 +11,8 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from learners.models import Activity, CompletionRecord
+from activities.models import Activity
+from learners.models import CompletionRecord
 from portal.access import provider_required
 from portal.forms import ThrottledAuthenticationForm
 from uploads.models import Upload

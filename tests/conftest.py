@@ -10,6 +10,8 @@ import pytest
 from django.conf import settings
 from django.test import Client, override_settings
 
+from activities.models import PracticeArea, Specialty
+from activities.reference_data import load_activity_reference_data
 from emails.models import Email, EmailStatus
 from emails.services import email_send
 from learners.models import ActivityFormat, Board, CreditType
@@ -50,7 +52,8 @@ DB_FIXTURES = ("db", "transactional_db", "live_server", "django_db_reset_sequenc
 
 @pytest.fixture(autouse=True)
 def reference_data(request: pytest.FixtureRequest) -> None:
-    """Boards, credit types and formats: loaded by migration, reloaded after a flushing test."""
+    """Boards, credit types, formats, specialties and practice areas: loaded by migration,
+    reloaded after a flushing test."""
     uses_db = request.node.get_closest_marker("django_db") is not None or any(
         name in request.fixturenames for name in DB_FIXTURES
     )
@@ -60,6 +63,8 @@ def reference_data(request: pytest.FixtureRequest) -> None:
     with request.getfixturevalue("django_db_blocker").unblock():
         if not Board.objects.exists():
             load_reference_data(Board, CreditType, ActivityFormat)
+        if not Specialty.objects.exists():
+            load_activity_reference_data(Specialty, PracticeArea, Board)
 
 
 @pytest.fixture

@@ -9,9 +9,9 @@ from typing import Any
 import factory
 from django.contrib.auth import get_user_model
 
+from activities.models import Activity, MocRegistration
 from learners.engine.npi import make_npi
 from learners.models import (
-    Activity,
     ActivityFormat,
     Board,
     CompletionRecord,
@@ -19,7 +19,6 @@ from learners.models import (
     Learner,
     LearnerBoardId,
     LearnerLicense,
-    MocRegistration,
     RecordSource,
     RecordStatus,
 )

@@ -196,10 +196,28 @@ class UploadAdmin(admin.ModelAdmin):
             return "No report of rejected rows is stored." if upload.rejected_records else "—"
         shown = rows[:REJECTED_ROWS_SHOWN]
         more = len(rows) - len(shown)
-        table = _rejected_rows_table(shown, program=upload.program)
+        if upload.is_activities:
+            table = _rejected_activities_table(shown)
+        else:
+            table = _rejected_rows_table(shown, program=upload.program)
         if more:
             return format_html("{}<p>… and {} more: download the report above.</p>", table, more)
         return table
+
+
+# An activity's ids and title: the portal template's headers, or Template D's column numbers.
+ACTIVITY_CELLS = (
+    ("ACCME Activity ID", "2"), ("Provider Activity ID", "3"), ("Activity Title", "5")
+)  # fmt: skip
+
+
+def _rejected_activities_table(rows: list[RejectedRow]) -> SafeString:
+    headers = [named for named, _ in ACTIVITY_CELLS]
+    cells = [
+        [row.cell(named) or row.cell(numbered) for named, numbered in ACTIVITY_CELLS]
+        for row in rows
+    ]
+    return _rejected_table(headers, rows, cells)
 
 
 def _rejected_rows_table(rows: list[RejectedRow], *, program: str) -> SafeString:
@@ -209,25 +227,43 @@ def _rejected_rows_table(rows: list[RejectedRow], *, program: str) -> SafeString
         if program == "rems"
         else [titles["first_name"], titles["last_name"]]
     )
+    shown = [titles["record_action"], titles["activity_id"], titles["completion_date"]]
+    cells = [
+        [*(row.cell(title) for title in shown), " ".join(row.cell(title) for title in who)]
+        for row in rows
+    ]
+    return _rejected_table(
+        ["Record Action", "ACCME Activity ID", "Completion Date", "Learner"], rows, cells
+    )
+
+
+def _rejected_table(
+    headers: list[str], rows: list[RejectedRow], cells: list[list[str]]
+) -> SafeString:
+    """Each rejected row: its number, the cells that say which it is, its codes and messages."""
+    head = format_html_join(
+        "", "<th>{}</th>", ((h,) for h in ["#", *headers, "Error Codes", "Error Messages"])
+    )
     body = format_html_join(
         "",
-        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+        "<tr>{}</tr>",
         (
             (
-                row.number,
-                row.cell(titles["record_action"]),
-                row.cell(titles["activity_id"]),
-                row.cell(titles["completion_date"]),
-                " ".join(row.cell(title) for title in who),
-                ", ".join(row.codes),
-                format_html_join("", "<div>{}</div>", ((m,) for m in row.messages)),
+                format_html_join(
+                    "",
+                    "<td>{}</td>",
+                    (
+                        (value,)
+                        for value in (
+                            row.number,
+                            *row_cells,
+                            ", ".join(row.codes),
+                            format_html_join("", "<div>{}</div>", ((m,) for m in row.messages)),
+                        )
+                    ),
+                ),
             )
-            for row in rows
+            for row, row_cells in zip(rows, cells, strict=True)
         ),
     )
-    return format_html(
-        "<table><thead><tr><th>#</th><th>Record Action</th><th>ACCME Activity ID</th>"
-        "<th>Completion Date</th><th>Learner</th><th>Error Codes</th><th>Error Messages</th>"
-        "</tr></thead><tbody>{}</tbody></table>",
-        body,
-    )
+    return format_html("<table><thead><tr>{}</tr></thead><tbody>{}</tbody></table>", head, body)

@@ -1,4 +1,5 @@
-"""The Upload New File form: three steps (file type, submission type, file) on one page."""
+"""The Upload New File form: what the file holds (learners or activities), then the three steps
+(file type, submission type for learners, file) on one page."""
 
 from __future__ import annotations
 
@@ -10,13 +11,15 @@ from learners.engine.programs import Program
 from portal.models import Provider
 from uploads import refusals
 from uploads.history import STATUS_FILTER_LABELS, HistoryFilters
-from uploads.models import FileType, Mode
+from uploads.models import FileType, Mode, UploadKind
 from uploads.refusals import UploadRefused
 
 
 class UploadForm(forms.Form):
     """Every problem of the form is reported at once, each on its own field."""
 
+    # The wizard's first choice; a form posted without it (older pages, scripts) means learners.
+    kind = forms.ChoiceField(choices=UploadKind.choices, required=False)
     file_type = forms.ChoiceField(
         choices=FileType.choices,
         error_messages={"required": "PLEASE SELECT A FILE TYPE (STEP 1 OF 3)."},
@@ -36,18 +39,25 @@ class UploadForm(forms.Form):
     mode = forms.ChoiceField(choices=Mode.choices, required=False)
 
     # The order of the page: the error summary lists problems in the order of the steps.
-    STEPS = ("file_type", "program", "file", "mode")
+    STEPS = ("kind", "file_type", "program", "file", "mode")
 
     def __init__(self, *args: Any, provider: Provider, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.provider = provider
+
+    def clean_kind(self) -> str:
+        return self.cleaned_data.get("kind") or UploadKind.LEARNERS
 
     def clean_mode(self) -> str:
         return self.cleaned_data.get("mode") or Mode.SUBMIT
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if data.get("program") == Program.REMS and not self.provider.participates_in_rems:
+        if data.get("kind") == UploadKind.ACTIVITIES:
+            # Activities have no submission type: drop any error the learner step raised.
+            self.errors.pop("program", None)
+            data["program"] = Program.BOARD
+        elif data.get("program") == Program.REMS and not self.provider.participates_in_rems:
             self.add_refusal("program", refusals.rems_not_available())
         uploaded, file_type = data.get("file"), data.get("file_type")
         if uploaded is not None and file_type:
@@ -77,11 +87,17 @@ class ConfirmForm(forms.Form):
 
 
 class HistoryFilterForm(forms.Form):
-    """View Upload History: narrow the last 30 days by file name, status, file type, program."""
+    """View Upload History: narrow the last 30 days by file name, status, records, file type,
+    program."""
 
     name = forms.CharField(label="File name", required=False, max_length=255)
     status = forms.ChoiceField(
         label="Status", required=False, choices=[("", "All statuses"), *STATUS_FILTER_LABELS]
+    )
+    kind = forms.ChoiceField(
+        label="Records",
+        required=False,
+        choices=[("", "Learners and activities"), *UploadKind.choices],
     )
     file_type = forms.ChoiceField(
         label="File type", required=False, choices=[("", "All file types"), *FileType.choices]

@@ -8,7 +8,7 @@ from datetime import datetime
 from django.db.models import Q
 
 from portal.models import Provider
-from uploads.models import ACTIVE_STATUSES, Upload, UploadQuerySet, UploadStatus
+from uploads.models import ACTIVE_STATUSES, Upload, UploadKind, UploadQuerySet, UploadStatus
 
 # The "Status" filter: what staff ask ("still running?", "anything to fix?"), not raw states.
 RUNNING = "running"
@@ -35,6 +35,7 @@ class HistoryFilters:
 
     name: str = ""
     status: str = ""
+    kind: str = ""
     file_type: str = ""
     program: str = ""
 
@@ -53,8 +54,11 @@ def upload_history_list(
         uploads = uploads.filter(original_name__icontains=filters.name)
     if filters.status:
         uploads = uploads.filter(STATUS_FILTERS[filters.status])
+    if filters.kind:
+        uploads = uploads.filter(kind=filters.kind)
     if filters.file_type:
         uploads = uploads.filter(file_type=filters.file_type)
     if filters.program:
-        uploads = uploads.filter(program=filters.program)
+        # A program is a learner file's: activity files have none.
+        uploads = uploads.filter(program=filters.program, kind=UploadKind.LEARNERS)
     return uploads.order_by("-created_at", "-id")

@@ -1,4 +1,4 @@
-"""A batch learner file, its processing state and its event history."""
+"""A batch file (learners or activities), its processing state and its event history."""
 
 from __future__ import annotations
 
@@ -29,6 +29,13 @@ class FileType(models.TextChoices):
     TXT = "txt", "Tab Delimited (.txt)"
     XML = "xml", "XML (.xml)"
     XLSX = "xlsx", "Excel (.xlsx)"
+
+
+class UploadKind(models.TextChoices):
+    """What the file holds: the wizard's first choice."""
+
+    LEARNERS = "learners", "Learners"
+    ACTIVITIES = "activities", "Activities"
 
 
 class Mode(models.TextChoices):
@@ -81,6 +88,7 @@ class Upload(models.Model):
     original_name = models.CharField(max_length=255)
     size = models.PositiveBigIntegerField()
     sha256 = models.CharField(max_length=64, db_index=True)
+    kind = models.CharField(max_length=10, choices=UploadKind.choices, default=UploadKind.LEARNERS)
     file_type = models.CharField(max_length=4, choices=FileType.choices)
     program = models.CharField(max_length=5, choices=Program.choices, default=Program.BOARD)
     mode = models.CharField(max_length=6, choices=Mode.choices, default=Mode.SUBMIT)
@@ -152,6 +160,19 @@ class Upload(models.Model):
     @property
     def is_final(self) -> bool:
         return self.status in FINAL_STATUSES
+
+    @property
+    def is_activities(self) -> bool:
+        return self.kind == UploadKind.ACTIVITIES
+
+    @property
+    def record_noun(self) -> str:
+        """How screens and emails name one of the file's records."""
+        return "activity record" if self.is_activities else "learner record"
+
+    @property
+    def records_noun(self) -> str:
+        return f"{self.record_noun}s"
 
     @property
     def is_check(self) -> bool:

@@ -13,6 +13,7 @@ import logging
 import sqlite3
 import threading
 from collections.abc import Callable, Sequence
+from typing import Protocol, TypeVar
 
 import psycopg
 from django.conf import settings
@@ -22,6 +23,8 @@ from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from activities.batch import activity_rows_process
+from activities.files import read_activity_file, rejected_activities_csv, rejected_activities_txt
 from emails.messages import upload_complete_email, upload_failed_email
 from learners.engine.rows import LearnerRow
 from learners.engine.services import RowResult, learner_rows_process
@@ -32,6 +35,7 @@ from uploads import events, refusals
 from uploads.models import Mode, Upload, UploadQuerySet, UploadStatus, report_path
 
 logger = logging.getLogger(__name__)
+_Read = TypeVar("_Read")
 
 # Rows judged (and stored) per database round; progress is reported after each chunk.
 CHUNK_SIZE = 500
@@ -165,7 +169,10 @@ class Heartbeat:
 
 
 def _process(upload: Upload, attempt: int, heartbeat: Heartbeat) -> None:
-    rows = _read(upload, attempt)
+    if upload.is_activities:
+        _process_activities(upload, attempt, heartbeat)
+        return
+    rows = _read(upload, attempt, _learner_reader(upload))
     if rows is None:
         return
     outcome = learner_rows_process(
@@ -183,23 +190,53 @@ def _process(upload: Upload, attempt: int, heartbeat: Heartbeat) -> None:
     if upload.mode == Mode.SUBMIT:
         _note_deletions(upload, outcome.results)
     reports = _write_reports(upload, outcome.results)
-    _complete(
+    _complete(upload, attempt, outcome, reports=reports)
+
+
+def _process_activities(upload: Upload, attempt: int, heartbeat: Heartbeat) -> None:
+    """An activity file: the activities' batch service judges and stores, the same way."""
+    found = _read(
         upload,
         attempt,
-        total=len(outcome.results),
-        accepted=outcome.accepted,
-        rejected=outcome.rejected,
-        reports=reports,
+        lambda data: read_activity_file(data, file_type=upload.file_type),
+        count=lambda found: len(found.items),
     )
+    if found is None:
+        return
+    outcome = activity_rows_process(
+        provider=upload.provider,
+        items=found.items,
+        today=timezone.localdate(),
+        store=upload.mode == Mode.SUBMIT,
+        on_progress=_progress_reporter(upload.pk, attempt, heartbeat),
+    )
+    reports = ("", "")
+    if outcome.rejected:
+        reports = _save_reports(
+            upload,
+            txt=rejected_activities_txt(outcome.results, layout=found.layout),
+            csv=rejected_activities_csv(outcome.results, layout=found.layout),
+        )
+    _complete(upload, attempt, outcome, reports=reports)
 
 
-def _read(upload: Upload, attempt: int) -> list[LearnerRow] | None:
-    """The stored file's rows; None when it can't be read, and the upload then failed (with
-    the words the upload page would have used had the request read it)."""
+def _learner_reader(upload: Upload) -> Callable[[bytes], list[LearnerRow]]:
+    return lambda data: read_learner_file(data, file_type=upload.file_type, program=upload.program)
+
+
+def _read(
+    upload: Upload,
+    attempt: int,
+    reader: Callable[[bytes], _Read],
+    *,
+    count: Callable[[_Read], int] = len,  # type: ignore[assignment]
+) -> _Read | None:
+    """The stored file read by `reader`; None when it can't be read, and the upload then failed
+    (with the words the upload page would have used had the request read it)."""
     with upload.file.open("rb") as stored:
         data = stored.read()
     try:
-        rows = read_learner_file(data, file_type=upload.file_type, program=upload.program)
+        rows = reader(data)
     except TooManyRecordsError as exc:
         upload_fail(
             upload=upload, attempt=attempt, message=str(refusals.too_many_records(None, str(exc)))
@@ -209,9 +246,10 @@ def _read(upload: Upload, attempt: int) -> list[LearnerRow] | None:
         upload_fail(upload=upload, attempt=attempt, message=str(refusals.not_formatted(str(exc))))
         return None
     # The request only estimated the count of a file it did not read (see services.py).
-    if not _owned(upload.pk, attempt).update(total_records=len(rows)):
+    total = count(rows)
+    if not _owned(upload.pk, attempt).update(total_records=total):
         raise Superseded
-    upload.total_records = len(rows)
+    upload.total_records = total
     return rows
 
 
@@ -247,31 +285,41 @@ def _write_reports(upload: Upload, results: Sequence[RowResult]) -> tuple[str, s
     rejected = [result for result in results if not result.accepted]
     if not rejected:
         return "", ""
+    return _save_reports(
+        upload,
+        txt=rejected_rows_txt(rejected, program=upload.program),
+        csv=rejected_rows_csv(rejected, program=upload.program),
+    )
+
+
+def _save_reports(upload: Upload, *, txt: bytes, csv: bytes) -> tuple[str, str]:
     names = []
-    for ext, render in (("txt", rejected_rows_txt), ("csv", rejected_rows_csv)):
+    for ext, content in (("txt", txt), ("csv", csv)):
         name = report_path(upload, f"upload-{upload.pk}-rejected.{ext}")
         default_storage.delete(name)  # a re-run replaces, never piles up
-        names.append(
-            default_storage.save(name, ContentFile(render(rejected, program=upload.program)))
-        )
+        names.append(default_storage.save(name, ContentFile(content)))
     return names[0], names[1]
 
 
-def _complete(
-    upload: Upload,
-    attempt: int,
-    *,
-    total: int,
-    accepted: int,
-    rejected: int,
-    reports: tuple[str, str],
-) -> None:
+class Outcome(Protocol):
+    """What a batch service answers, for learners or activities alike."""
+
+    @property
+    def results(self) -> Sequence[object]: ...
+    @property
+    def accepted(self) -> int: ...
+    @property
+    def rejected(self) -> int: ...
+
+
+def _complete(upload: Upload, attempt: int, outcome: Outcome, *, reports: tuple[str, str]) -> None:
+    total = len(outcome.results)
     with transaction.atomic():
         done = _owned(upload.pk, attempt).update(
             status=UploadStatus.COMPLETED,
             total_records=total,
-            processed_records=accepted,
-            rejected_records=rejected,
+            processed_records=outcome.accepted,
+            rejected_records=outcome.rejected,
             progress_records=total,
             report_file=reports[0],
             report_csv_file=reports[1],

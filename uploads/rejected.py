@@ -1,7 +1,9 @@
 """The rejected rows of an upload, read back from its stored report for the admin to see.
 
-The report (learners/report.py) is the learner-file columns, then "Error Codes" (separated by
-CODE_SEPARATOR) and "Error Messages" (MESSAGE_SEPARATOR): this reads that layout, nothing else.
+The report (learners/report.py, activities/files.py) is the file's columns, then "Error Codes"
+(separated by CODE_SEPARATOR) and "Error Messages" (MESSAGE_SEPARATOR). An activity file in PARS's
+Template D has no header row, and neither has its report: its cells are named by their place, as
+PARS numbers them ("1" … "47"), and its last two are the codes and messages.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from learners.report import CODE_SEPARATOR, MESSAGE_SEPARATOR
 from uploads.models import Upload
 
 CODES_HEADER, MESSAGES_HEADER = REPORT_COLUMNS
+TEMPLATE = "template"  # Template D's rows begin with their template's name
 
 
 @dataclass(frozen=True)
@@ -38,7 +41,11 @@ def rejected_rows_read(data: bytes) -> list[RejectedRow]:
     ]
     if not lines:
         return []
-    header, *rows = lines
+    if lines[0] and lines[0][0].strip().casefold().startswith(TEMPLATE):
+        width = max(len(line) for line in lines)
+        header, rows = [*(str(n) for n in range(1, width - 1)), *REPORT_COLUMNS], lines
+    else:
+        header, *rows = lines
     found = []
     for number, values in enumerate(rows, start=1):
         cells = dict(zip(header, values, strict=False))

@@ -10,7 +10,7 @@ import io
 import secrets
 import zipfile
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
@@ -20,6 +20,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from activities.files import read_activity_file
+from activities.inputs import ActivityInput
 from learners.engine.rows import LearnerRow
 from learners.formats import FileFormatError, TooManyRecordsError, read_learner_file
 from learners.formats.xlsx import NOT_A_WORKBOOK, check_workbook_zip
@@ -33,6 +35,7 @@ from uploads.models import (
     Mode,
     Program,
     Upload,
+    UploadKind,
     UploadQuerySet,
     UploadStatus,
 )
@@ -70,13 +73,16 @@ def upload_create(
     program: str,
     mode: str,
     incoming: IncomingFile,
+    kind: str = UploadKind.LEARNERS,
 ) -> Intake:
     """Check a file at once, store it and queue it (or hold it as a possible duplicate)."""
+    if kind == UploadKind.ACTIVITIES:
+        program = Program.BOARD  # the submission type is a learner-file choice
     _check_before_reading(
         provider=provider, file_type=file_type, program=program, incoming=incoming
     )
     stream = incoming.open()
-    records = upload_file_check(stream=stream, file_type=file_type, program=program)
+    records = upload_file_check(stream=stream, file_type=file_type, program=program, kind=kind)
     sha256 = _sha256(stream)
     previous = None
     if mode == Mode.SUBMIT:
@@ -86,8 +92,10 @@ def upload_create(
             file_type=file_type,
             size=incoming.size,
             sha256=sha256,
+            kind=kind,
         )
     upload = Upload(
+        kind=kind,
         provider=provider,
         user=user,
         original_name=incoming.name,
@@ -134,7 +142,9 @@ def _check_before_reading(
         raise refusals.in_progress()
 
 
-def upload_file_check(*, stream: BinaryIO, file_type: str, program: str) -> int:
+def upload_file_check(
+    *, stream: BinaryIO, file_type: str, program: str, kind: str = UploadKind.LEARNERS
+) -> int:
     """What the request can tell of a file at little cost: a refusal, or its record count.
 
     A workbook, or a text file over settings.UPLOAD_INLINE_READ_BYTES, is not read here: reading
@@ -152,7 +162,7 @@ def upload_file_check(*, stream: BinaryIO, file_type: str, program: str) -> int:
     data = stream.read(settings.UPLOAD_INLINE_READ_BYTES + 1)
     if len(data) > settings.UPLOAD_INLINE_READ_BYTES:
         return 0
-    return len(upload_file_read(data=data, file_type=file_type, program=program))
+    return len(upload_file_read(data=data, file_type=file_type, program=program, kind=kind))
 
 
 def _workbook_check(stream: BinaryIO) -> int:
@@ -178,10 +188,17 @@ def _sha256(stream: BinaryIO) -> str:
     return digest.hexdigest()
 
 
-def upload_file_read(*, data: bytes, file_type: str, program: str) -> list[LearnerRow]:
-    """The rows of a file whose content is what its type says, or the refusal that says why."""
+def upload_file_read(
+    *, data: bytes, file_type: str, program: str, kind: str = UploadKind.LEARNERS
+) -> Sequence[LearnerRow | ActivityInput]:
+    """The rows (learners or activities) of a file whose content is what its type says, or the
+    refusal that says why."""
     try:
-        rows = read_learner_file(data, file_type=file_type, program=program)
+        rows: Sequence[LearnerRow | ActivityInput]
+        if kind == UploadKind.ACTIVITIES:
+            rows = read_activity_file(data, file_type=file_type).items
+        else:
+            rows = read_learner_file(data, file_type=file_type, program=program)
     except TooManyRecordsError as exc:
         raise refusals.too_many_records(None, str(exc)) from None
     except FileFormatError as exc:
@@ -192,7 +209,13 @@ def upload_file_read(*, data: bytes, file_type: str, program: str) -> list[Learn
 
 
 def upload_find_duplicate(
-    *, provider: Provider, name: str, file_type: str, size: int, sha256: str
+    *,
+    provider: Provider,
+    name: str,
+    file_type: str,
+    size: int,
+    sha256: str,
+    kind: str = UploadKind.LEARNERS,
 ) -> Upload | None:
     """A submitted upload of the last 30 days with the same name, type and size, or the same bytes."""
     since = timezone.now() - settings.UPLOAD_RETENTION
@@ -200,7 +223,7 @@ def upload_find_duplicate(
     return (
         Upload.objects.for_provider(provider)
         .visible()
-        .filter(same_file, mode=Mode.SUBMIT, created_at__gte=since)
+        .filter(same_file, mode=Mode.SUBMIT, kind=kind, created_at__gte=since)
         .order_by("-created_at", "-id")
         .first()
     )

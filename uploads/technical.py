@@ -1,4 +1,5 @@
-"""PARS's "technical information" page: the learner file formats, and the XML schemas to download.
+"""PARS's "technical information" page: the learner and activity file formats, and the XML
+schemas to download.
 
 Public, as ACCME's own page is: an LMS developer writing an export may have no portal login. The
 schemas are the MedBiquitous files PARS's XML builds on, served as they are published.
@@ -16,6 +17,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from activities import table as activity_table
 from learners.engine.rows import REPORT_COLUMNS
 from learners.formats.base import columns_for
 from learners.formats.templates import GUIDANCE
@@ -47,18 +49,21 @@ def schema_bundle() -> bytes:
     return buffer.getvalue()
 
 
-def _columns(program: str) -> list[dict[str, str]]:
+def _columns(
+    columns: tuple[tuple[str, str], ...], guidance: dict[str, str]
+) -> list[dict[str, str]]:
     return [
-        {"number": str(index), "title": title, "guidance": GUIDANCE.get(name, "")}
-        for index, (name, title) in enumerate(columns_for(program), start=1)
+        {"number": str(index), "title": title, "guidance": guidance.get(name, "")}
+        for index, (name, title) in enumerate(columns, start=1)
     ]
 
 
 @require_GET
 def technical_information(request: HttpRequest) -> HttpResponse:
     context = {
-        "board_columns": _columns("board"),
-        "rems_columns": _columns("rems"),
+        "board_columns": _columns(columns_for("board"), GUIDANCE),
+        "rems_columns": _columns(columns_for("rems"), GUIDANCE),
+        "activity_columns": _columns(activity_table.COLUMNS, activity_table.GUIDANCE),
         "report_columns": REPORT_COLUMNS,
         "schemas": [name for name in schema_files() if name.endswith(".xsd")],
         "bundle_name": BUNDLE_NAME,

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from activities.files import activities_xml_sample, activity_template_txt, activity_template_xlsx
 from learners.engine.programs import Program
 from learners.formats.templates import txt_template, xlsx_template
 from portal.access import provider_required
@@ -25,7 +26,7 @@ from uploads import refusals, samples
 from uploads.forms import ConfirmForm, HistoryFilterForm, UploadForm
 from uploads.handlers import UploadTooLargeHandler, upload_too_large
 from uploads.history import upload_history_list
-from uploads.models import FileType, Mode, Upload, UploadStatus
+from uploads.models import FileType, Mode, Upload, UploadKind, UploadStatus
 from uploads.pdf import upload_summary_pdf
 from uploads.refusals import Refusal, UploadRefused
 from uploads.services import (
@@ -98,6 +99,7 @@ def _upload_new(request: HttpRequest) -> HttpResponse:
             file_type=form.cleaned_data["file_type"],
             program=form.cleaned_data["program"],
             mode=form.cleaned_data["mode"],
+            kind=form.cleaned_data["kind"],
             incoming=IncomingFile(name=uploaded.name[:255], size=uploaded.size, open=uploaded.open),
         )
     except UploadRefused as refusal:
@@ -122,6 +124,7 @@ def _render_new(
         "refusal": refusal,
         "errors": form.error_list() if form.is_bound else [],
         "selected": {
+            "kind": form.data.get("kind", "") or request.GET.get("kind") or UploadKind.LEARNERS,
             "file_type": form.data.get("file_type", ""),
             "program": form.data.get("program", ""),
         },
@@ -164,6 +167,7 @@ def _previous_of(upload: Upload) -> Upload | None:
         file_type=upload.file_type,
         size=upload.size,
         sha256=upload.sha256,
+        kind=upload.kind,
     )
 
 
@@ -285,7 +289,11 @@ def upload_history_row(request: HttpRequest, upload_id: int) -> HttpResponse:
 def upload_summary(request: HttpRequest, upload_id: int) -> HttpResponse:
     """The Submitted Learner Summary Report PDF ("View" in the history) of what was stored."""
     upload = _provider_upload(request, upload_id)
-    if upload.status != UploadStatus.COMPLETED or upload.mode != Mode.SUBMIT:
+    if (
+        upload.status != UploadStatus.COMPLETED
+        or upload.mode != Mode.SUBMIT
+        or upload.is_activities
+    ):
         raise Http404("Only a processed upload has a learner summary.")
     exported_by = getattr(request.user, "email", "") or str(request.user)
     pdf = upload_summary_pdf(upload=upload, exported_by=exported_by)
@@ -314,14 +322,18 @@ def upload_rejected(request: HttpRequest, upload_id: int, fmt: str) -> HttpRespo
     return HttpResponse(
         data,
         content_type=REPORT_CONTENT_TYPES[fmt],
-        headers={"Content-Disposition": f'attachment; filename="rejected_learners_{stamp}.{fmt}"'},
+        headers={
+            "Content-Disposition": f'attachment; filename="rejected_{upload.kind}_{stamp}.{fmt}"'
+        },
     )
 
 
 @require_GET
 @provider_required
 def template_download(request: HttpRequest, program: str, ext: str) -> HttpResponse:
-    """The learner-file templates (.txt, .xlsx) and a sample .xml file."""
+    """The learner-file templates (.txt, .xlsx) and a sample .xml file; the same for activities."""
+    if program == UploadKind.ACTIVITIES:
+        return _activity_template(ext)
     if (
         program not in Program.values
         or ext not in TEMPLATE_CONTENT_TYPES
@@ -335,6 +347,23 @@ def template_download(request: HttpRequest, program: str, ext: str) -> HttpRespo
     else:
         data = samples.learner_reports_xml_sample(today=timezone.localdate())
     name = "learner_reports_sample.xml" if ext == "xml" else f"{program}_learner_template.{ext}"
+    return HttpResponse(
+        data,
+        content_type=TEMPLATE_CONTENT_TYPES[ext],
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+def _activity_template(ext: str) -> HttpResponse:
+    if ext not in TEMPLATE_CONTENT_TYPES:
+        raise Http404("No such template.")
+    if ext == "txt":
+        data = activity_template_txt()
+    elif ext == "xlsx":
+        data = activity_template_xlsx()
+    else:
+        data = activities_xml_sample(today=timezone.localdate())
+    name = "activities_sample.xml" if ext == "xml" else f"activity_template.{ext}"
     return HttpResponse(
         data,
         content_type=TEMPLATE_CONTENT_TYPES[ext],

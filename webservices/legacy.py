@@ -11,6 +11,7 @@ import uuid
 
 from lxml import etree
 
+from activities.models import Activity
 from learners.engine.results import RowError
 from learners.formats.base import FileFormatError
 from learners.formats.legacy import (
@@ -24,7 +25,6 @@ from learners.formats.legacy import (
     read_legacy_records,
 )
 from learners.formats.xml import ParsedReport, activity_reports_of, parse_xml
-from learners.models import Activity
 from portal.models import Provider
 
 

@@ -18,14 +18,14 @@ from django.utils import timezone
 from django.utils.http import parse_header_parameters
 from django.views.decorators.csrf import csrf_exempt
 
-from learners.activities import ActivitySearchError, activity_save, activity_search
+from activities.services import ActivitySearchError, activity_save, activity_search
+from activities.xml_writer import stored_activities_xml
 from learners.engine.codes import CODES, error
 from learners.engine.matching import MatchCriteria, learner_match
 from learners.engine.results import RowError
 from learners.formats.base import FileFormatError
 from portal.models import WebServiceAccount
 from webservices import envelopes
-from webservices.activity_xml import activities_xml
 from webservices.auth import (
     AccessDenied,
     NoCredentials,
@@ -225,6 +225,7 @@ def save_activity(envelope: Envelope, account: WebServiceAccount) -> XmlResponse
         reporting_year=envelope.text("ReportingYear"),
         today=timezone.localdate(),
     )
+    envelope.warnings.extend(outcome.notes)
     body = envelopes.response_message(
         envelope.namespace,
         data=outcome.data,
@@ -252,7 +253,7 @@ def get_activity(envelope: Envelope, account: WebServiceAccount) -> XmlResponse:
         )
     except ActivitySearchError as exc:
         return _refusal(envelope.namespace, 400, _read_error(str(exc)))
-    return _xml(envelopes.search_result(activities_xml(activities) if activities else None))
+    return _xml(envelopes.search_result(stored_activities_xml(activities) if activities else None))
 
 
 @pars_method(envelopes.SAVE_LEARNER, name="SaveLearnerActivity")

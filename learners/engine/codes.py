@@ -200,7 +200,7 @@ LEARNER_CODES: tuple[Code, ...] = (
     _c("746", "Missing Activity completion date", "Completion Date is missing (use MM/DD/YYYY)."),
     _c("747", "Activity completion date is after activity end date.", "Completion Date {completion_date} is after the activity's credit claim date {credit_claim_date}."),
     _c("748", "Total AMA Credits cannot be higher than the credits offered", "Number of CME Credits {credits} is more than the {offered} AMA PRA Category 1 credits activity {activity_id} offers."),
-    _c("749", "Learners may not be reported for draft activities", "Activity {activity_id} is a draft: learners may not be reported for draft activities."),
+    _c("749", "Learners may not be reported for draft activities", "Activity {activity_id} is a draft without its {lacking}: learners may be reported on a draft activity only once it has its dates, credits and providership."),
     _c("750", "Learners may not be reported for activities in the future", "Completion Date {completion_date} is in the future."),
     _c("751", "Repeat participation is not allowed", "Repeat participation is not allowed for activity {activity_id}: this learner already completed it on {other_date}."),
     _c("998", "General learner record processing error.", "General learner record processing error: {reason}."),

@@ -45,12 +45,14 @@ class ActivityFacts:
     activity_id: str
     status: str
     start_date: date
-    end_date: date
-    credit_claim_date: date
-    ama_credits: Decimal
+    # A draft may lack these (what it lacks decides 749: rules.lacks_for_learners).
+    end_date: date | None
+    credit_claim_date: date | None
+    ama_credits: Decimal | None
     rems_registered: bool
     repeat_participation: bool
     moc: Mapping[str, MocFacts]  # by board code
+    providership: str = ""
 
 
 @dataclass(slots=True)  # one per stored record fetched: not frozen, which is slower to build

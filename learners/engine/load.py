@@ -17,6 +17,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.db.models.signals import post_delete, post_migrate, post_save
 
+from activities.models import Activity
 from learners.engine.facts import (
     ADD,
     DELETE,
@@ -30,19 +31,12 @@ from learners.engine.facts import (
 )
 from learners.engine.matching import DirectoryIndex
 from learners.engine.sql import any_of, at_most, equals, slotted_rows
-from learners.models import (
-    Activity,
-    Board,
-    CompletionRecord,
-    CreditType,
-    RecordCreditId,
-    RecordStatus,
-)
+from learners.models import Board, CompletionRecord, CreditType, RecordCreditId, RecordStatus
 from portal.models import Provider
 
 _ACTIVITY_FIELDS = (
     "pk", "activity_id", "status", "start_date", "end_date", "credit_claim_date", "ama_credits",
-    "rems_registered", "repeat_participation",
+    "rems_registered", "repeat_participation", "providership",
 )  # fmt: skip
 _REGISTRATION_FIELDS = (
     "moc_registrations__board_id", "moc_registrations__board__code", "moc_registrations__points",
@@ -127,14 +121,26 @@ def load_activities(*, provider: Provider, activity_ids: Iterable[str]) -> dict[
         if type_name:
             entry[2].add(type_name)
     facts = {}
-    for pk, activity_id, status, start, end, claim, credits, rems, repeat in found.values():
+    for (
+        pk,
+        activity_id,
+        status,
+        start,
+        end,
+        claim,
+        credits,
+        rems,
+        repeat,
+        providership,
+    ) in found.values():
         boards = {
             code: MocFacts(board_pk=b, points=points, credit_types=frozenset(names))  # type: ignore[arg-type]
             for code, (b, points, names) in moc[pk].items()
         }
         facts[activity_id] = ActivityFacts(
-            pk, activity_id, status, start, end, claim, credits, rems, repeat, moc=boards
-        )
+            pk, activity_id, status, start, end, claim, credits, rems, repeat, moc=boards,
+            providership=providership,
+        )  # fmt: skip
     return facts
 
 

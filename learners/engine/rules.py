@@ -13,8 +13,10 @@ A row is judged in three passes because each needs what the previous one found:
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from functools import lru_cache
+from typing import Protocol
 
 from learners.engine.certificates import (
     certificate_points_total,
@@ -50,6 +52,10 @@ from learners.engine.values import (
     reporting_deadline,
 )
 
+CLOSED_ACTIVITY = (
+    "Activity {activity_id} is closed: closed activities may not be edited, and no more learners "
+    "may be reported for them."
+)
 MISSING_BOARD = (
     "Certifying Board is missing: it is required when a board id, MOC points or a credit type "
     "is given"
@@ -158,13 +164,51 @@ def judge_activity(j: Judgement, ctx: RuleContext) -> None:
     j.activity = activity
     if j.action == DELETE:
         return
-    if activity.status == "draft":
-        j.errors.append(error("749", activity_id=text))
-    # A closed activity still takes learners: closing freezes the activity record itself (PARS's
-    # 481 "Closed activities may not be edited"), while completions keep arriving until the
-    # reporting window of their year shuts, which 705 enforces.
+    lacking = lacks_for_learners(activity)
+    if lacking:
+        j.errors.append(error("749", activity_id=text, lacking=", ".join(lacking)))
+    elif activity.status == "closed":
+        # SPEC §4b: closing an activity reports its learner counts; no learner comes after it.
+        j.errors.append(RowError("481", CLOSED_ACTIVITY.format(activity_id=text)))
     if ctx.program == Program.REMS and not activity.rems_registered:
         j.errors.append(error("716", activity_id=text))
+
+
+class LearnerReportNeeds(Protocol):
+    """What of an activity decides whether learners may be reported on it (stored facts, or the
+    model itself for the screens)."""
+
+    @property
+    def status(self) -> str: ...
+    @property
+    def end_date(self) -> date | None: ...
+    @property
+    def credit_claim_date(self) -> date | None: ...
+    @property
+    def ama_credits(self) -> Decimal | None: ...
+    @property
+    def providership(self) -> str: ...
+
+
+def lacks_for_learners(activity: LearnerReportNeeds) -> list[str]:
+    """What a draft activity lacks that a learner report needs; [] when learners may be reported.
+
+    The one rule of 749. A learner report is judged against its activity's dates (672, 747), the
+    credits it offers (748) and its providership, so a draft without any of these takes no
+    learners. A draft that has them all takes learners: what Active adds beyond them (a
+    description, a location) describes the activity, not its learners, and an integrator that
+    registers a course without a description (SaveActivity stores it as a Draft) may report its
+    learners at once. Active and later statuses require all of them (activities/status.py).
+    """
+    if activity.status != "draft":
+        return []
+    needs = (
+        ("end date", activity.end_date),
+        ("credit claim date", activity.credit_claim_date),
+        ("AMA PRA Category 1 credits", activity.ama_credits),
+        ("providership", activity.providership),
+    )
+    return [name for name, value in needs if value is None or value == ""]
 
 
 def judge_completion_date(j: Judgement, ctx: RuleContext) -> None:
@@ -195,7 +239,7 @@ def judge_completion_date(j: Judgement, ctx: RuleContext) -> None:
     if completion < activity.start_date:
         start = format_date(activity.start_date)
         j.errors.append(error("672", completion_date=format_date(completion), start_date=start))
-    elif completion > activity.credit_claim_date:
+    elif activity.credit_claim_date is not None and completion > activity.credit_claim_date:
         claim = format_date(activity.credit_claim_date)
         shown = format_date(completion)
         j.errors.append(error("747", completion_date=shown, credit_claim_date=claim))
@@ -402,12 +446,13 @@ def judge_cme_credits(j: Judgement) -> None:
         j.errors.append(error("722", problem=cme_not_valid(text)))
         return
     j.cme = amount
-    if j.activity is not None and amount > j.activity.ama_credits:
+    offered = j.activity.ama_credits if j.activity is not None else None
+    if j.activity is not None and offered is not None and amount > offered:
         j.errors.append(
             error(
                 "748",
                 credits=amount,
-                offered=j.activity.ama_credits,
+                offered=offered,
                 activity_id=j.activity.activity_id,
             )
         )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
@@ -98,31 +98,60 @@ def credit_types_name(board: str) -> str:
 
 def template_workbook(program: str = "board") -> Workbook:
     """The `.xlsx` template as a workbook: guidance row, header row, drop-downs."""
+    return columns_workbook(
+        "Learners",
+        columns_for(program),
+        guidance=GUIDANCE,
+        text_columns=TEXT_COLUMNS,
+        lists=drop_down_lists(program),
+        board_types=LEARNER_BOARD_TYPES if program == "board" else {},
+    )
+
+
+# Credit-type columns of the learner template and the board column each depends on.
+LEARNER_BOARD_TYPES = {"credit_type": "board", "additional_credit_type": "board"}
+
+
+def columns_workbook(
+    title: str,
+    columns: Sequence[tuple[str, str]],
+    *,
+    guidance: Mapping[str, str],
+    text_columns: Collection[str],
+    lists: dict[str, list[str]],
+    suggesting: Collection[str] = (),
+    board_types: Mapping[str, str] | None = None,
+) -> Workbook:
+    """A template workbook for any file of `columns` (learners, activities): a guidance row, the
+    header row, text columns kept as text, and drop-downs of `lists` (a column in `suggesting`
+    offers its list but takes other values too, such as several separated by ;).
+
+    `board_types` maps a credit-type column to the board column whose credit types it offers."""
     workbook = Workbook()
     sheet = workbook.active
     assert isinstance(sheet, Worksheet)
-    sheet.title = "Learners"
-    columns = columns_for(program)
-    for index, (name, title) in enumerate(columns, start=1):
+    sheet.title = title
+    for index, (name, header) in enumerate(columns, start=1):
         letter = get_column_letter(index)
-        hint = sheet.cell(row=GUIDANCE_ROW, column=index, value=GUIDANCE.get(name, ""))
+        hint = sheet.cell(row=GUIDANCE_ROW, column=index, value=guidance.get(name, ""))
         hint.font = Font(italic=True, color="666666")
         hint.alignment = Alignment(wrap_text=True, vertical="top")
-        sheet.cell(row=HEADER_ROW, column=index, value=title).font = Font(bold=True)
-        sheet.column_dimensions[letter].width = max(14, len(title) + 2)
-        if name in TEXT_COLUMNS:
+        sheet.cell(row=HEADER_ROW, column=index, value=header).font = Font(bold=True)
+        sheet.column_dimensions[letter].width = max(14, len(header) + 2)
+        if name in text_columns:
             sheet.column_dimensions[letter].number_format = "@"
     sheet.freeze_panes = sheet.cell(row=FIRST_DATA_ROW, column=1)
     # Lists live on a hidden sheet: an inline list is capped at 255 characters.
     lists_sheet = workbook.create_sheet(LISTS_SHEET)
     lists_sheet.sheet_state = "hidden"
     names = [name for name, _ in columns]
-    lists = drop_down_lists(program)
     for list_index, (name, values) in enumerate(lists.items(), start=1):
         source = _write_list(lists_sheet, list_index, values)
-        _validate(sheet, names.index(name) + 1, source)
-    if program == "board":
-        _add_credit_type_lists(workbook, sheet, names, first_column=len(lists) + 1)
+        _validate(sheet, names.index(name) + 1, source, suggest=name in suggesting)
+    if board_types:
+        _add_credit_type_lists(
+            workbook, sheet, names, board_types, suggesting, first_column=len(lists) + 1
+        )
     return workbook
 
 
@@ -134,15 +163,21 @@ def _write_list(lists_sheet: Worksheet, column: int, values: Sequence[str]) -> s
     return f"{LISTS_SHEET}!${letter}$1:${letter}${max(len(values), 1)}"
 
 
-def _validate(sheet: Worksheet, column: int, formula: str) -> None:
-    """A drop-down on the column's data rows; `formula` is its source, without a leading "="."""
+def _validate(sheet: Worksheet, column: int, formula: str, *, suggest: bool = False) -> None:
+    """A drop-down on the column's data rows; `formula` is its source, without a leading "=".
+    A suggesting drop-down only informs when a value is not in its list."""
     validation = DataValidation(
         type="list",
         formula1=formula,
         allow_blank=True,
         showErrorMessage=True,
+        errorStyle="information" if suggest else "stop",
         errorTitle="Not in the list",
-        error="Pick a value from the drop-down list.",
+        error=(
+            "Several values may be typed, separated by ;"
+            if suggest
+            else "Pick a value from the drop-down list."
+        ),
     )
     letter = get_column_letter(column)
     validation.add(f"{letter}{FIRST_DATA_ROW}:{letter}{FIRST_DATA_ROW + max_records() - 1}")
@@ -150,22 +185,28 @@ def _validate(sheet: Worksheet, column: int, formula: str) -> None:
 
 
 def _add_credit_type_lists(
-    workbook: Workbook, sheet: Worksheet, names: list[str], *, first_column: int
+    workbook: Workbook,
+    sheet: Worksheet,
+    names: list[str],
+    board_types: Mapping[str, str],
+    suggesting: Collection[str],
+    *,
+    first_column: int,
 ) -> None:
     """Credit-type drop-downs that offer only the credit types of the row's board.
 
     Each board's types are a named range; the drop-down's source is INDIRECT of the name built
-    from the row's Certifying Board cell, so ABIM rows offer ABIM's types and no one else's.
+    from the row's board cell, so ABIM rows offer ABIM's types and no one else's.
     """
-    board_letter = get_column_letter(names.index("board") + 1)
     for offset, (board, types) in enumerate(credit_types_by_board().items()):
         source = _write_list(workbook[LISTS_SHEET], first_column + offset, types)
         name = credit_types_name(board)
         workbook.defined_names[name] = DefinedName(name, attr_text=source)
-    # Relative to the first data row: Excel shifts the board reference for each row below it.
-    formula = f'INDIRECT("CreditTypes_"&${board_letter}{FIRST_DATA_ROW})'
-    for column in ("credit_type", "additional_credit_type"):
-        _validate(sheet, names.index(column) + 1, formula)
+    for column, board_column in board_types.items():
+        board_letter = get_column_letter(names.index(board_column) + 1)
+        # Relative to the first data row: Excel shifts the board reference for each row below it.
+        formula = f'INDIRECT("CreditTypes_"&${board_letter}{FIRST_DATA_ROW})'
+        _validate(sheet, names.index(column) + 1, formula, suggest=column in suggesting)
 
 
 def workbook_bytes(workbook: Workbook) -> bytes:

@@ -105,6 +105,14 @@ def _sheet_lines(data: bytes, date_cells: dict[int, set[str]]) -> Iterator[tuple
         workbook.close()
 
 
+def workbook_lines(data: bytes) -> Iterator[tuple[int, list[str]]]:
+    """The first worksheet as `(row number, cell texts)`, for any tabular reader (activity files
+    too); FileFormatError when it is no readable workbook."""
+    check_size(data)
+    check_workbook_zip(data)
+    return _sheet_lines(data, {})
+
+
 def read_xlsx(data: bytes, *, program: str = "board") -> list[LearnerRow]:
     """Read a `.xlsx` learner file into LearnerRows (FileFormatError for the file as a whole)."""
     check_size(data)

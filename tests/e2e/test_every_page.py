@@ -1,9 +1,11 @@
 """Every staff page at 1280 px and 375 px: nothing scrolls sideways, no table is cut off, and
 axe-core finds no serious or critical accessibility violation. Screenshots of the main screens
-are taken on the way (for the README's user guide)."""
+are taken on the way (for the README's user guide). The Activities tab's pages are among them,
+with an activity upload, and the register form sent back with its errors."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -16,8 +18,10 @@ from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from activities.files import activity_rows_txt, sample_activities
+from activities.models import Activity
 from learners.filegen import encode_learner_file, generate_learner_rows
-from learners.models import Activity, Board, CompletionRecord, RecordStatus
+from learners.models import Board, CompletionRecord, RecordStatus
 from portal.models import Provider
 from tests.e2e.conftest import (
     DEMO_EMAIL,
@@ -47,13 +51,16 @@ class Screens:
     running: Upload
     activity: Activity
     record: CompletionRecord
+    activities: Upload
 
 
-def _create_upload(provider: Provider, user: Any, name: str, data: bytes) -> Upload:
+def _create_upload(
+    provider: Provider, user: Any, name: str, data: bytes, kind: str = "learners"
+) -> Upload:
     incoming = IncomingFile.from_bytes(name, data)
     return upload_create(
         provider=provider, user=user, file_type="txt", program="board", mode="submit",
-        incoming=incoming,
+        incoming=incoming, kind=kind,
     ).upload  # fmt: skip
 
 
@@ -100,6 +107,16 @@ def screens(sandbox: date, monkeypatch: pytest.MonkeyPatch) -> Screens:
         status=RecordStatus.REJECTED,
         board_codes=[{"code": "664", "message": "Birth date does not match the diplomate's."}],
     )
+    # An activity file with a row the rules refuse (no title: 203).
+    good, untitled = sample_activities(sandbox)
+    untitled = dataclasses.replace(untitled, title="")
+    activities = _create_upload(
+        provider, user, "activities_of_the_year.txt", activity_rows_txt([good, untitled]),
+        kind="activities",
+    )  # fmt: skip
+    upload_process(upload_id=activities.pk)
+    activities.refresh_from_db()
+    assert (activities.processed_records, activities.rejected_records) == (1, 1)
     running = Upload.objects.create(
         provider=provider,
         user=user,
@@ -113,7 +130,7 @@ def screens(sandbox: date, monkeypatch: pytest.MonkeyPatch) -> Screens:
         started_at=timezone.now(),
         heartbeat_at=timezone.now(),
     )
-    return Screens(completed, pending, running, activity, record)
+    return Screens(completed, pending, running, activity, record, activities)
 
 
 def staff_pages(s: Screens) -> list[tuple[str, str]]:
@@ -139,6 +156,32 @@ def staff_pages(s: Screens) -> list[tuple[str, str]]:
         ("upload-history-filtered", reverse("uploads:history") + "?status=failed"),
         ("technical-information", reverse("technical_information")),
         ("not-found", "/uploads/999999/"),
+        *activity_pages(s),
+    ]
+
+
+def activity_pages(s: Screens) -> list[tuple[str, str]]:
+    """The Activities tab: the list, an activity of every status, its forms, and activity uploads."""
+    long_title = s.activity.activity_id  # titled LONG_TITLE, registered for ABIM
+
+    def of(name: str, activity_id: str) -> str:
+        return reverse(f"activities:{name}", args=[activity_id])
+
+    return [
+        ("activities", reverse("activities:list")),
+        ("activities-filtered", reverse("activities:list") + "?status=draft"),
+        ("activities-none", reverse("activities:list") + "?q=Nothing+of+the+kind"),
+        ("activity-registration", of("detail", long_title)),
+        ("activity-registration-draft", of("detail", "210015528")),
+        ("activity-registration-closed", of("detail", "210015529")),
+        ("activity-registration-boards", of("detail", "210015526")),
+        ("activity-register", reverse("activities:new")),
+        ("activity-edit", of("edit", long_title)),
+        ("activity-close", of("edit", long_title) + "?status=closed"),
+        ("activity-moc", of("moc", "210015526") + "?board=ABS"),
+        ("activity-delete", of("delete", "210015527")),
+        ("upload-new-activities", reverse("uploads:new") + "?kind=activities"),
+        ("upload-activities-completed", reverse("uploads:detail", args=[s.activities.pk])),
     ]
 
 
@@ -159,8 +202,10 @@ SCREENSHOT_PAGES = {
         "upload-completed",
         "upload-history",
         "technical-information",
+        "activities",
+        "activity-registration",
     },
-    375: {"learner-search", "upload-history", "activity"},
+    375: {"learner-search", "upload-history", "activity", "activities"},
 }
 
 
@@ -182,6 +227,13 @@ def test_it_fits_every_staff_page_to_the_window_and_keeps_it_accessible(
             if width < 768:  # a phone's window shows the first rows, not only the filters
                 page.evaluate("document.querySelector('main figure')?.scrollIntoView()")
             save_screenshot(page, f"{name}-{width}")
+
+    # The register form sent back with its errors: each beside its field, the first focused.
+    page.goto(reverse("activities:new"))
+    page.get_by_role("button", name="Register activity").click()
+    expect(page.locator("#form-errors")).to_be_visible()
+    assert_fits(page, f"activity-register-errors at {width} px")
+    assert_accessible(page, f"activity-register-errors at {width} px")
 
     assert csp_violations == []
 

@@ -29,6 +29,7 @@ def test_it_logs_in_with_the_demo_account_and_shows_the_provider(
 @pytest.mark.parametrize(
     ("link", "path", "heading"),
     [
+        ("Activities", "/activity/", "Activities"),
         ("Activity Learner Summary", "/activities/", "Learner Summary"),
         ("Learner Search", "/learners/search/", "Learner Search"),
         ("Batch Upload Learners", "/uploads/", "Upload"),

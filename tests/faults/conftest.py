@@ -22,9 +22,10 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from activities.models import Activity
 from learners.filegen import generate_learner_file
 from learners.formats import read_learner_file
-from learners.models import Activity, CompletionRecord
+from learners.models import CompletionRecord
 from learners.sandbox import seed_sandbox
 from portal.models import Provider
 from tests.conftest import IN_CI

@@ -7,12 +7,13 @@ from decimal import Decimal
 
 import pytest
 
+from activities.models import MocRegistration
 from learners.engine.codes import CODES
 from learners.engine.rows import LearnerRow
 from learners.engine.services import learner_rows_process, learner_rows_validate
 from learners.engine.values import reporting_deadline
 from learners.formats.xml import parse_learner_reports_xml
-from learners.models import CompletionRecord, CreditType, MocRegistration, RecordSource
+from learners.models import CompletionRecord, CreditType, RecordSource
 from portal.models import Provider
 from tests.doors import activity_report, learner_reports_xml
 from tests.factories import LearnerFactory

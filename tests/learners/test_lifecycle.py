@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.test import Client
 from django.urls import reverse
 
+from activities.models import Activity
 from learners.engine.matching import Person
 from learners.engine.names import name_key
 from learners.lifecycle import (
@@ -23,7 +24,7 @@ from learners.lifecycle import (
     board_decision,
     board_records_transmit,
 )
-from learners.models import Activity, Board, CompletionRecord, Learner, RecordStatus
+from learners.models import Board, CompletionRecord, Learner, RecordStatus
 from learners.tasks import board_cycle
 from portal.celery import app
 from portal.models import Provider

@@ -10,6 +10,7 @@ import pytest
 import time_machine
 from django.core.management import CommandError, call_command
 
+from activities.models import Activity
 from learners.engine.services import learner_rows_process, learner_rows_validate
 from learners.filegen import (
     BOARD_DEFECTS,
@@ -18,7 +19,6 @@ from learners.filegen import (
     generate_learner_rows,
 )
 from learners.formats import read_learner_file
-from learners.models import Activity
 from learners.sandbox import seed_sandbox
 from portal.models import Provider
 

@@ -9,7 +9,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from learners.models import Activity, CompletionRecord, Learner, RecordSource, RecordStatus
+from activities.models import Activity
+from learners.models import CompletionRecord, Learner, RecordSource, RecordStatus
 from portal.models import Provider
 from tests.factories import ActivityFactory, LearnerFactory
 

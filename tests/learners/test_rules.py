@@ -10,12 +10,13 @@ from typing import Any
 
 import pytest
 
+from activities.models import Activity, MocRegistration
 from learners.engine.facts import ActivityFacts, BoardFacts, Judgement, MocFacts, RuleContext
 from learners.engine.npi import make_npi
 from learners.engine.rows import LearnerRow
-from learners.engine.rules import judge_fields
+from learners.engine.rules import judge_fields, lacks_for_learners
 from learners.engine.services import learner_rows_validate
-from learners.models import Activity, Board, CreditType, MocRegistration, RecordStatus
+from learners.models import Board, CreditType, RecordStatus
 from portal.models import Provider
 from tests.factories import ActivityFactory, CompletionRecordFactory, LearnerFactory
 
@@ -59,7 +60,9 @@ def build_world(provider: Provider, other_provider: Provider) -> World:
     activities = {
         "cme": _activity(provider),
         "moc": _activity(provider, boards={"ABIM": "10"}),
-        "draft": _activity(provider, status=Activity.Status.DRAFT),
+        # A draft without its credits or providership takes no learners; one with them does.
+        "draft": _activity(provider, status=Activity.Status.DRAFT, ama_credits=None),
+        "draft_ready": _activity(provider, status=Activity.Status.DRAFT, providership="direct"),
         "closed": _activity(provider, status=Activity.Status.CLOSED),
         "rems": _activity(provider, rems_registered=True),
         "norepeat": _activity(provider, boards={"ABIM": "10"}, repeat_participation=False),
@@ -245,7 +248,6 @@ VALID = {
                       "completion_date": "2026-10-01T00:00:00", "birth_date": "1970-05-17"}),
     "two-credit-types": (MOC, {"credit_type_points": "1", "additional_credit_type": "patient safety",
                                "additional_credit_type_points": "1"}),
-    "closed-activity": (CME, {"activity_id": "closed"}),
     "name-spelling": (CME, {"first_name": " JANE ", "last_name": "okeeffe", "birth_date": "5/17"}),
 }  # fmt: skip
 
@@ -255,6 +257,46 @@ def test_it_accepts_a_valid_row(world: World, name: str) -> None:
     base, changes = VALID[name]
     [codes] = judge(world, [make_row(world, base, **changes)])
     assert codes == set()
+
+
+def test_it_accepts_a_learner_on_a_draft_that_has_what_learners_need(world: World) -> None:
+    # Draft only for want of a description: its dates, credits and providership are there.
+    [codes] = judge(world, [make_row(world, CME, activity_id="draft_ready")])
+    assert codes == set()
+
+
+@pytest.mark.parametrize(
+    ("missing", "named"),
+    [
+        ({"end_date": None, "credit_claim_date": None}, ["end date", "credit claim date"]),
+        ({"credit_claim_date": None}, ["credit claim date"]),
+        ({"ama_credits": None}, ["AMA PRA Category 1 credits"]),
+        ({"providership": ""}, ["providership"]),
+        ({}, []),
+    ],
+)
+def test_it_names_what_a_draft_lacks_for_learners(
+    missing: dict[str, object], named: list[str]
+) -> None:
+    draft = replace(_pure_activity(status="draft", providership="joint"), **missing)  # type: ignore[arg-type]
+    assert lacks_for_learners(draft) == named
+    # Only a draft is judged so: later statuses require all of it when they are saved.
+    assert lacks_for_learners(replace(draft, status="active")) == []
+
+
+def test_it_names_what_the_draft_lacks_in_749(world: World) -> None:
+    [result] = learner_rows_validate(
+        provider=world.provider, rows=[make_row(world, CME, activity_id="draft")],
+        program="board", today=TODAY,
+    )  # fmt: skip
+    [message] = [e.message for e in result.errors if e.code == "749"]
+    assert "a draft without its AMA PRA Category 1 credits, providership" in message
+
+
+def test_it_refuses_a_learner_on_a_closed_activity(world: World) -> None:
+    # SPEC §4b: a closed activity has reported its learner counts; no learner comes after it.
+    [codes] = judge(world, [make_row(world, CME, activity_id="closed")])
+    assert codes == {"481"}
 
 
 def test_it_accepts_a_valid_rems_row(world: World) -> None:
@@ -316,14 +358,19 @@ def test_it_treats_a_delete_of_a_deleted_record_as_done(world: World) -> None:
 # -- the rules are pure: a hand-built context, no database ----------------------------------------
 
 
-def _pure_context() -> RuleContext:
-    board = BoardFacts(pk=1, code="ABIM", credit_types={"medical knowledge": "Medical Knowledge"})
-    activity = ActivityFacts(
-        pk=7, activity_id="200000007", status="active", start_date=date(2026, 1, 1),
+def _pure_activity(status: str = "active", providership: str = "") -> ActivityFacts:
+    return ActivityFacts(
+        pk=7, activity_id="200000007", status=status, start_date=date(2026, 1, 1),
         end_date=date(2026, 12, 31), credit_claim_date=date(2027, 3, 31),
         ama_credits=Decimal("4"), rems_registered=False, repeat_participation=True,
         moc={"ABIM": MocFacts(board_pk=1, points=Decimal("4"), credit_types=frozenset({"Medical Knowledge"}))},
+        providership=providership,
     )  # fmt: skip
+
+
+def _pure_context() -> RuleContext:
+    board = BoardFacts(pk=1, code="ABIM", credit_types={"medical knowledge": "Medical Knowledge"})
+    activity = _pure_activity()
     return RuleContext(
         today=TODAY, program="board", boards={"abim": board}, activities={"200000007": activity}
     )

@@ -13,7 +13,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from learners.models import Activity, Board, RecordStatus
+from activities.models import Activity
+from learners.models import Board, RecordStatus
 from portal.models import Provider
 from tests.factories import ActivityFactory, CompletionRecordFactory, LearnerFactory
 from uploads.models import Upload, UploadStatus

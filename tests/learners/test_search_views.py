@@ -15,7 +15,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from learners.models import Activity, Board, CompletionRecord, Learner, RecordStatus
+from activities.models import Activity
+from learners.models import Board, CompletionRecord, Learner, RecordStatus
 from portal.models import Provider
 from tests.factories import ActivityFactory, CompletionRecordFactory, LearnerFactory
 

@@ -18,7 +18,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import Resolver404, resolve, reverse
 
-from learners.models import Activity, Board, CompletionRecord, RecordStatus
+from activities.models import Activity
+from learners.models import Board, CompletionRecord, RecordStatus
 from portal.models import Provider
 from tests.factories import ActivityFactory, CompletionRecordFactory, LearnerFactory
 

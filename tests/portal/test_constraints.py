@@ -7,7 +7,8 @@ from datetime import timedelta
 import pytest
 from django.db import IntegrityError, transaction
 
-from learners.models import Activity, CompletionRecord, LearnerBoardId
+from activities.models import Activity
+from learners.models import CompletionRecord, LearnerBoardId
 from portal.models import Provider
 from tests.factories import (
     ActivityFactory,

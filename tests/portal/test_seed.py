@@ -14,9 +14,10 @@ import pytest
 from django.contrib.auth import authenticate, get_user_model
 from django.core.management import CommandError, call_command
 
+from activities.models import Activity
 from learners.engine.npi import is_valid_npi
 from learners.engine.states import STATES
-from learners.models import Activity, Board, Learner, LearnerBoardId, LearnerLicense
+from learners.models import Board, Learner, LearnerBoardId, LearnerLicense
 from learners.reference_data import BOARDS
 from learners.sandbox import seed_sandbox
 from portal.models import Provider, WebServiceAccount

@@ -15,7 +15,8 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from openpyxl import load_workbook
 
-from learners.models import Activity, Board, CompletionRecord, Learner, RecordStatus
+from activities.models import Activity
+from learners.models import Board, CompletionRecord, Learner, RecordStatus
 from learners.sandbox import seed_sandbox
 from portal.models import Provider
 from tests.factories import CompletionRecordFactory

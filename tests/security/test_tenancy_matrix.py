@@ -23,7 +23,8 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from lxml import etree
 
-from learners.models import Activity, CompletionRecord, Learner, RecordStatus
+from activities.models import Activity
+from learners.models import CompletionRecord, Learner, RecordStatus
 from learners.sandbox import DEMO_WS_PASSWORD, PROVIDERS, activity_specs, seed_sandbox
 from portal.models import Provider, WebServiceAccount
 from tests.corpus.makers import cme_row, good_rows, txt
@@ -53,7 +54,7 @@ PUBLIC = {
     "schema_file",
 }
 # Values for URL parameters that are not object ids.
-PLAIN_PARAMS = {"fmt": ["csv", "xlsx"], "program": ["board"], "ext": ["txt"]}
+PLAIN_PARAMS = {"fmt": ["csv", "xlsx"], "program": ["board"], "ext": ["txt"], "board": ["ABIM"]}
 # List pages and exports are visited with each of these, to pull A's data out if scoping fails.
 QUERIES = [
     {},
@@ -325,7 +326,7 @@ def test_it_keeps_provider_staff_out_of_the_admin(tenants: Tenants) -> None:
         reverse("admin:index"),
         reverse("admin:uploads_upload_change", args=[tenants.a_upload.pk]),
         reverse("admin:learners_completionrecord_change", args=[tenants.a_record.pk]),
-        reverse("admin:learners_activity_changelist"),
+        reverse("admin:activities_activity_changelist"),
     ]
 
     for url in urls:

@@ -13,8 +13,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
+from activities.models import Activity
 from learners.engine.rows import BOARD_COLUMNS
-from learners.models import Activity, Learner
+from learners.models import Learner
 from portal.models import Provider
 from tests.factories import ActivityFactory, LearnerFactory
 from uploads.models import Upload

@@ -13,7 +13,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from learners.models import Activity, CompletionRecord
+from activities.models import Activity
+from learners.models import CompletionRecord
 from portal.models import Provider
 from tests.uploads.conftest import Physician, PostUpload, cme_row, latest_upload, txt_file
 from uploads.models import Upload

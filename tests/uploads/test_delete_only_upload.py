@@ -9,7 +9,8 @@ from django.test import Client
 from django.urls import reverse
 from pypdf import PdfReader
 
-from learners.models import Activity, CompletionRecord, RecordStatus
+from activities.models import Activity
+from learners.models import CompletionRecord, RecordStatus
 from portal.models import Provider
 from tests.factories import CompletionRecordFactory, LearnerFactory
 from tests.uploads.conftest import Physician, PostUpload, cme_row, latest_upload, txt_file

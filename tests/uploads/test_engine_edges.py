@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.test import Client
 from django.urls import reverse
 
-from learners.models import Activity, CompletionRecord, RecordStatus
+from activities.models import Activity
+from learners.models import CompletionRecord, RecordStatus
 from portal.models import Provider
 from tests.uploads.conftest import (
     Physician,

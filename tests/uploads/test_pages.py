@@ -10,10 +10,11 @@ from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
+from activities.models import Activity
 from learners.engine.rows import REMS_COLUMNS
 from learners.formats import read_learner_file
 from learners.formats.templates import filled_xlsx
-from learners.models import Activity, Board, CompletionRecord, LearnerBoardId
+from learners.models import Board, CompletionRecord, LearnerBoardId
 from portal.models import Provider
 from tests.factories import ActivityFactory
 from tests.uploads.conftest import Physician, PostUpload, cme_row, latest_upload

@@ -12,7 +12,8 @@ from django.test import Client
 from django.urls import reverse
 from pypdf import PdfReader
 
-from learners.models import Activity, CompletionRecord, RecordSource, RecordStatus
+from activities.models import Activity
+from learners.models import CompletionRecord, RecordSource, RecordStatus
 from portal.models import Provider
 from tests.factories import LearnerFactory
 from uploads.models import Upload, UploadStatus

@@ -20,9 +20,10 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from activities.models import Activity
 from learners.formats.templates import filled_xlsx, xlsx_template
 from learners.formats.xlsx import MAX_UNZIPPED_BYTES
-from learners.models import Activity, CompletionRecord
+from learners.models import CompletionRecord
 from portal.models import Provider
 from tests.corpus.makers import shared_strings_xlsx
 from tests.uploads.conftest import Physician, PostUpload, cme_row, latest_upload, txt_file

@@ -11,7 +11,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from learners.models import Activity
+from activities.models import Activity
 from portal.models import Provider
 from tests.factories import UserFactory
 from tests.uploads.conftest import Physician, PostUpload, cme_row, txt_file

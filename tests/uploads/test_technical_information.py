@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from activities.table import COLUMNS as ACTIVITY_COLUMNS
 from learners.engine.rows import BOARD_COLUMNS, REMS_COLUMNS
 from uploads.technical import SCHEMA_ROOT, schema_files
 
@@ -25,6 +26,14 @@ def test_it_describes_every_column_of_both_file_layouts(client: Client, db: None
         assert f'<td data-label="Header">{title}</td>' in page
     assert "2,500 records" in page
     assert "Error Codes" in page and "Error Messages" in page
+
+
+def test_it_describes_every_column_of_the_activity_template(client: Client, db: None) -> None:
+    page = client.get(PAGE).content.decode()
+
+    for _, title in ACTIVITY_COLUMNS:
+        assert f'<td data-label="Header">{title}</td>' in page
+    assert "Template D" in page and "ACCMEActivities" in page
 
 
 def test_it_is_public_as_acmes_page_is(client: Client, db: None) -> None:

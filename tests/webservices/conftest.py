@@ -20,6 +20,8 @@ from webservices.auth import forget_verified
 
 FIXTURES = Path(__file__).parent / "fixtures"
 TODAY = date(2026, 11, 22)
+# The guide's SaveActivity sample is of 2021, a reporting year open until 31 March 2023.
+GUIDE_YEAR_OPEN = datetime(2022, 6, 1, 10, tzinfo=ZoneInfo("America/Chicago"))
 ACTIVITY_NS = "http://schemas.datacontract.org/2004/07/BLL.Service"
 LEARNER_NS = "http://schemas.datacontract.org/2004/07/ACCMEDataServices.ServiceObjects"
 XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -21,6 +22,7 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from activities.models import Activity
 from learners.engine.services import learner_rows_validate
 from learners.formats import read_learner_file
 from portal.models import Membership, Provider
@@ -200,3 +202,34 @@ def test_every_door_gives_a_rems_record_the_same_codes(
 ) -> None:
     answers = four_doors(sandbox, staff, record, program="rems")
     assert len({frozenset(codes) for codes in answers.values()}) == 1, (record, answers)
+
+
+JANE = {
+    "record_action": "Add", "first_name": "Jane", "last_name": "ACCME", "birth_date": "10/30",
+    "licensing_state": "", "license_id": "1999999026", "cme_credits": "2",
+}  # fmt: skip
+CLOSED_ACTIVITY, DRAFT_ACTIVITY = "210015529", "210015528"  # the sandbox's; the draft lacks credits
+
+
+@pytest.mark.parametrize(
+    ("activity_id", "completion_date", "code"),
+    [(CLOSED_ACTIVITY, "07/06/2025", "481"), (DRAFT_ACTIVITY, "10/01/2026", "749")],
+)
+def test_every_door_refuses_a_learner_on_an_activity_that_takes_none(
+    sandbox: Provider, staff: Client, activity_id: str, completion_date: str, code: str
+) -> None:
+    record = {**JANE, "activity_id": activity_id, "completion_date": completion_date}
+    answers = four_doors(sandbox, staff, record)
+    assert all(codes == {code} for codes in answers.values()), answers
+
+
+def test_every_door_takes_a_learner_on_a_draft_that_has_what_learners_need(
+    sandbox: Provider, staff: Client
+) -> None:
+    # A draft without a description (Active needs one) but with dates, credits and providership.
+    Activity.objects.filter(activity_id=DRAFT_ACTIVITY).update(
+        ama_credits=Decimal("8"), providership="direct"
+    )
+    record = {**JANE, "activity_id": DRAFT_ACTIVITY, "completion_date": "10/01/2026"}
+    answers = four_doors(sandbox, staff, record)
+    assert all(codes == set() for codes in answers.values()), answers

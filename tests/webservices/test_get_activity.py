@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
 import pytest
+import time_machine
 from django.test import Client
 from lxml import etree
 
+from activities.inputs import MocInput
+from activities.services import activity_submit
+from activities.xml import read_metrics
 from portal.models import Provider
+from tests.activities.makers import good_activity
 from tests.webservices.conftest import (
     ACTIVITY_NS,
     GET_ACTIVITY,
@@ -29,6 +38,8 @@ pytestmark = pytest.mark.django_db
 
 LOM = "http://ltsc.ieee.org/xsd/LOM"
 METRICS = "http://ns.medbiq.org/metrics/v2/"
+EX = "http://www.accme.org/ACCMEActivityExtension/v3"
+TODAY = date(2026, 11, 22)
 
 
 def search(ws: Client, **criteria: str) -> object:
@@ -55,8 +66,11 @@ def activity_ids(response: object) -> list[str]:
 
 
 def test_it_finds_the_guides_sample_activity_after_saving_it(sandbox: Provider, ws: Client) -> None:
-    post(ws, SAVE_ACTIVITY, fixture("save_activity_request.xml"))
-    response = post(ws, GET_ACTIVITY, fixture("get_activity_request.xml"))
+    # The guide's sample is of 2021, a reporting year open until 31 March 2023.
+    with time_machine.travel(datetime(2022, 6, 1, 10, tzinfo=ZoneInfo("America/Chicago"))):
+        saved = post(ws, SAVE_ACTIVITY, fixture("save_activity_request.xml"))
+        assert child(xml(saved), "StatusCode").text == "Accepted", messages(saved)
+        response = post(ws, GET_ACTIVITY, fixture("get_activity_request.xml"))
     assert response.status_code == 200
     expected = etree.fromstring(fixture("get_activity_response.xml").encode())
     assert shape(xml(response)) == shape(expected)
@@ -131,3 +145,62 @@ def test_it_renders_one_metrics_element_per_activity(sandbox: Provider, ws: Clie
     response = search(ws, ActivityTypeName="Internet Enduring Material")
     metrics = parse_data(response).findall(f"{{{METRICS}}}MedicalEducationMetrics")
     assert len(metrics) == 2  # ANES-PS and REMS-OA
+
+
+def test_it_answers_everything_the_portal_keeps(sandbox: Provider, ws: Client) -> None:
+    item = dataclasses.replace(
+        good_activity(),
+        provider_activity_id="FULL-1",
+        end_date="2026-06-30",
+        credit_claim_date="2026-09-30",
+        url="https://learning.example.org/full",
+        providership="joint",
+        joint_providers=("Lakeshore Society",),
+        specialties=("Cardiology", "Hematology"),
+        rems="yes",
+        status="closed",
+        commercial_support="yes",
+        physicians="120",
+        other_learners="14",
+        moc=(
+            MocInput("ABIM", "6", ("Medical Knowledge",)),
+            MocInput("ABPath", "2", (), "Cytopathology"),
+        ),
+    )
+    stored = activity_submit(provider=sandbox, item=item, today=TODAY)
+    assert stored.accepted, stored.errors
+
+    response = search(ws, ProviderActivityId="FULL-1")
+    root = parse_data(response)
+    read = read_metrics(root, root[0]).input
+    assert (read.title, read.description, read.url) == (item.title, item.description, item.url)
+    assert (read.start_date, read.end_date, read.credit_claim_date) == (
+        "2026-03-01", "2026-06-30", "2026-09-30",
+    )  # fmt: skip
+    assert (read.ama_credits, read.format_name) == ("10.00", "Live Course")
+    assert (read.city, read.state, read.country) == ("Chicago", "IL", "USA")
+    assert (read.providership, read.joint_providers) == ("joint", ("Lakeshore Society",))
+    assert (read.commercial_support, read.physicians, read.other_learners) == ("yes", "120", "14")
+    assert read.specialties == ("Cardiology", "Hematology")
+    assert read.rems == "Opioid Analgesic REMS"
+    assert read.moc == (
+        MocInput("ABIM", "6.00", ("Medical Knowledge",)),
+        # No credit type given: every type ABPath recognises.
+        MocInput(
+            "ABPath",
+            "2.00",
+            (
+                "Improvement in Medical Practice",
+                "Lifelong Learning",
+                "Patient Safety",
+                "Self-Assessment",
+            ),
+            "Cytopathology",
+        ),
+    )
+    assert root.findtext(f".//{{{EX}}}ActivityStatus") == "Closed"
+    assert root.findtext(f".//{{{EX}}}closeActivityRecord") == "true"
+    categories = {
+        e.get("category"): e.text for e in root.iter(f"{{{METRICS}}}ParticipantsByCategory")
+    }
+    assert categories == {"physician": "120", "non-physician": "14"}

@@ -16,8 +16,9 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from lxml import etree
 
+from activities.models import Activity
 from learners.formats.legacy import LEGACY_NS
-from learners.models import Activity, CompletionRecord, RecordSource, RecordStatus
+from learners.models import CompletionRecord, RecordSource, RecordStatus
 from learners.sandbox import seed_sandbox
 from portal.models import Provider
 from tests.webservices.conftest import (

@@ -9,7 +9,8 @@ import pytest
 from django.test import Client
 from lxml import etree
 
-from learners.models import Activity, Learner, RecordStatus
+from activities.models import Activity
+from learners.models import Learner, RecordStatus
 from portal.models import Provider
 from tests.factories import CompletionRecordFactory
 from tests.webservices.conftest import (

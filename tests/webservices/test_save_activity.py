@@ -1,4 +1,10 @@
-"""SaveActivity: the guide's sample, Add/Update/Delete/close, and every Appendix A code it answers."""
+"""SaveActivity: the guide's sample, Add/Update/Delete/close, and the Appendix A codes it answers.
+
+Today is 22 November 2026 (the package's frozen clock): 2025 and 2026 are open reporting years,
+2024 and before are closed. The guide's sample (2021) is moved into 2026 unless a test is about
+the year itself. Every code the rules produce is also judged door-independently in
+tests/activities/test_rules.py; these tests prove the web service answers them.
+"""
 
 from __future__ import annotations
 
@@ -6,16 +12,24 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.test import Client
 from lxml import etree
 
-from learners.models import Activity, RecordStatus
+from activities.models import Activity
+from learners.models import RecordStatus
 from portal.models import Provider
+from tests.doors import activity_report, learner_reports_xml, submit_message
 from tests.factories import CompletionRecordFactory
 from tests.webservices.conftest import (
     ACTIVITY_NS,
+    GUIDE_YEAR_OPEN,
     OTHER_PROVIDER_ID,
+    PASSWORD,
+    PROVIDER_ID,
     SAVE_ACTIVITY,
+    SAVE_LEARNER,
+    USER,
     codes,
     fixture,
     messages,
@@ -35,19 +49,20 @@ SAMPLE = {
     "accme_id": "<lom:entry></lom:entry>",
     "provider_id": "<lom:entry>addactivityexample</lom:entry>",
     "title": "<lom:string>Internal Medicine Manuscript</lom:string>",
-    "start": "<hx:startDateTime>2021-01-30</hx:startDateTime>",
-    "end": "<hx:endDateTime>2021-12-30</hx:endDateTime>",
-    "claim": "<ex:CreditClaimDate>2021-12-31</ex:CreditClaimDate>",
+    "start": "<hx:startDateTime>2026-01-30</hx:startDateTime>",
+    "end": "<hx:endDateTime>2026-12-30</hx:endDateTime>",
+    "claim": "<ex:CreditClaimDate>2026-12-31</ex:CreditClaimDate>",
     "format": "<lom:string>Manuscript Review</lom:string>",
     "credits": "<hx:numberOfCredits>28</hx:numberOfCredits>",
     "points": "<ex:mocPoints>2.0</ex:mocPoints>",
     "close": "<ex:closeActivityRecord>false</ex:closeActivityRecord>",
+    "description": "<lom:description>",
 }
 
 
 def activity_xml(**changes: str) -> str:
-    """The guide's Add sample with some elements replaced ('' removes one)."""
-    data = fixture("activity_add.xml")
+    """The guide's Add sample moved into 2026, some elements replaced ('' removes one)."""
+    data = fixture("activity_add.xml").replace("2021-", "2026-")
     for name, replacement in changes.items():
         assert SAMPLE[name] in data, name
         data = data.replace(SAMPLE[name], replacement, 1)
@@ -62,7 +77,15 @@ def accme_id(value: str) -> str:
     return f"<lom:entry>{value}</lom:entry>"
 
 
-def save(ws: Client, data: str, *, reporting_year: str | None = "2021", **kwargs: str) -> object:
+CLOSE = "<ex:closeActivityRecord>true</ex:closeActivityRecord>"
+ENDED = {
+    "start": "<hx:startDateTime>2026-01-30</hx:startDateTime>",
+    "end": "<hx:endDateTime>2026-03-30</hx:endDateTime>",
+    "claim": "",
+}
+
+
+def save(ws: Client, data: str, *, reporting_year: str | None = "2026", **kwargs: str) -> object:
     return post(
         ws,
         SAVE_ACTIVITY,
@@ -84,24 +107,37 @@ def imu2_update(**changes: str) -> str:
     return activity_xml(**{**base, **changes})
 
 
+def stored(provider: Provider) -> Activity:
+    return Activity.objects.get(provider=provider, provider_activity_id="addactivityexample")
+
+
 # -- The guide's sample ------------------------------------------------------------------------
 
 
 def test_it_adds_the_guides_sample_and_answers_like_the_guide(
     sandbox: Provider, ws: Client
 ) -> None:
-    response = post(ws, SAVE_ACTIVITY, fixture("save_activity_request.xml"))
+    with time_machine.travel(GUIDE_YEAR_OPEN):
+        response = post(ws, SAVE_ACTIVITY, fixture("save_activity_request.xml"))
     assert response.status_code == 200
     expected = etree.fromstring(fixture("save_activity_response.xml").encode())
     assert shape(xml(response)) == shape(expected)
-    activity = Activity.objects.get(provider=sandbox, provider_activity_id="addactivityexample")
+    activity = stored(sandbox)
     assert activity.title == "Internal Medicine Manuscript"
     assert activity.format.name == "Manuscript Review"
     assert (activity.start_date, activity.end_date) == (date(2021, 1, 30), date(2021, 12, 30))
     assert activity.credit_claim_date == date(2021, 12, 31)
     assert activity.ama_credits == Decimal("28")
     assert activity.reporting_year == 2021
-    assert activity.status == Activity.Status.ACTIVE
+    assert activity.status == Activity.Status.READY_TO_CLOSE  # its end date has passed
+    assert activity.description.startswith("Content is the description")
+    assert activity.url == "http://www.example.nil"
+    assert (activity.providership, activity.commercial_support) == ("direct", True)
+    assert (activity.physician_count, activity.other_learner_count) == (2, 108)
+    assert sorted(activity.specialties.values_list("name", flat=True)) == [
+        "Hematology",
+        "Nephrology",
+    ]
     registration = activity.moc_registrations.get()
     assert (registration.board.code, registration.points) == ("ABIM", Decimal("2"))
     assert sorted(t.name for t in registration.credit_types.all()) == [
@@ -110,9 +146,19 @@ def test_it_adds_the_guides_sample_and_answers_like_the_guide(
     ]
 
 
-def test_it_echoes_the_data_with_the_assigned_activity_id(sandbox: Provider, ws: Client) -> None:
+def test_it_refuses_the_guides_2021_sample_now_that_2021_is_closed(
+    sandbox: Provider, ws: Client
+) -> None:
     response = post(ws, SAVE_ACTIVITY, fixture("save_activity_request.xml"))
-    activity = Activity.objects.get(provider=sandbox, provider_activity_id="addactivityexample")
+    assert status_code(response) == "Rejected"
+    assert codes(response) == ["461"]
+    assert "2021" in messages(response)[0]
+    assert not Activity.objects.filter(provider_activity_id="addactivityexample").exists()
+
+
+def test_it_echoes_the_data_with_the_assigned_activity_id(sandbox: Provider, ws: Client) -> None:
+    response = save(ws, activity_xml())
+    activity = stored(sandbox)
     echoed = parse_data(response)
     entries = {
         identifier.findtext(f"{{{LOM}}}catalog"): identifier.findtext(f"{{{LOM}}}entry")
@@ -121,32 +167,94 @@ def test_it_echoes_the_data_with_the_assigned_activity_id(sandbox: Provider, ws:
     assert entries["ACCME Activity ID"] == activity.activity_id
     assert entries["Provider Activity ID"] == "addactivityexample"
     assert len(activity.activity_id) == 9
+    assert activity.status == Activity.Status.ACTIVE
 
 
 def test_it_keeps_only_the_date_of_a_date_with_a_time(sandbox: Provider, ws: Client) -> None:
     data = activity_xml(
-        start="<hx:startDateTime>2021-01-30T08:00:00</hx:startDateTime>",
-        claim="<ex:CreditClaimDate>2021-12-31T00:00:00</ex:CreditClaimDate>",
+        start="<hx:startDateTime>2026-01-30T08:00:00</hx:startDateTime>",
+        claim="<ex:CreditClaimDate>2026-12-31T00:00:00</ex:CreditClaimDate>",
     )
     assert status_code(save(ws, data)) == "Accepted"
-    activity = Activity.objects.get(provider=sandbox, provider_activity_id="addactivityexample")
+    activity = stored(sandbox)
     assert (activity.start_date, activity.credit_claim_date) == (
-        date(2021, 1, 30),
-        date(2021, 12, 31),
+        date(2026, 1, 30),
+        date(2026, 12, 31),
     )
 
 
 def test_it_uses_the_end_date_when_no_claim_date_is_given(sandbox: Provider, ws: Client) -> None:
     assert status_code(save(ws, activity_xml(claim=""))) == "Accepted"
-    activity = Activity.objects.get(provider=sandbox, provider_activity_id="addactivityexample")
-    assert activity.credit_claim_date == date(2021, 12, 30)
+    assert stored(sandbox).credit_claim_date == date(2026, 12, 30)
+
+
+def test_it_adds_a_draft_when_the_activity_lacks_what_active_requires(
+    sandbox: Provider, ws: Client
+) -> None:
+    data = activity_xml(end="", claim="", description="<lom:keyword>")
+    response = save(ws, data.replace("</lom:description>", "</lom:keyword>"))
+    assert status_code(response) == "Accepted", messages(response)
+    activity = stored(sandbox)
+    assert activity.status == Activity.Status.DRAFT
+    assert activity.end_date is None
+
+
+def undescribed(**changes: str) -> str:
+    """The guide's activity of 2026 without its description (Active requires one)."""
+    data = activity_xml(description="<lom:keyword>", **changes)
+    return data.replace("</lom:description>", "</lom:keyword>")
+
+
+def report_jane(ws: Client, activity_id: str) -> object:
+    """SaveLearnerActivity: Jane ACCME (NPI) completed the activity on 10/01/2026, 2 credits."""
+    record = {
+        "record_action": "Add", "activity_id": activity_id, "completion_date": "10/01/2026",
+        "first_name": "Jane", "last_name": "ACCME", "birth_date": "10/30",
+        "license_id": "1999999026", "cme_credits": "2",
+    }  # fmt: skip
+    data = learner_reports_xml([activity_report(record, "draft")])
+    return post(ws, SAVE_LEARNER, submit_message(data, user=USER, password=PASSWORD,
+                                                 provider_id=PROVIDER_ID))  # fmt: skip
+
+
+def test_it_takes_learners_on_a_draft_that_lacks_only_its_description(
+    sandbox: Provider, ws: Client
+) -> None:
+    response = save(ws, undescribed())
+    assert status_code(response) == "Accepted", messages(response)
+    activity = stored(sandbox)
+    assert activity.status == Activity.Status.DRAFT
+    assert "learners may be reported on it" in response["Warning"]  # type: ignore[index]
+
+    learner = report_jane(ws, activity.activity_id)
+    assert status_code(learner) == "Accepted", messages(learner)
+
+
+def test_it_refuses_learners_on_a_draft_without_what_a_learner_report_needs(
+    sandbox: Provider, ws: Client
+) -> None:
+    response = save(ws, undescribed(credits=""))  # no AMA PRA Category 1 credits either
+    assert status_code(response) == "Accepted", messages(response)
+    activity = stored(sandbox)
+    assert (activity.status, activity.ama_credits) == (Activity.Status.DRAFT, None)
+    warning = response["Warning"]  # type: ignore[index]
+    assert "learners can't be reported on it until it has its AMA PRA Category 1 credits" in warning
+
+    learner = report_jane(ws, activity.activity_id)
+    assert (status_code(learner), codes(learner)) == ("Rejected", ["749"])
+    assert "without its AMA PRA Category 1 credits" in messages(learner)[0]
+
+    # The credits given by an Update, the same learner is taken (still a draft: no description).
+    update = undescribed(action=action("Update"), accme_id=accme_id(activity.activity_id))
+    assert status_code(save(ws, update)) == "Accepted"
+    assert stored(sandbox).status == Activity.Status.DRAFT
+    assert status_code(report_jane(ws, activity.activity_id)) == "Accepted"
 
 
 def test_it_adds_a_closed_activity_when_asked_to_close_it(sandbox: Provider, ws: Client) -> None:
-    data = activity_xml(close="<ex:closeActivityRecord>true</ex:closeActivityRecord>")
-    assert status_code(save(ws, data)) == "Accepted"
-    activity = Activity.objects.get(provider=sandbox, provider_activity_id="addactivityexample")
-    assert activity.status == Activity.Status.CLOSED
+    response = save(ws, activity_xml(close=CLOSE, **ENDED))
+    assert status_code(response) == "Accepted", messages(response)
+    assert stored(sandbox).status == Activity.Status.CLOSED
 
 
 # -- Update and Delete -------------------------------------------------------------------------
@@ -160,12 +268,15 @@ def test_it_updates_an_activity(sandbox: Provider, ws: Client) -> None:
     assert activity.title == "Internal Medicine Update 2 (revised)"
     assert activity.format.name == "Manuscript Review"
     assert activity.moc_registrations.get().points == Decimal("2")
+    assert activity.status == Activity.Status.READY_TO_CLOSE
 
 
 def test_it_closes_an_activity_on_update(sandbox: Provider, ws: Client) -> None:
-    data = imu2_update(close="<ex:closeActivityRecord>true</ex:closeActivityRecord>")
+    data = imu2_update(close=CLOSE)
     assert status_code(save(ws, data, reporting_year="2025")) == "Accepted"
-    assert Activity.objects.get(activity_id="210015516").status == Activity.Status.CLOSED
+    activity = Activity.objects.get(activity_id="210015516")
+    assert activity.status == Activity.Status.CLOSED
+    assert (activity.physician_count, activity.other_learner_count) == (2, 108)
 
 
 def test_it_deletes_an_activity_without_learners(sandbox: Provider, ws: Client) -> None:
@@ -241,7 +352,6 @@ def test_it_answers_492_for_a_delete_of_an_activity_with_deleted_learners(
         ({"title": ""}, "203"),
         ({"start": ""}, "205"),
         ({"format": ""}, "211"),
-        ({"end": ""}, "215"),
         ({"provider_id": "<lom:entry></lom:entry>"}, "216"),
     ],
 )
@@ -254,8 +364,24 @@ def test_it_answers_a_missing_field_with_its_code(
 
 
 def test_it_collects_every_missing_field(sandbox: Provider, ws: Client) -> None:
-    response = save(ws, activity_xml(title="", format="", end=""))
-    assert codes(response) == ["203", "211", "215"]
+    response = save(ws, activity_xml(title="", format=""))
+    assert codes(response) == ["203", "211"]
+
+
+def test_it_answers_215_and_483_when_closing_without_an_end_date(
+    sandbox: Provider, ws: Client
+) -> None:
+    response = save(ws, activity_xml(end="", claim="", close=CLOSE))
+    assert codes(response) == ["215", "483"]
+
+
+def test_it_answers_457_when_an_update_drops_what_an_active_activity_needs(
+    sandbox: Provider, ws: Client
+) -> None:
+    data = imu2_update(description="<lom:keyword>").replace("</lom:description>", "</lom:keyword>")
+    response = save(ws, data, reporting_year="2025")
+    assert codes(response) == ["457"]
+    assert "Description" in messages(response)[0]
 
 
 def test_it_answers_319_for_moc_points_off_the_quarter_steps(sandbox: Provider, ws: Client) -> None:
@@ -274,9 +400,26 @@ def test_it_answers_452_for_a_missing_or_invalid_reporting_year(
 def test_it_answers_462_when_the_reporting_year_is_not_the_start_year(
     sandbox: Provider, ws: Client
 ) -> None:
-    response = save(ws, activity_xml(), reporting_year="2022")
+    response = save(ws, activity_xml(), reporting_year="2025")
     assert codes(response) == ["462"]
-    assert "2022" in messages(response)[0]
+    assert "2025" in messages(response)[0]
+
+
+def test_it_answers_465_for_an_activity_of_a_closed_reporting_year(
+    sandbox: Provider, ws: Client
+) -> None:
+    closed = Activity.objects.get(activity_id="210015530")  # the sandbox's closed-year activity
+    year = str(closed.reporting_year)
+    data = imu2_update(
+        accme_id=accme_id("210015530"),
+        provider_id=f"<lom:entry>{closed.provider_activity_id}</lom:entry>",
+        start=f"<hx:startDateTime>{closed.start_date}</hx:startDateTime>",
+        end=f"<hx:endDateTime>{closed.end_date}</hx:endDateTime>",
+        claim="",
+    )
+    response = save(ws, data, reporting_year=year)
+    assert codes(response) == ["465"]
+    assert year in messages(response)[0]
 
 
 def test_it_answers_453_with_http_400_for_data_that_is_not_xml(
@@ -296,7 +439,7 @@ def test_it_answers_453_for_xml_that_is_not_an_activity(sandbox: Provider, ws: C
 
 
 def test_it_answers_454_for_more_than_one_activity(sandbox: Provider, ws: Client) -> None:
-    data = fixture("activity_add.xml")
+    data = activity_xml()
     start, end = data.index("<MedicalEducationMetrics>"), data.index("</accme:ACCMEActivities>")
     twice = data[:end] + data[start:end] + data[end:]
     response = save(ws, twice)
@@ -305,12 +448,12 @@ def test_it_answers_454_for_more_than_one_activity(sandbox: Provider, ws: Client
 
 
 def test_it_answers_469_for_an_end_before_the_start(sandbox: Provider, ws: Client) -> None:
-    response = save(ws, activity_xml(end="<hx:endDateTime>2021-01-29</hx:endDateTime>", claim=""))
+    response = save(ws, activity_xml(end="<hx:endDateTime>2026-01-29</hx:endDateTime>", claim=""))
     assert codes(response) == ["469"]
 
 
 def test_it_answers_475_for_a_claim_date_before_the_end(sandbox: Provider, ws: Client) -> None:
-    response = save(ws, activity_xml(claim="<ex:CreditClaimDate>2021-12-29</ex:CreditClaimDate>"))
+    response = save(ws, activity_xml(claim="<ex:CreditClaimDate>2026-12-29</ex:CreditClaimDate>"))
     assert codes(response) == ["475"]
 
 
@@ -332,9 +475,15 @@ def test_it_answers_311_for_an_unknown_format(sandbox: Provider, ws: Client) -> 
     assert codes(save(ws, activity_xml(format="<lom:string>Podcast</lom:string>"))) == ["311"]
 
 
-def test_it_answers_315_for_a_start_date_in_another_format(sandbox: Provider, ws: Client) -> None:
-    data = activity_xml(start="<hx:startDateTime>01/30/2021</hx:startDateTime>")
+def test_it_answers_315_for_a_start_date_that_is_no_date(sandbox: Provider, ws: Client) -> None:
+    data = activity_xml(start="<hx:startDateTime>30.01.2026</hx:startDateTime>")
     assert "315" in codes(save(ws, data))
+
+
+def test_it_reads_a_us_style_date_as_the_files_do(sandbox: Provider, ws: Client) -> None:
+    data = activity_xml(start="<hx:startDateTime>01/30/2026</hx:startDateTime>")
+    assert status_code(save(ws, data)) == "Accepted"
+    assert stored(sandbox).start_date == date(2026, 1, 30)
 
 
 def test_it_answers_468_for_credits_off_the_quarter_steps(sandbox: Provider, ws: Client) -> None:
@@ -359,7 +508,7 @@ def test_it_answers_483_when_closing_an_activity_that_has_not_ended(
         start="<hx:startDateTime>2026-10-01</hx:startDateTime>",
         end="<hx:endDateTime>2026-12-31</hx:endDateTime>",
         claim="",
-        close="<ex:closeActivityRecord>true</ex:closeActivityRecord>",
+        close=CLOSE,
     )
     assert codes(save(ws, data, reporting_year="2026")) == ["483"]
 
@@ -385,6 +534,9 @@ def test_it_answers_320_for_removing_a_board_that_has_learners(
     data = imu2_update(format="<lom:string>Live Course</lom:string>")
     data = data.replace("<ex:boardName>ABIM</ex:boardName>", "<ex:boardName>ABA</ex:boardName>")
     data = data.replace("Medical Knowledge", "Lifelong Learning")
+    data = data.replace("<hx:targetAudience>", "<hx:activityLocation><ad:City>Chicago</ad:City>"
+                        "<ad:StateOrProvince>IL</ad:StateOrProvince><ad:Country>USA</ad:Country>"
+                        "</hx:activityLocation><hx:targetAudience>")  # fmt: skip
     response = save(ws, data, reporting_year="2025")
     assert codes(response) == ["320"]
     assert "ABIM" in messages(response)[0]

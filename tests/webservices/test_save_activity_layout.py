@@ -8,7 +8,7 @@ import re
 import pytest
 from django.test import Client
 
-from learners.models import Activity
+from activities.models import Activity
 from portal.models import Provider
 from tests.webservices.conftest import (
     ACTIVITY_NS,

@@ -23,11 +23,12 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, transaction
 from django.utils import timezone
 
+from activities.models import Activity
 from learners.engine.rows import BOARD_COLUMNS, LearnerRow
 from learners.engine.services import learner_rows_process
 from learners.filegen import FileGenerationError, generate_learner_file
 from learners.formats import read_learner_file
-from learners.models import Activity, Board, CompletionRecord, RecordSource, RecordStatus
+from learners.models import Board, CompletionRecord, RecordSource, RecordStatus
 from learners.report import rejected_rows_txt
 from portal.models import Provider
 

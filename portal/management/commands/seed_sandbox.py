@@ -12,7 +12,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from learners.models import Activity, Learner
+from activities.models import Activity
+from learners.models import Learner
 from learners.sandbox import (
     ADMIN_LOGIN,
     DEMO_PASSWORD,

@@ -33,7 +33,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 from django.utils import timezone
 
-from learners.models import Activity, ActivityFormat, CompletionRecord, LearnerLicense
+from activities.models import Activity
+from learners.models import ActivityFormat, CompletionRecord, LearnerLicense
 from learners.sandbox import seed_sandbox
 from portal.models import AuthThrottle, Provider, WebServiceAccount
 from webservices.envelopes import LEARNER_NS

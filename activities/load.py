@@ -1,0 +1,116 @@
+"""Bulk look-ups for the activity rules: reference data once, stored activities by the batch.
+
+A file of 2,500 activities costs a fixed handful of queries here, never one per row.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+from django.db.models import Count, Q
+
+from activities.facts import BoardRef, ExistingActivity, FormatRef, Lookups
+from activities.models import Activity, PracticeArea, Specialty
+from learners.engine.load import load_boards
+from learners.models import ActivityFormat, CompletionRecord, RecordStatus
+from portal.models import Provider
+
+# Template D's Activity Type codes where they differ from the format table's own codes.
+FORMAT_ALIASES = {"cml": "CL"}
+
+
+def activity_lookups(provider: Provider) -> Lookups:
+    """Formats (by name or code), boards with credit types and practice areas, specialties."""
+    formats: dict[str, FormatRef] = {}
+    for pk, code, name in ActivityFormat.objects.values_list("pk", "code", "name"):
+        ref = FormatRef(pk=pk, code=code, name=name)
+        formats[name.casefold()] = formats[code.casefold()] = ref
+    for alias, code in FORMAT_ALIASES.items():
+        if code.casefold() in formats:
+            formats.setdefault(alias, formats[code.casefold()])
+    areas: dict[int, dict[str, int]] = defaultdict(dict)
+    for pk, board_id, name in PracticeArea.objects.values_list("pk", "board_id", "name"):
+        areas[board_id][name.casefold()] = pk
+    # The engine's boards and credit types: loaded one way for learners and activities.
+    boards = {
+        key: BoardRef(
+            pk=board.pk,
+            code=board.code,
+            credit_types=dict(board.credit_type_ids),
+            practice_areas=areas[board.pk],
+        )
+        for key, board in load_boards().items()
+    }
+    specialties = {name.casefold(): pk for pk, name in Specialty.objects.values_list("pk", "name")}
+    return Lookups(
+        formats=formats,
+        boards=boards,
+        specialties=specialties,
+        rems_allowed=provider.participates_in_rems,
+    )
+
+
+def existing_activities(
+    provider: Provider, *, accme_ids: Iterable[str] = (), provider_activity_ids: Iterable[str] = ()
+) -> list[ExistingActivity]:
+    """The provider's activities with any of these ids, with their learner-record facts.
+
+    Another provider's activity is simply not found: it reads exactly like an unknown id.
+    """
+    wanted_accme = {i for i in accme_ids if len(i) == 9 and i.isdigit()}
+    wanted_own = {i for i in provider_activity_ids if i}
+    if not wanted_accme and not wanted_own:
+        return []
+    rows = list(
+        Activity.objects.for_provider(provider)
+        .filter(Q(activity_id__in=wanted_accme) | Q(provider_activity_id__in=wanted_own))
+        .values_list(
+            "pk", "activity_id", "provider_activity_id", "status", "reporting_year", "format_id"
+        )
+    )
+    counts, boards = _record_facts([row[0] for row in rows])
+    return [
+        ExistingActivity(
+            pk=pk,
+            activity_id=activity_id,
+            provider_activity_id=own_id,
+            status=status,
+            reporting_year=year,
+            format_id=format_id,
+            live_records=counts.get(pk, (0, 0, 0))[1],
+            all_records=counts.get(pk, (0, 0, 0))[0],
+            rems_records=counts.get(pk, (0, 0, 0))[2],
+            boards_with_records=frozenset(boards.get(pk, ())),
+        )
+        for pk, activity_id, own_id, status, year, format_id in rows
+    ]
+
+
+def _record_facts(
+    activity_pks: list[int],
+) -> tuple[dict[int, tuple[int, int, int]], dict[int, set[str]]]:
+    """Per activity: (all records, live records, live REMS records), and boards with live records."""
+    if not activity_pks:
+        return {}, {}
+    live = ~Q(status=RecordStatus.DELETED)
+    counts = {
+        row["activity_id"]: (row["all"], row["live"], row["rems"])
+        for row in CompletionRecord.objects.filter(activity_id__in=activity_pks)
+        .order_by()
+        .values("activity_id")
+        .annotate(
+            all=Count("id"),
+            live=Count("id", filter=live),
+            rems=Count("id", filter=live & ~Q(rems_learner_local_id="")),
+        )
+    }
+    boards: dict[int, set[str]] = defaultdict(set)
+    for activity_pk, code in (
+        CompletionRecord.objects.filter(live, activity_id__in=activity_pks, board__isnull=False)
+        .order_by()
+        .values_list("activity_id", "board__code")
+        .distinct()
+    ):
+        boards[activity_pk].add(code)
+    return counts, boards
