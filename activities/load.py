@@ -13,6 +13,7 @@ from django.db.models import Count, Q
 from activities.facts import BoardRef, ExistingActivity, FormatRef, Lookups
 from activities.models import Activity, PracticeArea, Specialty
 from learners.engine.load import load_boards
+from learners.engine.values import control_character
 from learners.models import ActivityFormat, CompletionRecord, RecordStatus
 from portal.models import Provider
 
@@ -59,7 +60,8 @@ def existing_activities(
     Another provider's activity is simply not found: it reads exactly like an unknown id.
     """
     wanted_accme = {i for i in accme_ids if len(i) == 9 and i.isdigit()}
-    wanted_own = {i for i in provider_activity_ids if i}
+    # An id holding a control character can't be stored (456), nor asked for (PostgreSQL refuses NUL).
+    wanted_own = {i for i in provider_activity_ids if i and control_character(i) is None}
     if not wanted_accme and not wanted_own:
         return []
     rows = list(

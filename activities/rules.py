@@ -8,8 +8,9 @@ what an Update or Delete may do are in status.py; `judge` there runs them all.
 
 from __future__ import annotations
 
+import dataclasses
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import date
 from decimal import Decimal
 
@@ -18,7 +19,13 @@ from activities.inputs import ActivityInput, MocInput
 from activities.reference_data import COUNTRIES, UNITED_STATES
 from learners.engine.codes import CODES
 from learners.engine.states import state_code
-from learners.engine.values import NOT_QUARTER, is_iso_date_shape, parse_credits, parse_date
+from learners.engine.values import (
+    NOT_QUARTER,
+    control_character,
+    is_iso_date_shape,
+    parse_credits,
+    parse_date,
+)
 
 MAX_COUNT = 10_000_000
 MAX_TITLE, MAX_PROVIDER_ID, MAX_URL, MAX_JOINT_NAME = 500, 50, 500, 200
@@ -60,6 +67,36 @@ def invalid(item: ActivityInput, field_name: str, element: str, value: str) -> A
 
 def missing(item: ActivityInput, field_name: str, element: str) -> ActivityError:
     return fail(field_name, "457", identifier=item.identifier, element=element, field=element)
+
+
+# Values that may run over several lines; every other value is one line.
+MULTILINE_FIELDS = frozenset({"description"})
+
+
+def character_errors(item: ActivityInput) -> list[ActivityError]:
+    """456 for a value holding a control character (a NUL, a stray line break): none may."""
+    errors = []
+    for name, text in _texts(item):
+        allowed = "\n\r\t" if name in MULTILINE_FIELDS else ""
+        found = control_character(text.strip(), allowed=allowed)
+        if found is not None:
+            value = f"a control character ({found}), which no value may hold"
+            errors.append(invalid(item, name, name.replace("_", " ").capitalize(), value))
+    return errors
+
+
+def _texts(item: ActivityInput) -> Iterator[tuple[str, str]]:
+    for f in dataclasses.fields(item):
+        value = getattr(item, f.name)
+        if isinstance(value, str):
+            yield f.name, value
+        elif isinstance(value, tuple):
+            yield from ((f.name, v) for v in value if isinstance(v, str))
+    for moc in item.moc:
+        yield "moc", moc.board
+        yield "moc", moc.points
+        yield "moc", moc.practice_area
+        yield from (("moc", v) for v in moc.credit_types)
 
 
 def required_errors(item: ActivityInput) -> list[ActivityError]:
@@ -315,6 +352,7 @@ def value_errors(
 ) -> list[ActivityError]:
     """Every rule about the values themselves, in the order of the form."""
     return [
+        *character_errors(item),
         *template_errors(item),
         *required_errors(item),
         *text_errors(item, clean),

@@ -171,12 +171,17 @@ def _row(request: HttpRequest, response: HttpResponse, note: CallNote) -> tuple[
     )
 
 
+def _storable(value: Any) -> Any:
+    """A NUL can't be stored in a text column: keep the call, with U+FFFD where the NUL was."""
+    return value.replace("\x00", "\ufffd") if isinstance(value, str) else value
+
+
 def call_record(*, request: HttpRequest, response: HttpResponse, note: CallNote) -> None:
     """Store the call in the request log; never raises."""
     if note.duration_ms is None:
         note.finished()
     try:
-        row = _row(request, response, note)
+        row = tuple(_storable(value) for value in _row(request, response, note))
         # Inside a transaction a savepoint keeps a failed insert from spoiling it; outside one,
         # the single INSERT is atomic already and needs no BEGIN/COMMIT round trips.
         savepoint = transaction.atomic() if connection.in_atomic_block else nullcontext()

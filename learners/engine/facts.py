@@ -137,6 +137,8 @@ class Judgement:
     errors: list[RowError] = field(default_factory=list)
     credit_ids: tuple[str, ...] = ()  # every Credit ID the sender gave (XML: one a certificate)
     rems_rules: bool = False  # judged as an Opioid Analgesic REMS record
+    # A value holds a control character: judged no further, and never looked up in the database.
+    unreadable: bool = False
     moc: bool = False  # reports MOC credit (a board with points), not just a board id
     # (credit type, points, label naming the column or XML element) per credit type reported.
     credit_pairs: list[tuple[str, str, str]] = field(default_factory=list)

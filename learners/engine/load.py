@@ -245,6 +245,7 @@ class _Wanted:
 
     def __init__(self, judgements: Sequence[Judgement], stored_before: int | None) -> None:
         self.stored_before = stored_before
+        judgements = [j for j in judgements if not j.unreadable]
         adds = [j for j in judgements if j.action == ADD]
         self.credit_ids = {j.credit_id for j in adds}
         self.credit_ids |= {j.row.credit_id.strip() for j in judgements if j.row.credit_id.strip()}

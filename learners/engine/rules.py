@@ -38,13 +38,14 @@ from learners.engine.npi import is_valid_npi
 from learners.engine.programs import Program
 from learners.engine.rems import judge_rems_fields
 from learners.engine.results import RowError
-from learners.engine.rows import LearnerRow
+from learners.engine.rows import BOARD_COLUMNS, REMS_COLUMNS, LearnerRow
 from learners.engine.states import state_code
 from learners.engine.values import (
     MAX_AMOUNT,
     NOT_POSITIVE,
     NOT_QUARTER,
     TOO_LARGE,
+    control_character,
     format_date,
     parse_birth,
     parse_credits,
@@ -87,6 +88,8 @@ __all__ = ["judge_duplicates", "judge_fields", "judge_identity", "remember"]
 
 def judge_fields(j: Judgement, ctx: RuleContext) -> None:
     """First pass: the row's own fields, its activity and dates (no directory, no records)."""
+    if judge_characters(j):
+        return
     judge_action(j)
     judge_activity(j, ctx)
     judge_completion_date(j, ctx)
@@ -139,6 +142,30 @@ def unknown_board(text: str) -> str:
 
 def cme_not_valid(text: str) -> str:
     return f"Number of CME Credits '{text}' is not valid (a number above 0 in steps of 0.25)"
+
+
+# The row's text values with the names a provider knows them by (file headers, XML elements).
+_TEXT_FIELDS: tuple[tuple[str, str], ...] = (
+    *BOARD_COLUMNS,
+    *REMS_COLUMNS[3:],
+    ("credit_id", "Credit ID"),
+    ("npi", "NPI"),
+    ("me_number", "Medical Education Number"),
+)
+
+
+def judge_characters(j: Judgement) -> bool:
+    """998 for a value holding a control character (a NUL, a line break): no value may.
+
+    Such a row is judged no further: its values can't be looked up (PostgreSQL refuses a NUL).
+    """
+    for name, header in _TEXT_FIELDS:
+        found = control_character(getattr(j.row, name).strip())
+        if found is not None:
+            reason = f"the {header} holds a control character ({found}), which no value may hold"
+            j.errors.append(error("998", reason=reason))
+            j.unreadable = True
+    return j.unreadable
 
 
 def judge_action(j: Judgement) -> None:

@@ -7,6 +7,7 @@ memoised: each distinct string is parsed once per process.
 from __future__ import annotations
 
 import calendar
+import re
 from datetime import MAXYEAR, date
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
@@ -144,3 +145,19 @@ def _deadline(year: int) -> date:
 
 def format_date(value: date) -> str:
     return f"{value.month:02d}/{value.day:02d}/{value.year}"
+
+
+def control_character(text: str, *, allowed: str = "") -> str | None:
+    """The first control character in `text` as U+XXXX (NUL, a line break, …); None when clean.
+
+    No value a provider reports may hold one: a NUL can't even be stored, and the others break the
+    tab-delimited report. `allowed` names the ones a value may hold (a description's line breaks).
+    """
+    found = _control_pattern(allowed).search(text)
+    return None if found is None else f"U+{ord(found.group()):04X}"
+
+
+@lru_cache(maxsize=8)
+def _control_pattern(allowed: str) -> re.Pattern[str]:
+    controls = "".join(chr(c) for c in (*range(0x20), *range(0x7F, 0xA0)) if chr(c) not in allowed)
+    return re.compile(f"[{re.escape(controls)}]")

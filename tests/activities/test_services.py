@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from activities.batch import activity_rows_process
 from activities.facts import ExistingActivity
 from activities.inputs import MocInput
 from activities.models import Activity, ActivityStatus
@@ -235,3 +236,15 @@ def test_it_runs_the_ready_to_close_task_every_night(settings: Any, add_activity
     assert mark_ready_to_close() == 1
     entry = settings.CELERY_BEAT_SCHEDULE["activities-mark-ready-to-close"]
     assert entry["task"] == mark_ready_to_close.name
+
+
+def test_it_refuses_a_control_character_in_a_batch_and_stores_the_rest(provider: Provider) -> None:
+    # A "Unicode Text" file can carry a NUL, which PostgreSQL can neither store nor look up.
+    broken = dataclasses.replace(good_activity(1), provider_activity_id="ACT-\x00-1")
+    good = dataclasses.replace(good_activity(2), description="First line.\nSecond line.")
+    outcome = activity_rows_process(provider=provider, items=[broken, good], today=TODAY)
+    first, second = outcome.results
+    assert [e.code for e in first.errors] == ["456"]
+    assert "control character (U+0000)" in first.errors[0].message
+    assert second.errors == []
+    assert Activity.objects.get(provider_activity_id="ACT-2026-0002").description.count("\n") == 1

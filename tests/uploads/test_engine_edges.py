@@ -8,10 +8,12 @@ from django.urls import reverse
 from activities.models import Activity
 from learners.models import CompletionRecord, RecordStatus
 from portal.models import Provider
+from tests.factories import ActivityFactory
 from tests.uploads.conftest import (
     Physician,
     PostUpload,
     cme_row,
+    completion_date,
     latest_upload,
     txt_file,
 )
@@ -19,13 +21,20 @@ from uploads.models import Upload, UploadStatus
 from uploads.processing import upload_process
 
 
-def _process(client: Client, provider: Provider, post_upload: PostUpload, data: bytes) -> Upload:
-    response = post_upload(client, data)
+def _process(
+    client: Client, provider: Provider, post_upload: PostUpload, data: bytes, **options: str
+) -> Upload:
+    response = post_upload(client, data, **options)
     assert response.status_code == 303, response.content.decode()[:500]
     upload = latest_upload(provider)
     upload_process(upload_id=upload.pk)
     upload.refresh_from_db()
     return upload
+
+
+def _unicode_text(data: bytes) -> bytes:
+    """The file as Excel saves it as "Unicode Text": UTF-16 with a byte-order mark."""
+    return data.decode("utf-8").encode("utf-16")
 
 
 def _report(upload: Upload) -> str:
@@ -136,3 +145,53 @@ def test_it_names_709_not_717_for_a_second_cme_only_row(
 
     report = _report(upload)
     assert "\t709\t" in report and "717" not in report
+
+
+def test_it_stores_the_good_rows_of_a_file_with_a_nul_in_a_licence_id(
+    staff_client: Client,
+    provider: Provider,
+    post_upload: PostUpload,
+    activity: Activity,
+    physicians: list[Physician],
+) -> None:
+    # PostgreSQL can store no NUL, nor look one up: the row is refused, the file is not. A
+    # "Unicode Text" (UTF-16) file holds NUL bytes anyway, so only its characters tell.
+    broken = cme_row(activity, physicians[1])
+    broken[7] = broken[7] + "\x00"
+    data = _unicode_text(txt_file([cme_row(activity, physicians[0]), broken]))
+
+    upload = _process(staff_client, provider, post_upload, data)
+
+    assert upload.status == UploadStatus.COMPLETED, upload.error_message
+    assert (upload.processed_records, upload.rejected_records) == (1, 1)
+    assert "998" in _report(upload)
+    assert "Licensing ID or NPI holds a control character (U+0000)" in _report(upload)
+
+
+def test_it_stores_the_good_rows_of_a_rems_file_with_a_nul_in_a_learner_local_id(
+    staff_client: Client, provider: Provider, post_upload: PostUpload
+) -> None:
+    activity = ActivityFactory(provider=provider, rems_registered=True)
+    day = completion_date(activity)
+    good = [
+        "Add",
+        activity.activity_id,
+        day,
+        "L-1",
+        "Nurse",
+        "Pain",
+        "None",
+        "IL",
+        "6-10 years",
+        "N",
+    ]
+    broken = [*good]
+    broken[3] = "L-2\x00"
+    data = _unicode_text(txt_file([good, broken], header=False))
+
+    upload = _process(staff_client, provider, post_upload, data, program="rems")
+
+    assert upload.status == UploadStatus.COMPLETED, upload.error_message
+    assert (upload.processed_records, upload.rejected_records) == (1, 1)
+    assert CompletionRecord.objects.filter(rems_learner_local_id="L-1").count() == 1
+    assert "Learner Local ID holds a control character (U+0000)" in _report(upload)

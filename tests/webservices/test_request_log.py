@@ -219,3 +219,11 @@ def test_it_keeps_the_whole_body_of_an_accounts_call(sandbox: Provider, ws: Clie
     post(ws, SAVE_LEARNER, submit(data, namespace=LEARNER_NS))
     assert "(cut short" not in only_call().request_body
     assert len(only_call().request_body) > 20_000
+
+
+def test_it_logs_a_call_whose_body_holds_a_nul(sandbox: Provider, ws: Client) -> None:
+    # A text column can't hold a NUL: the call is kept all the same, with U+FFFD in its place.
+    body = fixture("save_learner_activity_request.xml").replace("<Data>", "<Data>\x00", 1)
+    response = post(ws, SAVE_LEARNER, body)
+    assert response.status_code == 400
+    assert "\ufffd" in only_call().request_body
