@@ -1,7 +1,10 @@
-"""The rejected rows of an upload, read back from its stored report for the admin to see.
+"""The rejected rows of an upload, read back from its stored report (the admin shows them; staff
+fix them in the browser, uploads/corrections.py).
 
 The report (learners/report.py) is the learner-file columns, then "Error Codes" (separated by
 CODE_SEPARATOR) and "Error Messages" (MESSAGE_SEPARATOR): this reads that layout, nothing else.
+Cells come back as the learner-file reader would see them: without the apostrophe the report
+writes before a formula-like value.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import io
 from dataclasses import dataclass
 
 from learners.engine.rows import REPORT_COLUMNS
+from learners.formats.table import clean_cell
 from learners.report import CODE_SEPARATOR, MESSAGE_SEPARATOR
 from uploads.models import Upload
 
@@ -41,7 +45,7 @@ def rejected_rows_read(data: bytes) -> list[RejectedRow]:
     header, *rows = lines
     found = []
     for number, values in enumerate(rows, start=1):
-        cells = dict(zip(header, values, strict=False))
+        cells = dict(zip(header, (clean_cell(value) for value in values), strict=False))
         found.append(
             RejectedRow(
                 number=number,

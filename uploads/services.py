@@ -10,7 +10,7 @@ import io
 import secrets
 import zipfile
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
@@ -70,8 +70,14 @@ def upload_create(
     program: str,
     mode: str,
     incoming: IncomingFile,
+    corrects: Upload | None = None,
+    corrected_rows: Sequence[str] = (),
 ) -> Intake:
-    """Check a file at once, store it and queue it (or hold it as a possible duplicate)."""
+    """Check a file at once, store it and queue it (or hold it as a possible duplicate).
+
+    `corrects`, `corrected_rows`: a file of rejected rows fixed in the browser names the upload it
+    corrects and the rows it sends again (uploads/corrections.py).
+    """
     _check_before_reading(
         provider=provider, file_type=file_type, program=program, incoming=incoming
     )
@@ -99,6 +105,8 @@ def upload_create(
         total_records=records,
         status=UploadStatus.PENDING if previous else UploadStatus.QUEUED,
         queued_at=None if previous else timezone.now(),
+        corrects=corrects,
+        corrected_rows=list(corrected_rows),
     )
     stream.seek(0)
     upload.file.save(_storage_name(file_type), File(stream), save=False)
