@@ -174,6 +174,15 @@ def rems_entry_allowed(*, provider: Provider, activity: Activity) -> bool:
     return activity.rems_registered and provider.participates_in_rems
 
 
+def activity_entry_choices(*, provider: Provider) -> QuerySet[Activity]:
+    """The activities a learner can be entered on (a draft takes none: 749), newest first."""
+    return (
+        Activity.objects.for_provider(provider)
+        .exclude(status=Activity.Status.DRAFT)
+        .order_by("-start_date", "activity_id")
+    )
+
+
 def manual_credit_id() -> str:
     """Hand-entered records get a Credit ID no file or web service can collide with."""
     return f"M-{uuid.uuid4().hex}"
