@@ -309,16 +309,16 @@ def learner_match(request: HttpRequest) -> HttpResponse:
     """
     activity = _match_activity(request)
     if request.method == "GET":
-        context = {"form": LearnerMatchForm(), "activity": activity, "nav": "search"}
-        return render(request, "learners/learner_match.html", context)
+        blank = {"form": LearnerMatchForm(), "activity": activity, "nav": "search"}
+        return render(request, "learners/learner_match.html", blank)
     form = LearnerMatchForm(request.POST)
     if not form.is_valid():
-        context = {"form": form, "activity": activity, "nav": "search"}
-        return render(request, "learners/learner_match.html", context, status=400)
+        invalid = {"form": form, "activity": activity, "nav": "search"}
+        return render(request, "learners/learner_match.html", invalid, status=400)
     answer = engine_learner_match(form.match_criteria())
     prefill = urlencode(form.entry_prefill())
     form.show_problems(answer.problems)
-    context = {
+    context: dict[str, Any] = {
         "form": form,
         "activity": activity,
         "count": answer.count if answer.well_formed else None,

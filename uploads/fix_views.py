@@ -113,10 +113,10 @@ def upload_fix(request: HttpRequest, upload_id: int) -> HttpResponse:
 def posted_edits(data: QueryDict) -> dict[str, dict[str, str]]:
     """`cell.<row key>.<field>` inputs → {row key: {field: value}}; other names are ignored."""
     edits: dict[str, dict[str, str]] = {}
-    for name, value in data.items():
+    for name in data:
         parts = name.split(".")
         if len(parts) == 3 and parts[0] == CELL:
-            edits.setdefault(parts[1], {})[parts[2]] = value
+            edits.setdefault(parts[1], {})[parts[2]] = str(data.get(name, ""))
     return edits
 
 
