@@ -135,6 +135,12 @@ class UploadWorker:
         self._stack.close()
         self.process = None
 
+    def restart(self) -> None:
+        """A worker that knows nothing of earlier tests' databases: the engine keeps the boards
+        it read for a minute, and each test's database gives them new ids."""
+        self.stop()
+        self.start()
+
     @contextmanager
     def held(self) -> Iterator[None]:
         """No worker runs inside the block (as when all are busy); one runs again after it."""

@@ -43,9 +43,10 @@ def test_it_fixes_rejected_rows_in_the_browser_and_keeps_the_ones_still_wrong(
     data, fixed = learner_files(sandbox)
     assert len(fixed) == BAD_ROWS == 10
     page = login()
-    upload_worker.start()
+    upload_worker.restart()
     choose_and_upload(page, "november_learners.txt", data)
     wait_until_done(page)
+    assert summary_numbers(page) == (str(ROWS), str(ROWS - BAD_ROWS), str(BAD_ROWS))
     first = Upload.objects.latest("pk")
     page.get_by_role("button", name="Fix 10 rows in the browser").click()
 
