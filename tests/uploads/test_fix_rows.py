@@ -370,3 +370,36 @@ def test_it_reads_the_posted_cells_by_row_and_field() -> None:
         "12-3": {"first_name": "Ann", "last_name": "Lee"},
         "4-1": {"cme_credits": "2"},
     }
+
+
+def test_it_asks_before_sending_the_same_corrected_rows_twice(
+    staff_client: Client, rejected: Upload, provider: Provider
+) -> None:
+    """The duplicate rules apply as for any file: the same bytes within 30 days are a question."""
+    first = _correct(
+        staff_client, rejected, {cell(f"{rejected.pk}-3", "completion_date"): "12/40/2026"}
+    )
+    second = _correct(
+        staff_client, rejected, {cell(f"{first.pk}-1", "completion_date"): "12/41/2026"}
+    )
+
+    response = staff_client.post(
+        fix_url(rejected),
+        {cell(f"{second.pk}-1", "completion_date"): "12/40/2026", "state": chain_state(rejected)},
+    )
+
+    third = latest_upload(provider)
+    assert response.status_code == 303
+    assert response["Location"] == reverse("uploads:detail", args=[third.pk])
+    assert third.status == UploadStatus.PENDING and third.sha256 == first.sha256
+    question = staff_client.get(response["Location"])
+    assert b"Potential duplicate file detected" in question.content
+    page = staff_client.get(fix_url(rejected)).content.decode()
+    assert "WAITING FOR YOUR ANSWER" in page
+    assert 'disabled aria-describedby="fix-running"' in page
+
+    staff_client.post(reverse("uploads:confirm", args=[third.pk]), {"decision": "no"})
+
+    assert not Upload.objects.filter(pk=third.pk).exists()
+    open_rows = {row.key: row for row in chain_open_rows(rejected)}
+    assert open_rows[f"{second.pk}-1"].values["completion_date"] == "12/41/2026"
