@@ -28,7 +28,8 @@ from uploads.models import ACTIVE_STATUSES, FileType, Mode, Upload, UploadStatus
 from uploads.rejected import RejectedRow, upload_rejected_rows
 from uploads.services import IncomingFile, Intake, upload_create
 
-# A typed value longer than any learner-file column takes: the engine judges it, the form keeps it.
+# What a cell keeps of a typed value: more than any column takes, so the engine still says that
+# a value is too long, as it would of a file's.
 MAX_CELL = 1000
 
 
