@@ -403,3 +403,30 @@ def test_it_asks_before_sending_the_same_corrected_rows_twice(
     assert not Upload.objects.filter(pk=third.pk).exists()
     open_rows = {row.key: row for row in chain_open_rows(rejected)}
     assert open_rows[f"{second.pk}-1"].values["completion_date"] == "12/41/2026"
+
+
+def test_it_pages_the_grid_and_sends_the_rows_changed_on_a_page(
+    staff_client: Client,
+    provider: Provider,
+    activity: Activity,
+    physicians: list[Physician],
+    post_upload: PostUpload,
+) -> None:
+    post_upload(staff_client, txt_file([cme_row(activity, physicians[0], credits="1.10")] * 30))
+    upload = latest_upload(provider)
+    upload_process(upload_id=upload.pk)
+    url = fix_url(upload) + "?page=2"
+
+    page = staff_client.get(url).content.decode()
+    last = f"{upload.pk}-30"
+    response = staff_client.post(
+        url, {cell(last, "cme_credits"): "1.00", "state": chain_state(upload)}
+    )
+
+    assert len(grid_inputs(page)) == 5 * 16  # rows 26 to 30
+    assert (
+        'aria-label="Row 30, Number of CME Credits"' in grid_inputs(page)[cell(last, "cme_credits")]
+    )
+    assert f'action="{url}"' in page
+    assert response.status_code == 303
+    assert Upload.objects.get(corrects=upload).corrected_rows == [last]
