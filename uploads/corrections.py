@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Any
 
+from django.db.models import Q
+
 from learners.engine.code_fields import fields_at_fault
 from learners.engine.codes import CODES
 from learners.engine.results import RowError
@@ -154,10 +156,11 @@ def code_counts(rows: Sequence[FixRow]) -> list[tuple[str, str, int]]:
     ]
 
 
-def running_correction(root: Upload) -> Upload | None:
-    """A correction of the chain still queued, processing or awaiting a duplicate answer."""
-    waiting = (*ACTIVE_STATUSES, UploadStatus.PENDING)
-    return root.corrections.filter(status__in=waiting).order_by("-pk").first()
+def running_correction(root: Upload, user: Any) -> Upload | None:
+    """A correction of the chain still queued or processing, or `user`'s own awaiting the answer
+    to "POTENTIAL DUPLICATE FILE DETECTED" (only its uploader can give it, within a day)."""
+    waiting = Q(status__in=ACTIVE_STATUSES) | Q(status=UploadStatus.PENDING, user=user)
+    return root.corrections.filter(waiting).order_by("-pk").first()
 
 
 def edited_values(row: FixRow, posted: Mapping[str, str]) -> dict[str, str]:
@@ -178,7 +181,7 @@ def upload_correct(
 ) -> Intake:
     """Send the rows that were changed as a new upload correcting `root` (rows left as they
     were are not sent); refused when nothing is left to fix or changed, or the page is stale."""
-    if running_correction(root) is not None:
+    if running_correction(root, user) is not None:
         raise refusals.in_progress()
     if state != chain_state(root):
         raise refusals.fix_stale()

@@ -151,7 +151,7 @@ def _render(
         "codes": code_counts(rows),
         "headers": [title for _, title in columns],
         "state": chain_state(root),
-        "running": running_correction(root),
+        "running": running_correction(root, request.user),
         "corrections": corrections,
         "refusal": refusal,
     }

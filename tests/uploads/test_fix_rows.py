@@ -13,7 +13,7 @@ from learners.engine.results import RowError
 from learners.formats import read_learner_file
 from learners.models import Activity, CompletionRecord
 from portal.models import Provider
-from tests.factories import LearnerFactory
+from tests.factories import LearnerFactory, MembershipFactory
 from tests.uploads.conftest import Physician, PostUpload, cme_row, latest_upload, txt_file
 from uploads.corrections import (
     FixRow,
@@ -430,3 +430,32 @@ def test_it_pages_the_grid_and_sends_the_rows_changed_on_a_page(
     assert f'action="{url}"' in page
     assert response.status_code == 303
     assert Upload.objects.get(corrects=upload).corrected_rows == [last]
+
+
+def test_it_lets_a_colleague_correct_while_someone_else_s_duplicate_question_waits(
+    staff_client: Client, rejected: Upload, provider: Provider
+) -> None:
+    """Only its uploader can answer a possible duplicate: it holds up no one else's fixes."""
+    colleague = Client()
+    colleague.force_login(MembershipFactory(provider=provider).user)
+    first = _correct(
+        staff_client, rejected, {cell(f"{rejected.pk}-3", "completion_date"): "12/40/2026"}
+    )
+    second = _correct(
+        staff_client, rejected, {cell(f"{first.pk}-1", "completion_date"): "12/41/2026"}
+    )
+    staff_client.post(
+        fix_url(rejected),
+        {cell(f"{second.pk}-1", "completion_date"): "12/40/2026", "state": chain_state(rejected)},
+    )
+    assert latest_upload(provider).status == UploadStatus.PENDING
+
+    page = colleague.get(fix_url(rejected)).content.decode()
+    response = colleague.post(
+        fix_url(rejected),
+        {cell(f"{rejected.pk}-1", "cme_credits"): "1.00", "state": chain_state(rejected)},
+    )
+
+    assert "WAITING FOR YOUR ANSWER" not in page
+    assert response.status_code == 303
+    assert latest_upload(provider).status == UploadStatus.QUEUED
