@@ -169,7 +169,6 @@ SCREENSHOT_PAGES = {
         "upload-completed",
         "upload-fix",
         "upload-history",
-        "manual-entry",
         "technical-information",
     },
     375: {"learner-search", "upload-history", "activity", "upload-fix"},
