@@ -25,7 +25,7 @@ from activities.xml import read_activities_xml
 from activities.xml_writer import activities_xml
 from learners.engine.rows import REPORT_COLUMNS
 from learners.formats.base import FileFormatError, check_record_count, check_size, max_records
-from learners.formats.tabdelimited import decode_text, tab_delimited_lines, write_delimited
+from learners.formats.delimited import decode_text, delimited_lines, write_delimited
 from learners.formats.templates import FIRST_DATA_ROW, columns_workbook, workbook_bytes
 from learners.formats.xlsx import workbook_lines
 from learners.models import ActivityFormat, Board
@@ -48,7 +48,7 @@ def read_activity_file(data: bytes, *, file_type: str) -> ActivityFile:
     if file_type == "txt":
         check_size(data)
         lines = [
-            line for line in tab_delimited_lines(decode_text(data)) if "".join(line[1]).strip()
+            line for line in delimited_lines(decode_text(data)) if "".join(line[1]).strip()
         ]
         if lines and all(len(cells) < 2 for _, cells in lines[:2]):
             raise FileFormatError(

@@ -8,14 +8,18 @@ code (622, 671, …) exactly as in a file, not a form message of their own.
 from __future__ import annotations
 
 import calendar
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
 
 from activities.models import Activity
-from learners.engine.matching import MatchCriteria
+from learners.engine.code_fields import fields_at_fault
+from learners.engine.matching import MatchCriteria, MatchProblem
 from learners.engine.rems import DEA_REGISTRATIONS, PRACTICE_AREAS, PROFESSIONS, TIMES_IN_PRACTICE
-from learners.engine.rows import LearnerRow
+from learners.engine.results import RowError
+from learners.engine.rows import BOARD_COLUMNS, REMS_COLUMNS, LearnerRow
 from learners.engine.states import STATES
 from learners.models import Board, CreditType, RecordStatus
 from learners.records import (
@@ -131,7 +135,64 @@ def _credit_type_choices(activity: Activity) -> list[tuple[str, Any]]:
     return [("", "—"), *groups.items()]
 
 
-class ManualEntryForm(PortalForm):
+@dataclass(frozen=True)
+class EntryProblem:
+    """One reason an entry was not accepted, and the id of the field to go to ("" for none)."""
+
+    code: str
+    message: str
+    field_id: str = ""
+
+
+class EntryForm(PortalForm):
+    """What both entry forms share: the engine's row, and its codes shown on the fields."""
+
+    program = "board"
+    columns = BOARD_COLUMNS
+
+    def __init__(self, *args: Any, activity: Activity, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.activity = activity
+
+    def learner_row(self) -> LearnerRow:
+        """The engine's row for this completion, exactly as a file row would carry it."""
+        return LearnerRow(
+            row_number=1,
+            record_action="Add",
+            activity_id=self.activity.activity_id,
+            **self.cleaned_data,
+        )
+
+    def show_rejection(self, errors: Sequence[RowError]) -> list[EntryProblem]:
+        """Put each of the engine's codes beside the fields it is about (`aria-invalid`, the
+        message linked by `aria-describedby`); the summary lists them all, each linking to its
+        first field."""
+        values = {name: str(value) for name, value in self.data.items()}
+        problems = []
+        for error in errors:
+            text = f"{error.code}: {error.message}"
+            fields = [
+                name
+                for name in fields_at_fault(error, values, columns=self.columns)
+                if name in self.fields
+            ]
+            for name in fields:
+                self.add_error(name, text)
+            anchor = self[fields[0]].id_for_label if fields else ""
+            problems.append(EntryProblem(error.code, error.message, anchor))
+        return problems
+
+    def form_problems(self) -> list[EntryProblem]:
+        """The form's own errors (a value too long), in the summary's shape."""
+        return [
+            EntryProblem("", f"{self[name].label}: {message}", self[name].id_for_label)
+            for name, messages in self.errors.items()
+            if name in self.fields
+            for message in messages
+        ]
+
+
+class ManualEntryForm(EntryForm):
     """One learner completion, with the columns of the tab-delimited learner file (SPEC §2.1)."""
 
     program = "board"
@@ -173,15 +234,18 @@ class ManualEntryForm(PortalForm):
     )
 
     def __init__(self, *args: Any, activity: Activity, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.activity = activity
+        super().__init__(*args, activity=activity, **kwargs)
         # Choices only help the user pick; the field stays a plain string the engine judges.
         self.fields["licensing_state"].widget.choices = STATE_CHOICES  # type: ignore[attr-defined]
-        boards = Board.objects.filter(mocregistration__activity=activity).distinct()
-        self.fields["board"].widget.choices = [  # type: ignore[attr-defined]
-            ("", "—"),
-            *((b.code, f"{b.code} — {b.name}") for b in boards),
+        boards = [
+            (b.code, f"{b.code} — {b.name}")
+            for b in Board.objects.filter(mocregistration__activity=activity).distinct()
         ]
+        given = str(self.data.get("board") or self.initial.get("board") or "")
+        if given and given not in dict(boards):
+            # A board the activity isn't registered with stays visible; the engine says 670.
+            boards.append((given, f"{given} (not registered for this activity)"))
+        self.fields["board"].widget.choices = [("", "—"), *boards]  # type: ignore[attr-defined]
         credit_types = _credit_type_choices(activity)
         for name in ("credit_type", "additional_credit_type"):
             self.fields[name].widget.choices = credit_types  # type: ignore[attr-defined]
@@ -195,20 +259,23 @@ class ManualEntryForm(PortalForm):
     def moc_fields(self) -> list[forms.BoundField]:
         return [self[name] for name in self.MOC_FIELDS]
 
-    def learner_row(self) -> LearnerRow:
-        """The engine's row for this completion, exactly as a file row would carry it."""
-        return LearnerRow(
-            row_number=1,
-            record_action="Add",
-            activity_id=self.activity.activity_id,
-            **self.cleaned_data,
-        )
+
+# What a Learner Match result hands to a manual entry: the identity fields of the entry form.
+PREFILL_FIELDS = (
+    "first_name", "last_name", "birth_date", "licensing_state", "license_id", "board", "board_id",
+)  # fmt: skip
 
 
-class RemsEntryForm(PortalForm):
+def entry_prefill(query: Mapping[str, str]) -> dict[str, str]:
+    """The entry form's starting values from a query string (only the identity fields)."""
+    return {name: str(query[name])[:100] for name in PREFILL_FIELDS if query.get(name)}
+
+
+class RemsEntryForm(EntryForm):
     """One de-identified Opioid Analgesic REMS completion: no name, birth date or ids."""
 
     program = "rems"
+    columns = REMS_COLUMNS
 
     completion_date = _text("Completion Date", 20, type="date")
     # Longer than the engine takes, so that a too-long id gets the engine's 715 as in a file.
@@ -228,20 +295,10 @@ class RemsEntryForm(PortalForm):
     )
 
     def __init__(self, *args: Any, activity: Activity, **kwargs: Any) -> None:
-        # It shares the activity page with ManualEntryForm: its own ids keep each label on its
-        # own field (both have a Completion Date).
+        # Its own ids keep each label on its own field should both forms share a page.
         kwargs.setdefault("auto_id", "id_rems_%s")
-        super().__init__(*args, **kwargs)
-        self.activity = activity
+        super().__init__(*args, activity=activity, **kwargs)
         self.fields["practice_state"].widget.choices = STATE_CHOICES  # type: ignore[attr-defined]
-
-    def learner_row(self) -> LearnerRow:
-        return LearnerRow(
-            row_number=1,
-            record_action="Add",
-            activity_id=self.activity.activity_id,
-            **self.cleaned_data,
-        )
 
 
 class LearnerMatchForm(PortalForm):
@@ -266,6 +323,28 @@ class LearnerMatchForm(PortalForm):
             ("", "—"),
             *Board.objects.values_list("code", "code"),
         ]
+
+    def show_problems(self, problems: Sequence[MatchProblem]) -> None:
+        """Each reason the values can't match beside the field it is about."""
+        for problem in problems:
+            if problem.field in self.fields:
+                self.add_error(problem.field, problem.message)
+
+    def entry_prefill(self) -> dict[str, str]:
+        """What was matched, as the manual entry form's fields (its "Licensing ID or NPI"
+        column holds a licence when a state is given, else the NPI)."""
+        data = self.cleaned_data
+        month, day = data.get("birth_month"), data.get("birth_day")
+        prefill = {
+            "first_name": data.get("first_name", ""),
+            "last_name": data.get("last_name", ""),
+            "birth_date": f"{month:02d}/{day:02d}" if month and day else "",
+            "licensing_state": data.get("licensing_state", "") if data.get("license_id") else "",
+            "license_id": data.get("license_id") or data.get("npi", ""),
+            "board": data.get("board", "") if data.get("board_id") else "",
+            "board_id": data.get("board_id", "") if data.get("board") else "",
+        }
+        return {name: value for name, value in prefill.items() if value}
 
     def match_criteria(self) -> MatchCriteria:
         """The request for the engine's Learner Match, which judges the values."""

@@ -173,6 +173,26 @@ def rems_entry_allowed(*, provider: Provider, activity: Activity) -> bool:
     return activity.rems_registered and provider.participates_in_rems
 
 
+def activity_entry_choices(*, provider: Provider) -> QuerySet[Activity]:
+    """The activities a learner can be entered on, newest first.
+
+    Not a closed one (481), nor a draft that lacks what a learner report needs (749: the engine's
+    `lacks_for_learners`, here as a query).
+    """
+    incomplete_draft = Q(status=Activity.Status.DRAFT) & (
+        Q(end_date__isnull=True)
+        | Q(credit_claim_date__isnull=True)
+        | Q(ama_credits__isnull=True)
+        | Q(providership="")
+    )
+    return (
+        Activity.objects.for_provider(provider)
+        .exclude(incomplete_draft)
+        .exclude(status=Activity.Status.CLOSED)
+        .order_by("-start_date", "activity_id")
+    )
+
+
 def manual_credit_id() -> str:
     """Hand-entered records get a Credit ID no file or web service can collide with."""
     return f"M-{uuid.uuid4().hex}"

@@ -12,7 +12,7 @@ from typing import Protocol
 
 from learners.engine.rows import BOARD_COLUMNS, REPORT_COLUMNS, LearnerRow
 from learners.formats.base import columns_for
-from learners.formats.tabdelimited import write_delimited
+from learners.formats.delimited import write_delimited
 
 CODE_SEPARATOR = "; "
 MESSAGE_SEPARATOR = " | "

@@ -29,7 +29,8 @@ urlpatterns = [
         name="activity_summary_export",
     ),
     path("activities/<str:activity_id>/", views.activity_detail, name="activity_detail"),
-    path("activities/<str:activity_id>/learners/", views.manual_entry, name="manual_entry"),
+    path("activities/<str:activity_id>/learners/new/", views.manual_entry, name="manual_entry"),
+    path("learners/new/", views.manual_entry_choose, name="manual_entry_choose"),
     path(
         "activities/<str:activity_id>/records/<int:record_id>/delete/",
         views.record_delete,

@@ -7,12 +7,14 @@ call a service in learners/records.py or learners/matching.py; they hold no rule
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from activities.models import Activity
 from learners.engine.matching import learner_match as engine_learner_match
@@ -28,13 +30,17 @@ from learners.exports import (
 )
 from learners.forms import (
     ActivityFilterForm,
+    EntryForm,
+    EntryProblem,
     LearnerMatchForm,
     LearnerSearchForm,
     ManualEntryForm,
     RemsEntryForm,
+    entry_prefill,
 )
 from learners.models import CompletionRecord, RecordStatus
 from learners.records import (
+    activity_entry_choices,
     activity_record_list,
     activity_summary_list,
     completion_record_delete,
@@ -111,72 +117,130 @@ def activity_summary_export(request: HttpRequest, fmt: str) -> HttpResponse:
 # -- One activity: its learners, manual entry, delete -----------------------------------------
 
 
-def _activity_page(
-    request: HttpRequest,
-    activity: Activity,
-    *,
-    posted: ManualEntryForm | RemsEntryForm | None = None,
-    rejected: RowResult | None = None,
-    status: int = 200,
-) -> HttpResponse:
-    """The activity with its learners and the entry forms (the posted one kept as it was sent)."""
+@require_GET
+@provider_required
+def activity_detail(request: HttpRequest, activity_id: str) -> HttpResponse:
+    """The activity with its learners; manual entry is linked at the top."""
     provider = request.provider  # type: ignore[attr-defined]
-    takes_rems = rems_entry_allowed(provider=provider, activity=activity)
+    activity = _get_activity(request, activity_id)
     context = {
         "activity": activity,
         "registrations": activity.moc_registrations.select_related("board").prefetch_related(
             "credit_types"
         ),
         "page": page_of(request, activity_record_list(activity=activity), LEARNERS_PER_PAGE),
-        "entry_form": _keep(posted, ManualEntryForm) or ManualEntryForm(activity=activity),
-        "rems_form": (_keep(posted, RemsEntryForm) or RemsEntryForm(activity=activity))
-        if takes_rems
-        else None,
-        "posted": posted.program if posted else "",
-        "rejected": rejected,
+        "takes_rems": rems_entry_allowed(provider=provider, activity=activity),
         "nav": "summary",
     }
-    return render(request, "learners/activity_detail.html", context, status=status)
+    return render(request, "learners/activity_detail.html", context)
 
 
-def _keep(posted: object, form_class: type[Any]) -> Any:
-    return posted if isinstance(posted, form_class) else None
+def _entry_form_class(request: HttpRequest, activity: Activity) -> type[EntryForm]:
+    """The REMS form when asked for (`program=rems`) and the activity takes REMS learners."""
+    provider = request.provider  # type: ignore[attr-defined]
+    asked = request.POST.get("program") or request.GET.get("program") or ManualEntryForm.program
+    if asked != RemsEntryForm.program:
+        return ManualEntryForm
+    if not rems_entry_allowed(provider=provider, activity=activity):
+        raise _NotForRems
+    return RemsEntryForm
+
+
+class _NotForRems(Exception):
+    """REMS entry asked for on an activity (or by a provider) without Opioid Analgesic REMS."""
+
+
+NOT_FOR_REMS = "This activity does not take Opioid Analgesic REMS learners."
+
+
+@require_http_methods(["GET", "POST"])
+@provider_required
+def manual_entry(request: HttpRequest, activity_id: str) -> HttpResponse:
+    """One hand-entered learner completion, judged by the same engine as a file row.
+
+    GET: the form (its identity fields pre-filled from the query string, as a single Learner
+    Match result links here), and what the previous entry stored (`stored=`). POST: the entry.
+    """
+    provider = request.provider  # type: ignore[attr-defined]
+    activity = _get_activity(request, activity_id)
+    try:
+        form_class = _entry_form_class(request, activity)
+    except _NotForRems:
+        if request.method == "GET":
+            raise Http404(NOT_FOR_REMS) from None
+        return _entry_page(request, ManualEntryForm(activity=activity), refused=NOT_FOR_REMS)
+    if request.method == "GET":
+        form = form_class(initial=entry_prefill(request.GET), activity=activity)
+        return _entry_page(request, form, stored=_stored(request, activity))
+    form = form_class(request.POST, activity=activity)
+    if not form.is_valid():
+        return _entry_page(request, form, problems=form.form_problems())
+    result = learner_manual_enter(
+        provider=provider, row=form.learner_row(), program=form.program, today=timezone.localdate()
+    )
+    if not result.accepted:
+        problems = form.show_rejection(result.errors)
+        return _entry_page(request, form, problems=problems, rejected=result)
+    record = CompletionRecord.objects.for_provider(provider).get(credit_id=result.credit_id)
+    query = urlencode({"program": form.program, "stored": record.pk})
+    return redirect(f"{reverse('learners:manual_entry', args=[activity.activity_id])}?{query}")
+
+
+def _stored(request: HttpRequest, activity: Activity) -> CompletionRecord | None:
+    """The record the previous entry stored on this activity, to say what it became."""
+    provider = request.provider  # type: ignore[attr-defined]
+    pk = request.GET.get("stored", "")
+    if not pk.isdigit():
+        return None
+    records = CompletionRecord.objects.for_provider(provider).filter(activity=activity)
+    return records.select_related("learner", "board").filter(pk=int(pk)).first()
+
+
+def _entry_page(
+    request: HttpRequest,
+    form: EntryForm,
+    *,
+    problems: list[EntryProblem] | None = None,
+    rejected: RowResult | None = None,
+    stored: CompletionRecord | None = None,
+    refused: str = "",
+) -> HttpResponse:
+    """The entry page: after a rejection the summary first (focused), the fields marked, and
+    what was typed kept."""
+    provider = request.provider  # type: ignore[attr-defined]
+    activity = form.activity
+    context = {
+        "activity": activity,
+        "form": form,
+        "rems": form.program == RemsEntryForm.program,
+        "takes_rems": rems_entry_allowed(provider=provider, activity=activity),
+        "registrations": activity.moc_registrations.exists(),
+        "problems": problems or ([EntryProblem("", refused)] if refused else []),
+        "rejected": rejected,
+        "stored": stored,
+        "nav": "summary",
+    }
+    status = 400 if context["problems"] else 200
+    return render(request, "learners/manual_entry.html", context, status=status)
 
 
 @require_GET
 @provider_required
-def activity_detail(request: HttpRequest, activity_id: str) -> HttpResponse:
-    return _activity_page(request, _get_activity(request, activity_id))
-
-
-@require_POST
-@provider_required
-def manual_entry(request: HttpRequest, activity_id: str) -> HttpResponse:
-    """One hand-entered learner completion, judged by the same engine as a file row."""
+def manual_entry_choose(request: HttpRequest) -> HttpResponse:
+    """Enter a completion for a matched learner: choose the activity, then the pre-filled form."""
     provider = request.provider  # type: ignore[attr-defined]
-    activity = _get_activity(request, activity_id)
-    rems = request.POST.get("program") == RemsEntryForm.program
-    if rems and not rems_entry_allowed(provider=provider, activity=activity):
-        messages.error(request, "This activity does not take Opioid Analgesic REMS learners.")
-        return _activity_page(request, activity, status=400)
-    form_class = RemsEntryForm if rems else ManualEntryForm
-    form = form_class(request.POST, activity=activity)
-    if not form.is_valid():
-        return _activity_page(request, activity, posted=form, status=400)
-    result = learner_manual_enter(
-        provider=provider,
-        row=form.learner_row(),
-        program=form.program,
-        today=timezone.localdate(),
-    )
-    if not result.accepted:
-        return _activity_page(request, activity, posted=form, rejected=result, status=400)
-    record = CompletionRecord.objects.for_provider(provider).get(credit_id=result.credit_id)
-    messages.success(
-        request,
-        f"Learner record {record.credit_id} was {record.get_status_display().lower()}.",
-    )
-    return redirect("learners:activity_detail", activity_id=activity.activity_id)
+    prefill = entry_prefill(request.GET)
+    chosen = request.GET.get("activity", "")
+    if chosen:
+        activity = _get_activity(request, chosen)
+        url = reverse("learners:manual_entry", args=[activity.activity_id])
+        return redirect(f"{url}?{urlencode(prefill)}")
+    context = {
+        "prefill": prefill,
+        "activities": activity_entry_choices(provider=provider),
+        "nav": "search",
+    }
+    return render(request, "learners/manual_entry_choose.html", context)
 
 
 @require_http_methods(["GET", "POST"])
@@ -239,20 +303,45 @@ def learner_search_export(request: HttpRequest, fmt: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @provider_required
 def learner_match(request: HttpRequest) -> HttpResponse:
-    """How many directory physicians fit an identity: 1 means a record with it will match."""
+    """How many directory physicians fit an identity: 1 means a record with it will match.
+
+    Values that can't match anyone are said in words beside their fields, not as "0 matched".
+    `?activity=`: the activity a manual entry came from, where a single match leads back.
+    """
+    activity = _match_activity(request)
     if request.method == "GET":
-        context = {"form": LearnerMatchForm(), "nav": "search"}
-        return render(request, "learners/learner_match.html", context)
+        blank = {"form": LearnerMatchForm(), "activity": activity, "nav": "search"}
+        return render(request, "learners/learner_match.html", blank)
     form = LearnerMatchForm(request.POST)
     if not form.is_valid():
-        context = {"form": form, "nav": "search"}
-        return render(request, "learners/learner_match.html", context, status=400)
+        invalid = {"form": form, "activity": activity, "nav": "search"}
+        return render(request, "learners/learner_match.html", invalid, status=400)
     answer = engine_learner_match(form.match_criteria())
-    context = {
+    prefill = urlencode(form.entry_prefill())
+    form.show_problems(answer.problems)
+    context: dict[str, Any] = {
         "form": form,
+        "activity": activity,
         "count": answer.count if answer.well_formed else None,
-        "reasons": answer.reasons,
+        "problems": answer.problems,
+        "unmatchable": answer.well_formed and any(p.field for p in answer.problems),
+        "entry_url": _entry_url(activity, prefill) if answer.count == 1 else "",
         "nav": "search",
     }
     status = 200 if answer.well_formed else 400
     return render(request, "learners/learner_match.html", context, status=status)
+
+
+def _match_activity(request: HttpRequest) -> Activity | None:
+    """The provider's activity named by `?activity=`, if any (anyone else's is no activity)."""
+    chosen = request.GET.get("activity", "")
+    if not chosen:
+        return None
+    provider = request.provider  # type: ignore[attr-defined]
+    return Activity.objects.for_provider(provider).filter(activity_id=chosen).first()
+
+
+def _entry_url(activity: Activity | None, prefill: str) -> str:
+    if activity is None:
+        return f"{reverse('learners:manual_entry_choose')}?{prefill}"
+    return f"{reverse('learners:manual_entry', args=[activity.activity_id])}?{prefill}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.core.paginator import Page, Paginator
@@ -9,7 +10,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 
-def page_of(request: HttpRequest, items: QuerySet[Any], per_page: int) -> Page[Any]:
+def page_of(request: HttpRequest, items: QuerySet[Any] | Sequence[Any], per_page: int) -> Page[Any]:
     """The page `?page=` asks for; a missing or bad number gives a page that exists, never an error."""
     page = Paginator(items, per_page).get_page(request.GET.get("page"))
     page.page_links = list(  # type: ignore[attr-defined]

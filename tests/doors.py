@@ -1,4 +1,5 @@
-"""One learner record written for each door: a `.txt` row, an XML ActivityReport, an envelope.
+"""One learner record written for each door: a `.txt` or `.csv` row, an XML ActivityReport, an
+envelope.
 
 A record is the learner-file columns of SPEC §2.1 (a dict by LearnerRow field name). Each door's
 form says the same thing: the XML names the licence, NPI and board as UniqueIDs and each credit
@@ -7,6 +8,8 @@ in a CreditCertificate with its own CreditID, as an LMS would send it.
 
 from __future__ import annotations
 
+import csv
+import io
 from xml.sax.saxutils import escape
 
 from learners.engine.rows import BOARD_COLUMNS, REMS_COLUMNS
@@ -28,6 +31,16 @@ def txt_line(record: dict[str, str]) -> str:
 
 def txt_file(records: list[dict[str, str]]) -> bytes:
     return ("\r\n".join([TXT_HEADER, *map(txt_line, records)]) + "\r\n").encode("utf-8")
+
+
+def csv_file(records: list[dict[str, str]], columns: tuple[tuple[str, str], ...]) -> bytes:
+    """The records as a comma-separated `.csv`, quoted where a value needs it, as Excel saves."""
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerows(
+        [[title for _, title in columns], *([r.get(n, "") for n, _ in columns] for r in records)]
+    )
+    return out.getvalue().encode("utf-8")
 
 
 def _e(text: str) -> str:

@@ -79,7 +79,7 @@ class UploadAdmin(admin.ModelAdmin):
             },
         ),
         ("Files", {"fields": ["downloads", "size", "sha256", "files_removed_at"]}),
-        ("Rejected rows", {"fields": ["rejected_rows"]}),
+        ("Rejected rows", {"fields": ["rejected_rows", "corrects", "corrected_rows"]}),
         (
             "Times",
             {"fields": ["created_at", "queued_at", "started_at", "heartbeat_at", "finished_at"]},

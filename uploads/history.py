@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 
 from portal.models import Provider
 from uploads.models import ACTIVE_STATUSES, Upload, UploadKind, UploadQuerySet, UploadStatus
@@ -40,16 +40,23 @@ class HistoryFilters:
     program: str = ""
 
 
+def upload_history_rows(*, provider: Provider) -> UploadQuerySet:
+    """The provider's uploads as history rows show them: with the upload each corrects and the
+    corrections of each (rows fixed in the browser)."""
+    corrections = Prefetch("corrections", queryset=Upload.objects.visible().order_by("pk"))
+    return (
+        Upload.objects.for_provider(provider)
+        .visible()
+        .select_related("user", "corrects")
+        .prefetch_related(corrections)
+    )
+
+
 def upload_history_list(
     *, provider: Provider, since: datetime, filters: HistoryFilters
 ) -> UploadQuerySet:
     """The provider's uploads since `since` that match every filter, newest first."""
-    uploads = (
-        Upload.objects.for_provider(provider)
-        .visible()
-        .filter(created_at__gte=since)
-        .select_related("user")
-    )
+    uploads = upload_history_rows(provider=provider).filter(created_at__gte=since)
     if filters.name:
         uploads = uploads.filter(original_name__icontains=filters.name)
     if filters.status:

@@ -27,6 +27,7 @@ FINAL_STATUSES = (UploadStatus.COMPLETED, UploadStatus.FAILED, UploadStatus.CANC
 
 class FileType(models.TextChoices):
     TXT = "txt", "Tab Delimited (.txt)"
+    CSV = "csv", "Comma-Separated (.csv)"
     XML = "xml", "XML (.xml)"
     XLSX = "xlsx", "Excel (.xlsx)"
 
@@ -131,6 +132,22 @@ class Upload(models.Model):
     # delete-only upload otherwise "processed" records that no list would show.
     deleted_records = models.ManyToManyField(
         "learners.CompletionRecord", blank=True, related_name="deleted_by_uploads"
+    )
+    # Rejected rows fixed in the browser go in as a new upload of their own: it names the first
+    # upload of the chain, and which of the chain's rejected rows it sends again (see
+    # uploads/corrections.py), so the rows it leaves out stay to be fixed.
+    corrects = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="corrections",
+        help_text="The upload whose rejected rows this one corrects, fixed in the browser.",
+    )
+    corrected_rows = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="The rejected rows this correction sends again, in file order.",
     )
 
     objects = UploadQuerySet.as_manager()

@@ -28,6 +28,10 @@ class Refusal(Enum):
     NOT_RERUNNABLE = "not_rerunnable"
     NOT_CANCELLABLE = "not_cancellable"
     FILE_GONE = "file_gone"
+    NOTHING_TO_FIX = "nothing_to_fix"
+    NOTHING_CHANGED = "nothing_changed"
+    FIX_STALE = "fix_stale"
+    ROW_NOT_SENDABLE = "row_not_sendable"
 
 
 @dataclass(eq=False)
@@ -158,3 +162,39 @@ def file_gone() -> UploadRefused:
 
 def _megabytes(size: int) -> str:
     return f"{size / (1024 * 1024):.1f} MB".replace(".0 MB", " MB")
+
+
+def nothing_to_fix() -> UploadRefused:
+    return UploadRefused(
+        Refusal.NOTHING_TO_FIX,
+        "THIS UPLOAD HAS NO REJECTED ROWS LEFT TO FIX.",
+        "Every row of it was processed, or was corrected by a later upload.",
+        HTTPStatus.CONFLICT,
+    )
+
+
+def nothing_changed() -> UploadRefused:
+    return UploadRefused(
+        Refusal.NOTHING_CHANGED,
+        "NO ROW WAS CHANGED.",
+        "Correct at least one cell of a rejected row, then submit: rows left as they are are "
+        "not sent again.",
+    )
+
+
+def fix_stale() -> UploadRefused:
+    return UploadRefused(
+        Refusal.FIX_STALE,
+        "THE REJECTED ROWS CHANGED SINCE THIS PAGE WAS OPENED.",
+        "A correction of this upload finished meanwhile. The rows still to fix are shown below: "
+        "make your changes again.",
+        HTTPStatus.CONFLICT,
+    )
+
+
+def row_not_sendable(row: int, problem: str) -> UploadRefused:
+    return UploadRefused(
+        Refusal.ROW_NOT_SENDABLE,
+        "A CHANGED ROW CAN'T BE SENT AS IT IS.",
+        f"Row {row} {problem}",
+    )

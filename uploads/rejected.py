@@ -1,9 +1,12 @@
-"""The rejected rows of an upload, read back from its stored report for the admin to see.
+"""The rejected rows of an upload, read back from its stored report (the admin shows them; staff
+fix them in the browser, uploads/corrections.py).
 
 The report (learners/report.py, activities/files.py) is the file's columns, then "Error Codes"
 (separated by CODE_SEPARATOR) and "Error Messages" (MESSAGE_SEPARATOR). An activity file in PARS's
 Template D has no header row, and neither has its report: its cells are named by their place, as
-PARS numbers them ("1" … "47"), and its last two are the codes and messages.
+PARS numbers them ("1" … "47"), and its last two are the codes and messages. Cells come back as
+the file's reader would see them: without the apostrophe the report writes before a formula-like
+value.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import io
 from dataclasses import dataclass
 
 from learners.engine.rows import REPORT_COLUMNS
+from learners.formats.table import clean_cell
 from learners.report import CODE_SEPARATOR, MESSAGE_SEPARATOR
 from uploads.models import Upload
 
@@ -48,7 +52,7 @@ def rejected_rows_read(data: bytes) -> list[RejectedRow]:
         header, *rows = lines
     found = []
     for number, values in enumerate(rows, start=1):
-        cells = dict(zip(header, values, strict=False))
+        cells = dict(zip(header, (clean_cell(value) for value in values), strict=False))
         found.append(
             RejectedRow(
                 number=number,

@@ -74,8 +74,14 @@ def upload_create(
     mode: str,
     incoming: IncomingFile,
     kind: str = UploadKind.LEARNERS,
+    corrects: Upload | None = None,
+    corrected_rows: Sequence[str] = (),
 ) -> Intake:
-    """Check a file at once, store it and queue it (or hold it as a possible duplicate)."""
+    """Check a file at once, store it and queue it (or hold it as a possible duplicate).
+
+    `corrects`, `corrected_rows`: a file of rejected rows fixed in the browser names the upload it
+    corrects and the rows it sends again (uploads/corrections.py).
+    """
     if kind == UploadKind.ACTIVITIES:
         program = Program.BOARD  # the submission type is a learner-file choice
     _check_before_reading(
@@ -107,6 +113,8 @@ def upload_create(
         total_records=records,
         status=UploadStatus.PENDING if previous else UploadStatus.QUEUED,
         queued_at=None if previous else timezone.now(),
+        corrects=corrects,
+        corrected_rows=list(corrected_rows),
     )
     stream.seek(0)
     upload.file.save(_storage_name(file_type), File(stream), save=False)

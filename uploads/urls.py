@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from uploads import views
+from uploads import fix_views, views
 
 app_name = "uploads"
 
@@ -14,6 +14,7 @@ urlpatterns = [
     path("<int:upload_id>/history-row/", views.upload_history_row, name="history_row"),
     path("<int:upload_id>/confirm/", views.upload_confirm_view, name="confirm"),
     path("<int:upload_id>/cancel/", views.upload_cancel_view, name="cancel"),
+    path("<int:upload_id>/fix/", fix_views.upload_fix, name="fix"),
     path("<int:upload_id>/summary.pdf", views.upload_summary, name="summary_pdf"),
     path(
         "<int:upload_id>/rejected.txt", views.upload_rejected, {"fmt": "txt"}, name="rejected_txt"

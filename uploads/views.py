@@ -19,13 +19,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from activities.files import activities_xml_sample, activity_template_txt, activity_template_xlsx
 from learners.engine.programs import Program
-from learners.formats.templates import txt_template, xlsx_template
+from learners.formats.templates import text_template, xlsx_template
 from portal.access import provider_required
 from portal.paging import page_of
 from uploads import refusals, samples
+from uploads.corrections import chain_open_count, chain_root, is_fixable
 from uploads.forms import ConfirmForm, HistoryFilterForm, UploadForm
 from uploads.handlers import UploadTooLargeHandler, upload_too_large
-from uploads.history import upload_history_list
+from uploads.history import upload_history_list, upload_history_rows
 from uploads.models import FileType, Mode, Upload, UploadKind, UploadStatus
 from uploads.pdf import upload_summary_pdf
 from uploads.refusals import Refusal, UploadRefused
@@ -41,6 +42,7 @@ from uploads.status import upload_situation
 
 FILE_TYPE_LABELS = [
     (FileType.TXT, "Tab Delimited File .txt"),
+    (FileType.CSV, "Comma-Separated Values File .csv"),
     (FileType.XML, "Extensible Markup Language .xml"),
     (FileType.XLSX, "Excel Workbook .xlsx"),
 ]
@@ -48,6 +50,7 @@ HISTORY_PER_PAGE = 25
 REPORT_CONTENT_TYPES = {"txt": "text/plain; charset=utf-8", "csv": "text/csv; charset=utf-8"}
 TEMPLATE_CONTENT_TYPES = {
     "txt": "text/plain; charset=utf-8",
+    "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "xml": "application/xml; charset=utf-8",
 }
@@ -62,7 +65,7 @@ def _see_other(url: str) -> HttpResponseRedirect:
 def _provider_upload(request: HttpRequest, upload_id: int) -> Upload:
     provider = request.provider  # type: ignore[attr-defined]
     return get_object_or_404(
-        Upload.objects.for_provider(provider).select_related("user"), pk=upload_id
+        Upload.objects.for_provider(provider).select_related("user", "corrects"), pk=upload_id
     )
 
 
@@ -220,6 +223,7 @@ def _render_detail(
         "upload": upload,
         "situation": upload_situation(upload, now=timezone.now()),
         "refusal": refusal,
+        "to_fix": _rows_to_fix(upload),
     }
     status = refusal.status if refusal else 200
     return render(request, "uploads/detail.html", context, status=status)
@@ -231,7 +235,16 @@ def upload_status(request: HttpRequest, upload_id: int) -> HttpResponse:
     """The fragment htmx polls every second or two while the upload runs."""
     upload = _provider_upload(request, upload_id)
     situation = upload_situation(upload, now=timezone.now())
-    return render(request, "uploads/_status.html", {"upload": upload, "situation": situation})
+    context = {"upload": upload, "situation": situation, "to_fix": _rows_to_fix(upload)}
+    return render(request, "uploads/_status.html", context)
+
+
+def _rows_to_fix(upload: Upload) -> int:
+    """Rows of the upload's chain still to fix in the browser, once it is processed."""
+    if upload.status != UploadStatus.COMPLETED or upload.is_check:
+        return 0
+    root = chain_root(upload)
+    return chain_open_count(root) if is_fixable(root) else 0
 
 
 @require_POST
@@ -278,9 +291,9 @@ def upload_history(request: HttpRequest) -> HttpResponse:
 @provider_required
 def upload_history_row(request: HttpRequest, upload_id: int) -> HttpResponse:
     """One history row: htmx polls it while the upload runs (the final row stops the polling)."""
-    upload = _provider_upload(request, upload_id)
-    if upload.status == UploadStatus.PENDING:
-        raise Http404("An upload waiting for confirmation is not in the history.")
+    provider = request.provider  # type: ignore[attr-defined]
+    # An upload waiting for confirmation is not in the history: a 404 like any unknown id.
+    upload = get_object_or_404(upload_history_rows(provider=provider), pk=upload_id)
     return render(request, "uploads/_history_row.html", {"u": upload})
 
 
@@ -331,7 +344,7 @@ def upload_rejected(request: HttpRequest, upload_id: int, fmt: str) -> HttpRespo
 @require_GET
 @provider_required
 def template_download(request: HttpRequest, program: str, ext: str) -> HttpResponse:
-    """The learner-file templates (.txt, .xlsx) and a sample .xml file; the same for activities."""
+    """The learner-file templates (.txt, .csv, .xlsx) and a sample .xml file; the same for activities."""
     if program == UploadKind.ACTIVITIES:
         return _activity_template(ext)
     if (
@@ -340,8 +353,8 @@ def template_download(request: HttpRequest, program: str, ext: str) -> HttpRespo
         or (ext == "xml" and program != Program.BOARD)
     ):
         raise Http404("No such template.")
-    if ext == "txt":
-        data = txt_template(program)
+    if ext in ("txt", "csv"):
+        data = text_template(program, file_type=ext)
     elif ext == "xlsx":
         data = xlsx_template(program)
     else:

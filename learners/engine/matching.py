@@ -277,13 +277,25 @@ class MatchCriteria:
     me_number: str = ""  # the AMA Medical Education number (legacy ACCMELearnerRecords v1)
 
 
+@dataclass(frozen=True)
+class MatchProblem:
+    """Why the values given can match no one, and the criterion it is about ("" for all)."""
+
+    message: str
+    field: str = ""  # a MatchCriteria field: first_name, birth_month, npi, license_id, board …
+
+
 @dataclass
 class MatchAnswer:
     """How many directory learners fit (1 = safe to submit), and in words why none can."""
 
     count: int
-    reasons: list[str] = field(default_factory=list)
+    problems: list[MatchProblem] = field(default_factory=list)
     well_formed: bool = True  # both names and at least one more fact: a question to answer
+
+    @property
+    def reasons(self) -> list[str]:
+        return [problem.message for problem in self.problems]
 
 
 NEEDS_A_FACT = (
@@ -302,19 +314,23 @@ def learner_match(criteria: MatchCriteria) -> MatchAnswer:
     c = _cleaned(criteria)
     facts = (c.birth_month, c.birth_day, c.npi, c.licensing_state, c.license_id,
              any(b or i for b, i in c.board_ids), c.medical_school, c.me_number)  # fmt: skip
-    missing = [label for label, value in (("first name", c.first_name), ("last name", c.last_name))
-               if not name_key(value)]  # fmt: skip
+    missing = [(label, field) for label, field, value in (
+        ("first name", "first_name", c.first_name), ("last name", "last_name", c.last_name))
+        if not name_key(value)]  # fmt: skip
     if missing or not any(v not in (None, "", False) for v in facts):
-        reasons = [f"Give the {' and the '.join(missing)}."] if missing else []
-        return MatchAnswer(0, reasons + ([] if any(facts) else [NEEDS_A_FACT]), well_formed=False)
+        problems = [MatchProblem(f"Give the {label}.", field) for label, field in missing]
+        if not any(facts):
+            problems.append(MatchProblem(NEEDS_A_FACT))
+        return MatchAnswer(0, problems, well_formed=False)
     from learners.engine.load import load_boards  # load imports this module
 
     boards = {key: board.pk for key, board in load_boards().items()}
-    reasons = _match_problems(c, boards)
-    if reasons:
-        return MatchAnswer(0, reasons)
+    problems = _match_problems(c, boards)
+    if problems:
+        return MatchAnswer(0, problems)
     count = _match_query(c, boards).count()
-    return MatchAnswer(count, [] if count else ["No physician in the directory has all of these."])
+    none = [MatchProblem("No physician in the directory has all of these.")]
+    return MatchAnswer(count, [] if count else none)
 
 
 def _cleaned(c: MatchCriteria) -> MatchCriteria:
@@ -327,24 +343,34 @@ def _cleaned(c: MatchCriteria) -> MatchCriteria:
     )  # fmt: skip
 
 
-def _match_problems(c: MatchCriteria, boards: Mapping[str, int]) -> list[str]:
-    """Why the values can't match anyone; none when they may."""
+def _match_problems(c: MatchCriteria, boards: Mapping[str, int]) -> list[MatchProblem]:
+    """Why the values can't match anyone, each with the criterion it is about; none when they may."""
     problems = []
     if (c.birth_month is None) != (c.birth_day is None):
-        problems.append("The birth month and the birth day go together.")
+        missing = "birth_day" if c.birth_day is None else "birth_month"
+        problems.append(MatchProblem("The birth month and the birth day go together.", missing))
     elif c.birth_month is not None and parse_birth(f"{c.birth_month}/{c.birth_day}") is None:
-        problems.append(f"Month {c.birth_month}, day {c.birth_day} is not a date of birth.")
+        text = f"Month {c.birth_month}, day {c.birth_day} is not a date of birth."
+        problems.append(MatchProblem(text, "birth_day"))
     if c.npi and not is_valid_npi(c.npi):
-        problems.append(f"NPI '{c.npi}' is not a valid NPI (10 digits with a check digit).")
+        text = f"NPI '{c.npi}' is not a valid NPI (10 digits with a check digit)."
+        problems.append(MatchProblem(text, "npi"))
     if bool(c.licensing_state) != bool(c.license_id):
-        problems.append("The licensing state and the licensing ID go together.")
+        missing = "license_id" if c.licensing_state else "licensing_state"
+        problems.append(
+            MatchProblem("The licensing state and the licensing ID go together.", missing)
+        )
     elif c.licensing_state and state_code(c.licensing_state) is None:
-        problems.append(f"Licensing state '{c.licensing_state}' is not a US state.")
+        text = f"Licensing state '{c.licensing_state}' is not a US state."
+        problems.append(MatchProblem(text, "licensing_state"))
     for board, board_id in c.board_ids:
         if bool(board) != bool(board_id):
-            problems.append("The certifying board and the board ID go together.")
+            missing = "board_id" if board else "board"
+            problems.append(
+                MatchProblem("The certifying board and the board ID go together.", missing)
+            )
         elif board and board.casefold() not in boards:
-            problems.append(f"Certifying board '{board}' is unknown.")
+            problems.append(MatchProblem(f"Certifying board '{board}' is unknown.", "board"))
     return problems
 
 

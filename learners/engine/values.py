@@ -66,18 +66,31 @@ def _date(year: str, month: str, day: str) -> date | None:
         return None
 
 
+# Excel turns a typed or imported "11/15" into a date and writes it back as "15-Nov" (US locale).
+_MONTH_ABBREVIATIONS = {
+    name: number
+    for number, name in enumerate(
+        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1
+    )
+}
+
+
 @lru_cache(maxsize=4096)
 def parse_birth(text: str) -> tuple[int, int] | None:
-    """A birth month and day from MM/DD, M/D, MM/DD/YYYY, YYYY-MM-DD or --MM-DD; None when invalid."""
+    """A birth month and day from MM/DD, M/D, MM/DD/YYYY, YYYY-MM-DD, --MM-DD or Excel's D-Mon
+    ("15-Nov", what a `.csv` saved by Excel holds); None when invalid."""
     value = text.strip()
-    if value.startswith("--"):
+    day_month = value.split("-")
+    if len(day_month) == 2 and day_month[1].casefold() in _MONTH_ABBREVIATIONS:
+        parts = [str(_MONTH_ABBREVIATIONS[day_month[1].casefold()]), day_month[0]]
+    elif value.startswith("--"):
         parts = value[2:].split("-")
     elif "/" in value:
         parts = value.split("/")[:2] if value.count("/") in (1, 2) else []
     else:
         pieces = value.split("T", 1)[0].split("-")
         parts = pieces[1:] if len(pieces) == 3 and len(pieces[0]) == 4 else []
-    if len(parts) != 2 or not all(p.isdigit() and 1 <= len(p) <= 2 for p in parts):
+    if len(parts) != 2 or not all(p.isascii() and p.isdigit() and 1 <= len(p) <= 2 for p in parts):
         return None
     month, day = int(parts[0]), int(parts[1])
     # 2000 is a leap year, so 02/29 is a valid birthday.

@@ -1,4 +1,5 @@
-"""Learner files in, LearnerRows out: `.txt` (tab-delimited), `.xml` (ACCMELearnerReports v3), `.xlsx`.
+"""Learner files in, LearnerRows out: `.txt` (tab-delimited), `.csv` (comma- or tab-delimited),
+`.xml` (ACCMELearnerReports v3), `.xlsx`.
 
 `read_learner_file` raises one `FileFormatError` (a message for the user naming the line or the
 element) when the file as a whole can't be read: unreadable, not the layout, empty, or more than
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 from learners.engine.rows import LearnerRow
 from learners.formats.base import FILE_TYPES, FileFormatError, TooManyRecordsError, columns_for
-from learners.formats.tabdelimited import read_tab_delimited
+from learners.formats.delimited import LAYOUTS, read_delimited
 from learners.formats.xlsx import read_xlsx
 from learners.formats.xml import (
     ParsedReport,
@@ -32,10 +33,10 @@ __all__ = [
 
 
 def read_learner_file(data: bytes, *, file_type: str, program: str = "board") -> list[LearnerRow]:
-    """Read an uploaded learner file of `file_type` ("txt", "xml", "xlsx") for `program`."""
+    """Read an uploaded learner file of `file_type` ("txt", "csv", "xml", "xlsx") for `program`."""
     columns_for(program)  # a wrong program is a programming error, not the user's
-    if file_type == "txt":
-        return read_tab_delimited(data, program=program)
+    if file_type in LAYOUTS:
+        return read_delimited(data, program=program, layout=LAYOUTS[file_type])
     if file_type == "xlsx":
         return read_xlsx(data, program=program)
     if file_type == "xml":

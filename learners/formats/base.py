@@ -12,7 +12,7 @@ from learners.engine.programs import Program
 from learners.engine.rows import BOARD_COLUMNS, REMS_COLUMNS
 
 PROGRAMS = tuple(Program.values)
-FILE_TYPES = ("txt", "xml", "xlsx")
+FILE_TYPES = ("txt", "csv", "xml", "xlsx")
 Columns = tuple[tuple[str, str], ...]
 
 

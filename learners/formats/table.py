@@ -1,4 +1,4 @@
-"""Rows of cells (from a `.txt` or an `.xlsx`) → LearnerRows: header, guidance rows, cleaning.
+"""Rows of cells (from a `.txt`, a `.csv` or an `.xlsx`) → LearnerRows: header, guidance rows, cleaning.
 
 Both tabular readers hand over `(line number, cells)` pairs and get the same treatment:
 - blank rows are skipped;
@@ -210,20 +210,13 @@ def _non_blank(lines: Iterable[tuple[int, list[str]]]) -> Iterable[tuple[int, li
                 return
 
 
-def rows_from_table(
-    lines: Iterable[tuple[int, list[str]]], *, program: str, require_tabs: bool = False
-) -> list[LearnerRow]:
+def rows_from_table(lines: Iterable[tuple[int, list[str]]], *, program: str) -> list[LearnerRow]:
     """Turn `(line number, raw cells)` into LearnerRows; raise FileFormatError for the file."""
     columns_for(program)
     stream = iter(_non_blank(lines))
     head = list(islice(stream, HEADER_SEARCH_ROWS))
     if not head:
         check_record_count(0)
-    if require_tabs and all(len(cells) < 2 for _, cells in head):
-        raise FileFormatError(
-            f"Line {head[0][0]} has no tab characters: the file is not tab-delimited. "
-            "Save it from Excel as 'Text (Tab delimited)' or use the template."
-        )
     mapping, start, header_seen = _positional(program), 0, False
     for position, (_, cells) in enumerate(head):
         found = _match_header(cells, program)

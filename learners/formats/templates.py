@@ -1,4 +1,4 @@
-"""Upload templates: a `.txt` header row and an `.xlsx` with hints and drop-down lists.
+"""Upload templates: a `.txt` (or `.csv`) header row and an `.xlsx` with hints and drop-down lists.
 
 The workbook mirrors ACCME's Excel learner template: a guidance row, the header row, then one row
 per learner, with drop-downs fed from a hidden "Lists" sheet (boards and credit types come from
@@ -23,7 +23,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from learners.engine.rems import DEA_REGISTRATIONS, PRACTICE_AREAS, PROFESSIONS, TIMES_IN_PRACTICE
 from learners.engine.states import STATES
 from learners.formats.base import columns_for, max_records
-from learners.formats.tabdelimited import write_delimited
+from learners.formats.delimited import LAYOUTS, write_delimited
 from learners.models import Board, CreditType
 
 GUIDANCE: dict[str, str] = {
@@ -57,9 +57,11 @@ GUIDANCE_ROW, HEADER_ROW, FIRST_DATA_ROW = 1, 2, 3
 LISTS_SHEET = "Lists"
 
 
-def txt_template(program: str = "board") -> bytes:
-    """The `.txt` template: the header row, UTF-8 with BOM, CRLF."""
-    return write_delimited([[title for _, title in columns_for(program)]])
+def text_template(program: str = "board", *, file_type: str = "txt") -> bytes:
+    """The `.txt` (tab-delimited) or `.csv` (comma-separated) template: the header row, UTF-8
+    with BOM, CRLF."""
+    delimiter = LAYOUTS[file_type].delimiters[0]
+    return write_delimited([[title for _, title in columns_for(program)]], delimiter=delimiter)
 
 
 def drop_down_lists(program: str = "board") -> dict[str, list[str]]:

@@ -1,4 +1,5 @@
-"""LearnerRows → a learner file (`.txt`, `.xlsx` or `.xml`), as a provider's system would write it.
+"""LearnerRows → a learner file (`.txt`, `.csv`, `.xlsx` or `.xml`), as a provider's system would
+write it.
 
 Used for generated test files and samples; each format reads back to rows with the same values.
 """
@@ -12,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from learners.engine.rows import LearnerRow
 from learners.formats.base import FILE_TYPES, columns_for
-from learners.formats.tabdelimited import write_delimited
+from learners.formats.delimited import LAYOUTS, write_delimited
 from learners.formats.templates import filled_xlsx
 from learners.formats.xml_writer import learner_reports_xml
 
@@ -38,11 +39,12 @@ def _excel_value(name: str, value: str) -> object:
 def encode_learner_file(
     rows: Sequence[LearnerRow], *, file_type: str, program: str, provider: Provider, today: date
 ) -> bytes:
-    """The rows as a `.txt`, `.xlsx` or `.xml` learner file."""
+    """The rows as a `.txt`, `.csv`, `.xlsx` or `.xml` learner file."""
     columns = columns_for(program)
-    if file_type == "txt":
+    if file_type in LAYOUTS:
         return write_delimited(
-            [[title for _, title in columns], *(row.values(columns) for row in rows)]
+            [[title for _, title in columns], *(row.values(columns) for row in rows)],
+            delimiter=LAYOUTS[file_type].delimiters[0],
         )
     if file_type == "xlsx":
         return filled_xlsx(

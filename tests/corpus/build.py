@@ -130,6 +130,19 @@ def _files() -> dict[str, Callable[[], bytes]]:
         ),
         "unclosed_quote.txt": lambda: txt([*rows(2), cme_row(FATIMA, day(42), first='"Fatima')]),
         "csv_renamed.txt": lambda: txt(rows(3), delimiter=","),
+        # Comma-separated files, as Excel saves them (a .csv may be tab-delimited too)
+        "valid_comma.csv": lambda: txt(rows(3), delimiter=",", bom=codecs.BOM_UTF8),
+        "excel_us_cp1252.csv": lambda: txt(
+            [cme_row(ZOE, day(10)), cme_row(PRIYA, day(11)), cme_row(SOREN, day(12))],
+            encoding="cp1252",
+            delimiter=",",
+        ),
+        "unicode_text_renamed.csv": lambda: txt(
+            rows(3), encoding="utf-16-le", bom=codecs.BOM_UTF16_LE
+        ),
+        "semicolon_separated.csv": lambda: txt(rows(2), delimiter=";"),
+        "png_renamed.csv": png,
+        "xlsx_renamed.csv": lambda: xlsx([moc_row(day(100))]),
         "semicolon_separated.txt": lambda: txt(rows(2), delimiter=";"),
         "html_renamed.txt": lambda: (
             b"<!doctype html><html><body><table><tr><td>Add</td></tr></table></body></html>\n"

@@ -135,6 +135,12 @@ class UploadWorker:
         self._stack.close()
         self.process = None
 
+    def restart(self) -> None:
+        """A worker that knows nothing of earlier tests' databases: the engine keeps the boards
+        it read for a minute, and each test's database gives them new ids."""
+        self.stop()
+        self.start()
+
     @contextmanager
     def held(self) -> Iterator[None]:
         """No worker runs inside the block (as when all are busy); one runs again after it."""
@@ -169,11 +175,14 @@ SCREENSHOTS = (
 
 
 def overflow(page: Any) -> dict[str, Any]:
-    """How far the page, and each table inside its box, is wider than the window."""
+    """How far the page, and each table inside its box, is wider than the window.
+
+    The grid of rows to fix (`table.grid`) is the one table made to scroll sideways in its box.
+    """
     return page.evaluate(
         """() => ({
             page: document.documentElement.scrollWidth - innerWidth,
-            tables: Array.from(document.querySelectorAll('main table'))
+            tables: Array.from(document.querySelectorAll('main table:not(.grid)'))
                 .map(t => t.scrollWidth - t.parentElement.clientWidth)
                 .filter(extra => extra > 1),
         })"""

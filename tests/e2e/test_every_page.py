@@ -148,8 +148,18 @@ def staff_pages(s: Screens) -> list[tuple[str, str]]:
         ("learner-search", reverse("learners:learner_search")),
         ("learner-search-empty", reverse("learners:learner_search") + "?last_name=Nobody"),
         ("learner-match", reverse("learners:learner_match")),
+        ("manual-entry", reverse("learners:manual_entry", args=[s.activity.activity_id])),
+        (
+            "manual-entry-rems",
+            reverse("learners:manual_entry", args=["210015525"]) + "?program=rems",
+        ),
+        (
+            "manual-entry-choose",
+            reverse("learners:manual_entry_choose") + "?first_name=Jane&last_name=ACCME",
+        ),
         ("upload-new", reverse("uploads:new")),
         ("upload-completed", reverse("uploads:detail", args=[s.completed.pk])),
+        ("upload-fix", reverse("uploads:fix", args=[s.completed.pk])),
         ("upload-duplicate", reverse("uploads:detail", args=[s.pending.pk])),
         ("upload-processing", reverse("uploads:detail", args=[s.running.pk])),
         ("upload-history", reverse("uploads:history")),
@@ -200,12 +210,13 @@ SCREENSHOT_PAGES = {
         "learner-search",
         "upload-new",
         "upload-completed",
+        "upload-fix",
         "upload-history",
         "technical-information",
         "activities",
         "activity-registration",
     },
-    375: {"learner-search", "upload-history", "activity", "activities"},
+    375: {"learner-search", "upload-history", "activity", "activities", "upload-fix"},
 }
 
 
@@ -224,8 +235,11 @@ def test_it_fits_every_staff_page_to_the_window_and_keeps_it_accessible(
         assert_fits(page, f"{name} at {width} px")
         assert_accessible(page, f"{name} at {width} px")
         if name in SCREENSHOT_PAGES[width]:
-            if width < 768:  # a phone's window shows the first rows, not only the filters
-                page.evaluate("document.querySelector('main figure')?.scrollIntoView()")
+            if width < 768 or name == "upload-fix":  # the rows, not only the filters
+                page.evaluate(
+                    "(document.querySelector('main .grid-box')"
+                    " || document.querySelector('main figure'))?.scrollIntoView()"
+                )
             save_screenshot(page, f"{name}-{width}")
 
     # The register form sent back with its errors: each beside its field, the first focused.

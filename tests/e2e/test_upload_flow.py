@@ -54,15 +54,58 @@ def corrected_report(report: bytes, fixed: list[Any]) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
-def choose_and_upload(page: Any, name: str, data: bytes, *, button: str = "Upload file") -> None:
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def as_excel_writes(name: str, value: str) -> str:
+    """A value as Excel (US) writes it back to a .csv after taking it for a date: 10/30 → 30-Oct,
+    07/06/2025 → 7/6/2025. Anything else comes back as it was."""
+    parts = value.split("/")
+    if not all(part.isdigit() for part in parts):
+        return value
+    if name == "birth_date" and len(parts) == 2 and 1 <= int(parts[0]) <= 12:
+        return f"{int(parts[1])}-{MONTHS[int(parts[0]) - 1]}"
+    if name == "completion_date" and len(parts) == 3:
+        return f"{int(parts[0])}/{int(parts[1])}/{parts[2]}"
+    return value
+
+
+def excel_saved_csv(report: bytes, fixed: list[Any]) -> bytes:
+    """The downloaded rejected-rows .csv after staff corrected each row in Excel and saved it as
+    "CSV (Comma delimited)": Windows-1252 without a BOM, CRLF, quotes only where needed, dates as
+    Excel writes them; the error columns left as they were."""
+    lines = list(csv.reader(io.StringIO(report.decode("utf-8-sig"), newline="")))
+    header, rows = lines[0], [line for line in lines[1:] if any(line)]
+    assert len(rows) == len(fixed)
+    width = len(BOARD_COLUMNS)
+    corrected = [
+        [
+            as_excel_writes(name, value)
+            for (name, _), value in zip(BOARD_COLUMNS, row.values(BOARD_COLUMNS), strict=True)
+        ]
+        + line[width:]
+        for row, line in zip(fixed, rows, strict=True)
+    ]
+    out = io.StringIO(newline="")
+    csv.writer(out, lineterminator="\r\n").writerows([header, *corrected])
+    return out.getvalue().encode("cp1252")
+
+
+def choose_and_upload(
+    page: Any,
+    name: str,
+    data: bytes,
+    *,
+    button: str = "Upload file",
+    file_type: str = "Tab Delimited File .txt",
+) -> None:
     page.get_by_role("navigation", name="Main").get_by_role(
         "link", name="Batch Upload Learners"
     ).click()
-    page.get_by_label("Tab Delimited File .txt").check()
+    page.get_by_label(file_type).check()
     page.get_by_label("Submit Learners for Licensing or Specialty Board").check()
-    page.locator("#id_file").set_input_files(
-        {"name": name, "mimeType": "text/plain", "buffer": data}
-    )
+    mime = "text/csv" if name.endswith(".csv") else "text/plain"
+    page.locator("#id_file").set_input_files({"name": name, "mimeType": mime, "buffer": data})
     page.get_by_role("button", name=button, exact=True).click()
 
 
@@ -177,3 +220,38 @@ def test_it_refuses_a_second_upload_while_one_is_in_progress(
     assert Upload.objects.count() == 1
     alert.get_by_role("link", name="See the progress of still_running.txt").click()
     expect(page.locator("#upload-status")).to_contain_text("4 of 10 records checked")
+
+
+def test_it_takes_the_rejected_rows_csv_back_after_excel_saved_it(
+    login: Callable[..., Any], upload_worker: UploadWorker, sandbox: date
+) -> None:
+    data, fixed = learner_files(sandbox)
+    page = login()
+    upload_worker.restart()
+    choose_and_upload(page, "november_learners.txt", data)
+    wait_until_done(page)
+    assert summary_numbers(page) == (str(ROWS), str(ROWS - BAD_ROWS), str(BAD_ROWS))
+    with page.expect_download() as download:
+        page.get_by_role("link", name="CSV (.csv)").click()
+    report = download.value.path().read_bytes()
+    assert download.value.suggested_filename.endswith(".csv")
+    assert report.startswith(b"\xef\xbb\xbf") and b"Error Codes,Error Messages" in report
+
+    # As it is: the same rows come back (still wrong, so all rejected again).
+    choose_and_upload(
+        page, "rejected_as_downloaded.csv", report, file_type="Comma-Separated Values File .csv"
+    )
+    wait_until_done(page)
+    assert summary_numbers(page) == (str(BAD_ROWS), "0", str(BAD_ROWS))
+
+    saved = excel_saved_csv(report, fixed)
+    assert not saved.startswith(b"\xef\xbb\xbf") and b"\r\n" in saved
+    choose_and_upload(
+        page, "rejected_fixed_in_excel.csv", saved, file_type="Comma-Separated Values File .csv"
+    )
+
+    wait_until_done(page)
+    assert summary_numbers(page) == (str(BAD_ROWS), str(BAD_ROWS), "0")
+    assert CompletionRecord.objects.filter(provider__accme_id="0001234").count() == ROWS
+    page.get_by_role("link", name="View upload history").click()
+    expect(page.locator("main table tbody tr").first).to_contain_text("Comma-Separated (.csv)")

@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 
 from learners.engine.rows import BOARD_COLUMNS, REMS_COLUMNS
 from learners.formats import FileFormatError, read_learner_file
-from learners.formats.templates import filled_xlsx, txt_template, xlsx_template
+from learners.formats.templates import filled_xlsx, text_template, xlsx_template
 from learners.models import Board
 
 pytestmark = pytest.mark.django_db
@@ -61,8 +61,14 @@ def credit_types_offered(data: bytes, board: str) -> list[str]:
 
 @pytest.mark.parametrize(("program", "columns"), [("board", BOARD_COLUMNS), ("rems", REMS_COLUMNS)])
 def test_it_reads_the_untouched_templates_as_no_records(program: str, columns: tuple) -> None:
-    assert txt_template(program).decode("utf-8-sig").split("\t")[0] == "Record Action"
-    for data, file_type in ((txt_template(program), "txt"), (xlsx_template(program), "xlsx")):
+    assert text_template(program).decode("utf-8-sig").split("\t")[0] == "Record Action"
+    csv_template = text_template(program, file_type="csv")
+    assert csv_template.decode("utf-8-sig").split(",")[0] == "Record Action"
+    for data, file_type in (
+        (text_template(program), "txt"),
+        (csv_template, "csv"),
+        (xlsx_template(program), "xlsx"),
+    ):
         with pytest.raises(FileFormatError, match="contains no learner records"):
             read_learner_file(data, file_type=file_type, program=program)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -10,9 +11,12 @@ from django.test import Client
 from django.urls import reverse
 
 from activities.models import Activity
+from learners.engine.load import load_activities
+from learners.engine.rules import lacks_for_learners
 from learners.models import CompletionRecord, Learner, RecordSource, RecordStatus
+from learners.records import activity_entry_choices
 from portal.models import Provider
-from tests.factories import ActivityFactory, LearnerFactory
+from tests.factories import ActivityFactory, CompletionRecordFactory, LearnerFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -82,13 +86,22 @@ def _records(activity: Activity) -> list[CompletionRecord]:
     return list(CompletionRecord.objects.filter(activity=activity).order_by("pk"))
 
 
-def test_it_offers_the_entry_form_on_the_activity_page(
+def test_it_links_the_entry_page_at_the_top_of_the_activity_page(
     staff_client: Client, activity: Activity
 ) -> None:
-    response = staff_client.get(_detail_url(activity))
+    content = staff_client.get(_detail_url(activity)).content.decode()
 
+    link = f'<a href="{_entry_url(activity)}" role="button">Enter learner manually</a>'
+    assert link in content
+    assert content.index(link) < content.index('id="learners-heading"')
+    assert "<form" not in content.split("</header>")[1].split("Delete")[0]  # no form on it
+
+
+def test_it_offers_the_entry_form_on_its_own_page(staff_client: Client, activity: Activity) -> None:
+    response = staff_client.get(_entry_url(activity))
+
+    assert response.status_code == 200
     content = response.content.decode()
-    assert "Enter learner manually" in content
     for label in (
         "Completion Date",
         "First Name",
@@ -101,22 +114,40 @@ def test_it_offers_the_entry_form_on_the_activity_page(
     ):
         assert label in content, label
     assert "Medical Knowledge" in content  # the activity's credit types are offered
-    assert "Opioid Analgesic REMS learner" not in content
+    assert "Opioid Analgesic REMS learner instead" not in content
+    assert 'id="entry-errors"' not in content
 
 
-def test_it_accepts_a_cme_entry_and_redirects_to_the_activity(
+def test_it_accepts_a_cme_entry_and_says_what_was_stored(
     staff_client: Client, activity: Activity, georgia: Learner
 ) -> None:
     response = staff_client.post(_entry_url(activity), CME_ENTRY, follow=True)
 
-    assert response.redirect_chain == [(_detail_url(activity), 302)]
     [record] = _records(activity)
+    assert response.redirect_chain == [
+        (f"{_entry_url(activity)}?program=board&stored={record.pk}", 302)
+    ]
     assert record.status == RecordStatus.ACCEPTED
     assert record.source == RecordSource.MANUAL
     assert record.learner == georgia
     assert record.credit_id.startswith("M-") and len(record.credit_id) == 34
     assert record.completion_date == date(2026, 10, 1)
-    assert f"Learner record {record.credit_id} was accepted.".encode() in response.content
+    content = response.content.decode()
+    assert f"Learner record {record.credit_id} was stored: Accepted." in content
+    assert "Georgia O&#x27;Keeffe, DOB 11/15" in content
+    assert "Add another learner to this activity" in content
+    assert 'value="Georgia"' not in content  # the form below is blank, for the next learner
+
+
+def test_it_ignores_a_stored_record_of_another_activity_or_provider(
+    staff_client: Client, activity: Activity, other_provider: Provider
+) -> None:
+    theirs = CompletionRecordFactory(provider=other_provider)
+
+    for stored in (str(theirs.pk), "x", ""):
+        response = staff_client.get(f"{_entry_url(activity)}?stored={stored}")
+        assert response.status_code == 200
+        assert b'id="entry-stored"' not in response.content
 
 
 def test_it_submits_a_moc_entry_for_the_board(
@@ -141,11 +172,42 @@ def test_it_rejects_an_entry_with_the_engines_codes_and_a_client_error(
 
     assert response.status_code == 400
     content = response.content.decode()
-    assert "This learner record was not accepted." in content
+    assert "This learner record was not accepted: 3 problems" in content
     for code in ("622", "671", "722"):
         assert f"<strong>{code}</strong>" in content, code
     assert "13/45/2026" in content  # the message names the value; the form keeps what was typed
     assert _records(activity) == []
+
+
+def _input(content: str, name: str) -> str:
+    found = re.search(rf'<(?:input|select)[^>]*name="{name}"[^>]*>', content)
+    assert found is not None, name
+    return found.group(0)
+
+
+def test_it_puts_the_summary_first_and_marks_each_field_at_fault(
+    staff_client: Client, activity: Activity, georgia: Learner
+) -> None:
+    entry = {**CME_ENTRY, "first_name": "", "cme_credits": "0.3"}
+
+    content = staff_client.post(_entry_url(activity), entry).content.decode()
+
+    summary = content.index('id="entry-errors"')
+    assert summary < content.index('<form method="post"')
+    assert 'role="alert" tabindex="-1" autofocus' in content[summary - 60 : summary + 200]
+    assert '<a href="#id_first_name"><strong>622</strong>: First Name is missing.</a>' in content
+    first_name = _input(content, "first_name")
+    assert 'aria-invalid="true"' in first_name
+    assert 'aria-describedby="id_first_name_error"' in first_name
+    assert (
+        '<ul class="errorlist" id="id_first_name_error"><li>622: First Name is missing.</li>'
+        in content
+    )
+    credits = _input(content, "cme_credits")
+    assert 'aria-invalid="true"' in credits and 'value="0.3"' in credits
+    last_name = _input(content, "last_name")
+    assert "aria-invalid" not in last_name and 'value="O&#x27;Keeffe"' in last_name
+    assert "selected" in content.split('name="licensing_state"')[1].split('value="IL"')[1][:12]
 
 
 def test_it_rejects_a_learner_the_directory_does_not_know(
@@ -199,14 +261,33 @@ def test_it_refuses_an_overlong_value_with_a_client_error(
 def test_it_answers_404_to_an_outsider(
     outsider_client: Client, activity: Activity, georgia: Learner
 ) -> None:
+    assert outsider_client.get(_entry_url(activity)).status_code == 404
     response = outsider_client.post(_entry_url(activity), CME_ENTRY)
 
     assert response.status_code == 404
     assert _records(activity) == []
 
 
-def test_it_refuses_get_on_the_entry_url(staff_client: Client, activity: Activity) -> None:
-    assert staff_client.get(_entry_url(activity)).status_code == 405
+def test_it_refuses_other_methods_on_the_entry_page(
+    staff_client: Client, activity: Activity
+) -> None:
+    assert staff_client.put(_entry_url(activity)).status_code == 405
+    assert staff_client.delete(_entry_url(activity)).status_code == 405
+
+
+def test_it_fills_in_what_a_learner_match_found(staff_client: Client, activity: Activity) -> None:
+    query = "first_name=Georgia&last_name=O%27Keeffe&birth_date=11/15&licensing_state=IL"
+    query += "&license_id=036123456&board=ABP&board_id=77&cme_credits=9"
+
+    content = staff_client.get(f"{_entry_url(activity)}?{query}").content.decode()
+
+    assert 'value="Georgia"' in _input(content, "first_name")
+    assert 'value="11/15"' in _input(content, "birth_date")
+    assert 'value="036123456"' in _input(content, "license_id")
+    assert 'value="77"' in _input(content, "board_id")
+    # A board the activity isn't registered with is shown as it was matched, marked so.
+    assert '<option value="ABP" selected>ABP (not registered for this activity)</option>' in content
+    assert 'value="9"' not in _input(content, "cme_credits")  # only the identity is carried
 
 
 def test_it_requires_the_csrf_token_to_enter(
@@ -242,18 +323,24 @@ def rems_activity(provider: Provider) -> Activity:
 def test_it_accepts_a_rems_entry_without_identity(
     staff_client: Client, rems_activity: Activity
 ) -> None:
-    page = staff_client.get(_detail_url(rems_activity))
-    assert b"Enter an Opioid Analgesic REMS learner" in page.content
+    detail = staff_client.get(_detail_url(rems_activity)).content.decode()
+    assert f'href="{_entry_url(rems_activity)}?program=rems"' in detail
+    page = staff_client.get(f"{_entry_url(rems_activity)}?program=rems")
+    assert b"<h1>Enter an Opioid Analgesic REMS learner</h1>" in page.content
+    assert b'name="learner_local_id"' in page.content and b'name="first_name"' not in page.content
 
     response = staff_client.post(_entry_url(rems_activity), REMS_ENTRY, follow=True)
 
-    assert response.redirect_chain == [(_detail_url(rems_activity), 302)]
     [record] = _records(rems_activity)
+    assert response.redirect_chain == [
+        (f"{_entry_url(rems_activity)}?program=rems&stored={record.pk}", 302)
+    ]
     assert record.learner is None
     assert record.status == RecordStatus.ACCEPTED
     assert (record.rems_learner_local_id, record.rems_profession) == ("LMS-0042", "Pharmacist")
     assert record.rems_performs_surgery is False
     assert b"LMS-0042" in response.content
+    assert b'name="learner_local_id"' in response.content  # add another: the REMS form again
 
 
 def test_it_rejects_a_rems_entry_with_rems_codes(
@@ -264,9 +351,19 @@ def test_it_rejects_a_rems_entry_with_rems_codes(
     response = staff_client.post(_entry_url(rems_activity), entry)
 
     assert response.status_code == 400
-    assert b"<strong>715</strong>" in response.content
-    assert b"<strong>714</strong>" in response.content
+    content = response.content.decode()
+    assert "<strong>715</strong>" in content and "<strong>714</strong>" in content
+    assert 'aria-invalid="true"' in _input(content, "profession")
+    assert 'aria-invalid="true"' in _input(content, "practice_area")
+    assert "aria-invalid" not in _input(content, "dea_registration")
+    assert '<a href="#id_rems_practice_area">' in content
     assert _records(rems_activity) == []
+
+
+def test_it_refuses_the_rems_form_on_an_activity_without_rems(
+    staff_client: Client, activity: Activity
+) -> None:
+    assert staff_client.get(f"{_entry_url(activity)}?program=rems").status_code == 404
 
 
 def test_it_refuses_rems_entry_on_an_activity_without_rems(
@@ -426,3 +523,92 @@ def test_it_requires_the_csrf_token_for_learner_match(staff_client: Client) -> N
     client.force_login(staff_client.user)  # type: ignore[attr-defined]
 
     assert client.post(MATCH, {"first_name": "G", "last_name": "O"}).status_code == 403
+
+
+def test_it_says_what_is_wrong_with_a_malformed_npi_beside_the_field(
+    staff_client: Client, georgia: Learner
+) -> None:
+    response = staff_client.post(
+        MATCH, {"first_name": "Georgia", "last_name": "O'Keeffe", "npi": "12345"}
+    )
+
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "learners matched" not in content and "0 learner" not in content
+    assert "These details can't match a learner" in content
+    assert '<a href="#id_npi">NPI &#x27;12345&#x27; is not a valid NPI' in content
+    npi = _input(content, "npi")
+    assert 'aria-invalid="true"' in npi and 'aria-describedby="id_npi_error"' in npi
+    assert 'id="id_npi_error"><li>NPI &#x27;12345&#x27; is not a valid NPI' in content
+
+
+def test_it_links_a_single_match_to_a_pre_filled_manual_entry(
+    staff_client: Client, georgia: Learner, activity: Activity
+) -> None:
+    identity = {
+        "first_name": "Georgia",
+        "last_name": "O'Keeffe",
+        "birth_month": "11",
+        "birth_day": "15",
+        "licensing_state": "IL",
+        "license_id": "036123456",
+    }
+    prefill = (
+        "first_name=Georgia&last_name=O%27Keeffe&birth_date=11%2F15&licensing_state=IL"
+        "&license_id=036123456"
+    )
+
+    anywhere = staff_client.post(MATCH, identity).content.decode()
+    from_activity = staff_client.post(f"{MATCH}?activity={activity.activity_id}", identity)
+
+    choose = reverse("learners:manual_entry_choose")
+    assert f'href="{choose}?{prefill.replace("&", "&amp;")}"' in anywhere
+    assert f'href="{_entry_url(activity)}?{prefill.replace("&", "&amp;")}"' in (
+        from_activity.content.decode()
+    )
+    entry = staff_client.get(f"{_entry_url(activity)}?{prefill}").content.decode()
+    assert 'value="036123456"' in _input(entry, "license_id")
+
+
+def test_it_lets_a_matched_learner_be_entered_on_a_chosen_activity(
+    staff_client: Client, activity: Activity, provider: Provider
+) -> None:
+    draft = ActivityFactory(provider=provider, title="Draft Course", status="draft")
+    choose = reverse("learners:manual_entry_choose")
+
+    page = staff_client.get(f"{choose}?first_name=Georgia&npi=1").content.decode()
+    response = staff_client.get(f"{choose}?first_name=Georgia&activity={activity.activity_id}")
+
+    assert activity.title in page and draft.title not in page
+    assert '<input type="hidden" name="first_name" value="Georgia">' in page
+    assert response.status_code == 302
+    assert response["Location"] == f"{_entry_url(activity)}?first_name=Georgia"
+
+
+def test_it_answers_404_for_another_providers_activity_when_choosing(
+    staff_client: Client, other_provider: Provider
+) -> None:
+    theirs = ActivityFactory(provider=other_provider)
+    choose = reverse("learners:manual_entry_choose")
+
+    assert staff_client.get(f"{choose}?activity={theirs.activity_id}").status_code == 404
+    assert staff_client.post(choose).status_code == 405
+
+
+def test_it_offers_the_activities_that_take_learners_as_the_engine_says(provider: Provider) -> None:
+    active = ActivityFactory(provider=provider)
+    # A draft with all a learner report needs takes learners; one without its credits does not.
+    ready = ActivityFactory(provider=provider, status=Activity.Status.DRAFT, providership="direct")
+    bare = ActivityFactory(
+        provider=provider, status=Activity.Status.DRAFT, providership="direct", ama_credits=None
+    )
+    closed = ActivityFactory(provider=provider, status=Activity.Status.CLOSED)
+    ActivityFactory()  # another provider's
+
+    offered = set(activity_entry_choices(provider=provider))
+
+    assert offered == {active, ready}
+    for activity in (active, ready, bare, closed):
+        facts = load_activities(provider=provider, activity_ids=[activity.activity_id])
+        takes = not lacks_for_learners(facts[activity.activity_id])
+        assert (activity in offered) == (takes and activity != closed)

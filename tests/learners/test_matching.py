@@ -179,3 +179,39 @@ def test_it_says_a_request_without_a_fact_is_no_question(muñoz: Learner) -> Non
 
     assert answer.well_formed is False
     assert answer.reasons[0] == "Give the last name."
+
+
+@pytest.mark.parametrize(
+    ("facts", "field"),
+    [
+        ({"npi": "1234567890"}, "npi"),
+        ({"birth_month": 2, "birth_day": 31}, "birth_day"),
+        ({"birth_day": 9}, "birth_month"),
+        ({"birth_month": 9}, "birth_day"),
+        ({"license_id": "IL777"}, "licensing_state"),
+        ({"licensing_state": "IL"}, "license_id"),
+        ({"licensing_state": "ZZ", "license_id": "1"}, "licensing_state"),
+        ({"board_ids": (("ABXX", "555"),)}, "board"),
+        ({"board_ids": (("ABIM", ""),)}, "board_id"),
+        ({"board_ids": (("", "555"),)}, "board"),
+    ],
+)
+def test_it_names_the_criterion_each_reason_is_about(
+    muñoz: Learner, facts: dict[str, Any], field: str
+) -> None:
+    """The Learner Match screen shows a reason beside the field it concerns."""
+    answer = learner_match(MatchCriteria(first_name="Zoë", last_name="Muñoz-O'Keeffe", **facts))
+
+    assert answer.count == 0
+    assert [problem.field for problem in answer.problems] == [field]
+
+
+def test_it_says_no_one_has_all_of_these_without_naming_a_criterion(muñoz: Learner) -> None:
+    answer = learner_match(
+        MatchCriteria(first_name="Zoë", last_name="Muñoz-O'Keeffe", npi="1234567893")
+    )
+
+    assert answer.count == 0
+    assert [(p.field, p.message) for p in answer.problems] == [
+        ("", "No physician in the directory has all of these.")
+    ]

@@ -171,3 +171,17 @@ def test_it_reads_back_any_rems_row_it_wrote(
     back = read_learner_file(data, file_type="txt", program="rems")
 
     assert [r.values(REMS_COLUMNS) for r in back] == [r.values(REMS_COLUMNS) for r in rows]
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(rows=st.lists(rows_of(BOARD_COLUMNS), min_size=1, max_size=4), row_errors=errors)
+def test_it_reads_back_any_row_it_wrote_as_csv(
+    rows: list[LearnerRow], row_errors: list[RowError]
+) -> None:
+    data = rejected_rows_csv([RowResult(row=r, errors=row_errors) for r in rows])
+
+    back = read_learner_file(data, file_type="csv")
+
+    assert [r.values() for r in back] == [r.values() for r in rows]

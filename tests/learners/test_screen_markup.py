@@ -54,16 +54,20 @@ def rems_activity(provider: Provider) -> Activity:
     )
 
 
-def test_it_gives_every_field_of_a_rems_activity_page_its_own_id(
-    staff_client: Client, rems_activity: Activity
+@pytest.mark.parametrize(
+    ("query", "field_id"),
+    [("", "id_completion_date"), ("?program=rems", "id_rems_completion_date")],
+)
+def test_it_gives_every_field_of_the_entry_pages_its_own_id(
+    staff_client: Client, rems_activity: Activity, query: str, field_id: str
 ) -> None:
-    page = staff_client.get(reverse("learners:activity_detail", args=[rems_activity.activity_id]))
+    url = reverse("learners:manual_entry", args=[rems_activity.activity_id]) + query
+    page = staff_client.get(url)
 
     found = parsed(page.content.decode())
     assert [name for name, n in found.ids.items() if n > 1] == []
     assert found.label_targets and all(found.ids[t] == 1 for t in found.label_targets)
-    assert "id_completion_date" in found.label_targets  # the learner form's
-    assert "id_rems_completion_date" in found.label_targets  # the REMS form's own
+    assert field_id in found.label_targets
 
 
 def test_it_still_reads_a_posted_rems_entry_by_its_field_names(

@@ -524,6 +524,7 @@ LEARNER_SCREENS = {
     "learners:learner_search",
     "learners:learner_search_export",
     "learners:learner_match",
+    "learners:manual_entry",
 }
 
 
@@ -561,9 +562,8 @@ def test_it_reaches_every_learner_screen_from_home(
 
     assert reached >= LEARNER_SCREENS | {"home"}
     detail = staff_client.get(_detail(activities["imu"])).content.decode()
-    assert (
-        f'action="{reverse("learners:manual_entry", args=[activities["imu"].activity_id])}"'
-        in detail
+    assert f'href="{reverse("learners:manual_entry", args=[activities["imu"].activity_id])}"' in (
+        detail
     )
 
 

@@ -36,6 +36,8 @@ def test_it_shows_the_three_steps_on_one_page(staff_client: Client) -> None:
     ]:
         assert f'<legend class="steps">{legend}</legend>' in page
     assert "Tab Delimited File .txt" in page
+    assert "Comma-Separated Values File .csv" in page
+    assert 'accept=".txt,.csv,.xml,.xlsx,' in page
     assert "Extensible Markup Language .xml" in page
     assert "Excel Workbook .xlsx" in page
     assert "Submit Learners for Licensing or Specialty Board" in page
@@ -43,7 +45,7 @@ def test_it_shows_the_three_steps_on_one_page(staff_client: Client) -> None:
     assert 'name="mode" value="check"' in page and "Check file only" in page
     assert WARNING in page
     assert 'enctype="multipart/form-data"' in page
-    for args in [("board", "txt"), ("board", "xlsx"), ("board", "xml")]:
+    for args in [("board", "txt"), ("board", "csv"), ("board", "xlsx"), ("board", "xml")]:
         assert reverse("uploads:template", args=args) in page
 
 
@@ -57,10 +59,14 @@ def test_it_tells_a_provider_with_a_running_upload_to_wait(
 
 
 def test_it_offers_the_templates_and_a_sample_that_read_back(staff_client: Client) -> None:
-    for program, ext in [("board", "txt"), ("board", "xlsx"), ("rems", "txt"), ("rems", "xlsx")]:
+    templates = [("board", "txt"), ("board", "csv"), ("board", "xlsx"), ("rems", "txt")]
+    for program, ext in [*templates, ("rems", "csv"), ("rems", "xlsx")]:
         response = staff_client.get(reverse("uploads:template", args=[program, ext]))
         assert response.status_code == 200
         assert response["Content-Disposition"].startswith("attachment;")
+    csv_template = staff_client.get(reverse("uploads:template", args=["board", "csv"]))
+    assert csv_template["Content-Type"] == "text/csv; charset=utf-8"
+    assert csv_template.content.decode("utf-8-sig").startswith("Record Action,ACCME Activity ID,")
     sample = staff_client.get(reverse("uploads:template", args=["board", "xml"]))
     assert sample["Content-Type"].startswith("application/xml")
     rows = read_learner_file(sample.content, file_type="xml")

@@ -196,6 +196,28 @@ def test_it_reads_a_text_file_over_the_inline_cap_in_the_worker(
     assert (upload.total_records, upload.processed_records, upload.rejected_records) == (3, 2, 1)
 
 
+def test_it_reads_a_csv_file_over_the_inline_cap_in_the_worker(
+    staff_client: Client,
+    provider: Provider,
+    post_upload: PostUpload,
+    good_and_bad_file: bytes,
+    settings: Any,
+) -> None:
+    settings.UPLOAD_INLINE_READ_BYTES = 100
+    semicolons = good_and_bad_file.replace(b"\t", b";")
+    assert post_upload(staff_client, semicolons, name="eu.csv", file_type="csv").status_code == 303
+    failed_with(latest_upload(provider), NOT_FORMATTED, "separated by semicolons")
+
+    commas = good_and_bad_file.replace(b"\t", b",")
+    assert post_upload(staff_client, commas, name="good.csv", file_type="csv").status_code == 303
+    upload = latest_upload(provider)
+    assert upload.total_records == 0, "counted by the worker"
+    upload_process(upload_id=upload.pk)
+    upload.refresh_from_db()
+    assert (upload.total_records, upload.processed_records, upload.rejected_records) == (3, 2, 1)
+    assert upload.get_file_type_display() == "Comma-Separated (.csv)"
+
+
 def test_it_still_refuses_a_small_text_file_at_once(
     staff_client: Client, post_upload: PostUpload, activity: Activity, physicians: list[Physician]
 ) -> None:

@@ -56,6 +56,16 @@ def _refused(response: Any, status: int, *messages: str) -> str:
             "THE FILE SELECTED IS NOT A .XLSX FILE. PLEASE UPLOAD A .XLSX FILE.",
         ),
         ("txt", "no_extension", "THE FILE SELECTED IS NOT A .TXT FILE. PLEASE UPLOAD A .TXT FILE."),
+        (
+            "csv",
+            "May_Learners.txt",
+            "THE FILE SELECTED IS NOT A .CSV FILE. PLEASE UPLOAD A .CSV FILE.",
+        ),
+        (
+            "txt",
+            "May_Learners.csv",
+            "THE FILE SELECTED IS NOT A .TXT FILE. PLEASE UPLOAD A .TXT FILE.",
+        ),
     ],
 )
 def test_it_refuses_a_wrong_extension(
@@ -78,6 +88,8 @@ def test_it_refuses_a_wrong_extension(
         ("txt", "photo.txt", PNG, "a PNG image"),
         ("txt", "blob.txt", b"abc\x00\x01\x02\tdef" * 20, "binary data"),
         ("txt", "report.txt", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", "a PDF document"),
+        ("csv", "photo.csv", PNG, "a PNG image"),
+        ("csv", "sheet.csv", b"PK\x03\x04" + bytes(40), "a ZIP archive"),
         ("xml", "learners.xml", b"Add\t210015516\t07/06/2025\n", "plain text, not XML"),
         ("xml", "photo.xml", PNG, "a PNG image"),
         ("xlsx", "notes.xlsx", b"First Name\tLast Name\n", "text, not an Excel workbook"),
@@ -117,6 +129,15 @@ def test_it_refuses_a_zip_that_is_not_a_workbook(
     ("file_type", "name", "data", "reason"),
     [
         ("txt", "words.txt", b"just some words\nwithout tabs\n", "not tab-delimited"),
+        (
+            "txt",
+            "commas.txt",
+            b"Record Action,ACCME Activity ID\nAdd,210015516\n",
+            "(.csv) file type",
+        ),
+        ("csv", "words.csv", b"just some words\nwithout commas\n", "not comma-separated"),
+        ("csv", "europe.csv", b"Record Action;ACCME Activity ID\nAdd;210015516\n", "semicolons"),
+        ("csv", "blank.csv", b"\r\n\r\n", "no learner records"),
         ("txt", "blank.txt", b"\r\n\r\n", "no learner records"),
         ("xml", "broken.xml", b"<accme:ACCMELearnerReports><a></b>", "not well-formed XML"),
         ("xml", "other.xml", b"<?xml version='1.0'?><root/>", "&lt;root&gt;"),

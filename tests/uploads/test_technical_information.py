@@ -36,6 +36,15 @@ def test_it_describes_every_column_of_the_activity_template(client: Client, db: 
     assert "Template D" in page and "ACCMEActivities" in page
 
 
+def test_it_describes_csv_files_and_what_excel_changes(client: Client, db: None) -> None:
+    page = client.get(PAGE).content.decode()
+
+    assert "<strong>Comma-Separated Values File .csv</strong>" in page
+    assert "separated by commas, as Excel writes it with United States settings" in page
+    assert "semicolons" in page and "<code>15-Nov</code>" in page
+    assert "Fix rows in the browser" in page
+
+
 def test_it_is_public_as_acmes_page_is(client: Client, db: None) -> None:
     page = client.get(PAGE).content.decode()
 

@@ -1,5 +1,5 @@
-"""One record, four doors, one verdict: a `.txt` row, an XML file row, SaveLearnerActivity and
-manual entry give a generated learner record the same codes.
+"""One record, every door, one verdict: a `.txt` row, a `.csv` row, an XML file row,
+SaveLearnerActivity and manual entry give a generated learner record the same codes.
 
 Records good and bad are generated (dates of year 9999 and February 29/31, bad NPIs, accents,
 missing or odd credits, boards and credit types) and each goes through every door, each door in
@@ -23,11 +23,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from activities.models import Activity
+from learners.engine.rows import BOARD_COLUMNS, REMS_COLUMNS
 from learners.engine.services import learner_rows_validate
 from learners.formats import read_learner_file
 from portal.models import Membership, Provider
 from tests.doors import (
     activity_report,
+    csv_file,
     learner_reports_xml,
     rems_activity_report,
     rems_txt_file,
@@ -39,7 +41,7 @@ from tests.webservices.conftest import codes as response_codes
 
 pytestmark = pytest.mark.django_db
 
-# Bounded for `make test` (each example goes through four doors); DOOR_EXAMPLES=500 searches longer.
+# Bounded for `make test` (each example goes through five doors); DOOR_EXAMPLES=500 searches longer.
 DOORS = settings(
     max_examples=int(os.environ.get("DOOR_EXAMPLES", "40")),
     deadline=None,
@@ -136,7 +138,7 @@ def through_manual_entry(client: Client, record: dict[str, str], program: str) -
     return set(rejected.codes)
 
 
-def four_doors(
+def every_door(
     provider: Provider, staff: Client, record: dict[str, str], *, program: str = "board"
 ) -> dict[str, set[str]]:
     """The codes each door gives the record, each door's writes undone before the next."""
@@ -146,6 +148,9 @@ def four_doors(
     answers = {}
     with rolled_back():
         answers["txt"] = through_file(provider, table, "txt", program)
+    with rolled_back():
+        columns = REMS_COLUMNS if rems else BOARD_COLUMNS
+        answers["csv"] = through_file(provider, csv_file([record], columns), "csv", program)
     with rolled_back():
         data = learner_reports_xml([report(record, "file")]).encode()
         answers["xml file"] = through_file(provider, data, "xml", program)
@@ -168,7 +173,7 @@ def staff(sandbox: Provider) -> Client:
 def test_every_door_gives_a_record_the_same_codes(
     sandbox: Provider, staff: Client, record: dict[str, str]
 ) -> None:
-    answers = four_doors(sandbox, staff, record)
+    answers = every_door(sandbox, staff, record)
     assert len({frozenset(codes) for codes in answers.values()}) == 1, (record, answers)
 
 
@@ -200,7 +205,7 @@ def rems_records(draw: Any) -> dict[str, str]:
 def test_every_door_gives_a_rems_record_the_same_codes(
     sandbox: Provider, staff: Client, record: dict[str, str]
 ) -> None:
-    answers = four_doors(sandbox, staff, record, program="rems")
+    answers = every_door(sandbox, staff, record, program="rems")
     assert len({frozenset(codes) for codes in answers.values()}) == 1, (record, answers)
 
 
@@ -219,7 +224,7 @@ def test_every_door_refuses_a_learner_on_an_activity_that_takes_none(
     sandbox: Provider, staff: Client, activity_id: str, completion_date: str, code: str
 ) -> None:
     record = {**JANE, "activity_id": activity_id, "completion_date": completion_date}
-    answers = four_doors(sandbox, staff, record)
+    answers = every_door(sandbox, staff, record)
     assert all(codes == {code} for codes in answers.values()), answers
 
 
@@ -231,5 +236,5 @@ def test_every_door_takes_a_learner_on_a_draft_that_has_what_learners_need(
         ama_credits=Decimal("8"), providership="direct"
     )
     record = {**JANE, "activity_id": DRAFT_ACTIVITY, "completion_date": "10/01/2026"}
-    answers = four_doors(sandbox, staff, record)
+    answers = every_door(sandbox, staff, record)
     assert all(codes == set() for codes in answers.values()), answers
