@@ -47,9 +47,7 @@ def read_activity_file(data: bytes, *, file_type: str) -> ActivityFile:
         return ActivityFile(XML, read_activities_xml(data))
     if file_type == "txt":
         check_size(data)
-        lines = [
-            line for line in delimited_lines(decode_text(data)) if "".join(line[1]).strip()
-        ]
+        lines = [line for line in delimited_lines(decode_text(data)) if "".join(line[1]).strip()]
         if lines and all(len(cells) < 2 for _, cells in lines[:2]):
             raise FileFormatError(
                 f"Line {lines[0][0]} has no tab characters: the file is not tab-delimited. "
