@@ -8,8 +8,9 @@ The lists are queries scoped to one provider; entering and deleting are rows for
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
@@ -161,6 +162,27 @@ def learner_search_list(
         .select_related("learner", "activity", "board")
         .order_by("-created_at", "-id")
     )
+
+
+def newest_first_in_pages(
+    records: QuerySet[CompletionRecord], *, size: int = 2000
+) -> Iterator[CompletionRecord]:
+    """`learner_search_list`'s records, read a page at a time by keyset (created_at, id).
+
+    Each page is a short query that starts where the last one ended, so an export of any length
+    holds no cursor open and keeps one page in memory.
+    """
+    after: tuple[datetime, int] | None = None
+    while True:
+        page = records
+        if after is not None:
+            moment, pk = after
+            page = page.filter(Q(created_at__lt=moment) | Q(created_at=moment, pk__lt=pk))
+        batch = list(page[:size])
+        yield from batch
+        if len(batch) < size:
+            return
+        after = (batch[-1].created_at, batch[-1].pk)
 
 
 def activity_record_list(*, activity: Activity) -> QuerySet[CompletionRecord]:
