@@ -146,9 +146,9 @@ def _finish(sizes: Sizes) -> None:
     """Sequences past the loaded ids, fresh statistics, and the marker of a finished load."""
     with connection.cursor() as cursor:
         for table in TABLES:
+            highest = f"SELECT coalesce(max(id), 0) + 1 FROM {table.name}"  # noqa: S608
             cursor.execute(
-                "SELECT setval(pg_get_serial_sequence(%s, 'id'), "
-                f"(SELECT coalesce(max(id), 0) + 1 FROM {table.name}), false)",  # noqa: S608
+                f"SELECT setval(pg_get_serial_sequence(%s, 'id'), ({highest}), false)",
                 [table.name],
             )
         cursor.execute("ANALYZE")

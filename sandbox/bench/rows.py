@@ -111,7 +111,8 @@ def board_index(activity: int) -> int:
 
 
 def start_date(activity: int) -> date:
-    year = REPORTING_YEARS[activity % len(REPORTING_YEARS)]
+    # Newest first, so even the smallest scale gives the big provider an activity still open.
+    year = REPORTING_YEARS[-1 - activity % len(REPORTING_YEARS)]
     return date(year, 1, 1) + timedelta(days=(activity * 13) % 240)
 
 
