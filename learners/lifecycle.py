@@ -12,14 +12,16 @@ screens only.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -29,12 +31,12 @@ from learners.engine.codes import error
 from learners.engine.matching import Identity, Person, board_id_problems
 from learners.engine.results import RowError
 from learners.engine.rules import points_over_offer
-from learners.models import CompletionRecord, Learner, LearnerBoardId, RecordStatus
+from learners.models import CompletionRecord, LearnerBoardId, RecordStatus
 from portal.models import Provider
 
 logger = logging.getLogger(__name__)
 
-CHUNK_SIZE = 500
+CHUNK_SIZE = 5000
 
 
 @dataclass(frozen=True)
@@ -125,86 +127,121 @@ def board_records_transmit(*, provider: Provider | None = None) -> int:
     )
 
 
-def _person(learner: Learner) -> Person:
-    return Person(
-        learner.pk,
-        learner.first_name_key,
-        learner.last_name_key,
-        learner.birth_month,
-        learner.birth_day,
-        name=f"{learner.first_name} {learner.last_name}",
-    )
+# What the board needs of each Transmitted record: plain values, one query per chunk.
+_FIELDS = (
+    "pk", "provider_id", "activity_id", "board_id", "diplomate_id", "completion_date", "moc_points",
+    "credit_id", "board__code", "activity__activity_id", "activity__title", "learner_id",
+    "learner__first_name", "learner__last_name", "learner__first_name_key",
+    "learner__last_name_key", "learner__birth_month", "learner__birth_day",
+)  # fmt: skip
+_LEARNER_FIELDS = (
+    "first_name",
+    "last_name",
+    "first_name_key",
+    "last_name_key",
+    "birth_month",
+    "birth_day",
+)
+Row = dict[str, Any]
 
 
-def _diplomates(records: Sequence[CompletionRecord]) -> dict[tuple[int, str], Person]:
+def _person(pk: int | None, values: Row, prefix: str) -> Person | None:
+    """The directory learner named by `prefix`-ed values (learner__…), if there is one."""
+    if pk is None:
+        return None
+    first, last, first_key, last_key, month, day = (values[prefix + f] for f in _LEARNER_FIELDS)
+    return Person(pk, first_key, last_key, month, day, name=f"{first} {last}")
+
+
+def _diplomates(rows: Sequence[Row]) -> dict[tuple[int, str], Person | None]:
     """The board's diplomates named by the chunk's records, by (board, exact id), one query."""
-    ids = {r.diplomate_id.strip() for r in records}
     found = LearnerBoardId.objects.filter(
-        board_id__in={r.board_id for r in records}, diplomate_id__in=ids
-    ).select_related("learner")
-    return {(b.board_id, b.diplomate_id): _person(b.learner) for b in found}
+        board_id__in={r["board_id"] for r in rows},
+        diplomate_id__in={r["diplomate_id"].strip() for r in rows},
+    ).values("board_id", "diplomate_id", "learner_id", *(f"learner__{f}" for f in _LEARNER_FIELDS))
+    return {
+        (b["board_id"], b["diplomate_id"]): _person(b["learner_id"], b, "learner__") for b in found
+    }
 
 
-def _offered_points(records: Sequence[CompletionRecord]) -> dict[tuple[int, int], Decimal]:
+def _offered_points(rows: Sequence[Row]) -> dict[tuple[int, int], Decimal]:
     registrations = MocRegistration.objects.filter(
-        activity_id__in={r.activity_id for r in records}, board_id__in={r.board_id for r in records}
-    )
-    return {(m.activity_id, m.board_id): m.points for m in registrations}
+        activity_id__in={r["activity_id"] for r in rows},
+        board_id__in={r["board_id"] for r in rows},
+    ).values_list("activity_id", "board_id", "points")
+    return {(activity, board): points for activity, board, points in registrations}
 
 
-def _submission(record: CompletionRecord) -> Submission:
-    assert record.board is not None and record.board_id is not None  # MOC records only
+def _submission(row: Row) -> Submission:
     return Submission(
-        record_id=record.pk,
-        board=record.board.code,
-        board_pk=record.board_id,
-        board_id=record.diplomate_id.strip(),
-        activity_id=record.activity.activity_id,
-        completion_date=record.completion_date,
-        points=record.moc_points,
-        learner=_person(record.learner) if record.learner else None,
+        record_id=row["pk"],
+        board=row["board__code"],
+        board_pk=row["board_id"],
+        board_id=row["diplomate_id"].strip(),
+        activity_id=row["activity__activity_id"],
+        completion_date=row["completion_date"],
+        points=row["moc_points"],
+        learner=_person(row["learner_id"], row, "learner__"),
     )
 
 
-def _judge_chunk(records: Sequence[CompletionRecord], summary: CycleSummary) -> None:
-    """One round trip per look-up for the whole chunk, then one UPDATE per verdict."""
-    diplomates = _diplomates(records)
-    offered = _offered_points(records)
+def _judge_chunk(rows: Sequence[Row], summary: CycleSummary) -> None:
+    """One round trip per look-up for the whole chunk, then one UPDATE per kind of verdict."""
+    diplomates = _diplomates(rows)
+    offered = _offered_points(rows)
     approved_ids: list[int] = []
-    for record in records:
-        submission = _submission(record)
+    rejected: dict[int, tuple[Row, list[RowError]]] = {}
+    for row in rows:
+        submission = _submission(row)
         errors = board_decision(
             submission,
             diplomate=diplomates.get((submission.board_pk, submission.board_id)),
-            offered_points=offered.get((record.activity_id, submission.board_pk)),
+            offered_points=offered.get((row["activity_id"], submission.board_pk)),
         )
-        if not errors:
-            approved_ids.append(record.pk)
-        elif _reject(record, errors):
-            summary.rejected += 1
-            summary.rejections[record.provider_id].append(_rejection(record, errors))
+        if errors:
+            rejected[row["pk"]] = (row, errors)
+        else:
+            approved_ids.append(row["pk"])
     summary.approved += CompletionRecord.objects.filter(
         pk__in=approved_ids, status=RecordStatus.TRANSMITTED
     ).update(status=RecordStatus.APPROVED, board_codes=[], updated_at=timezone.now())
+    for pk in _reject(rejected):
+        row, errors = rejected[pk]
+        summary.rejected += 1
+        summary.rejections[row["provider_id"]].append(_rejection(row, errors))
 
 
-def _reject(record: CompletionRecord, errors: list[RowError]) -> bool:
-    """True when this run moved the record (another run may have answered it first)."""
-    codes = [{"code": e.code, "message": e.message} for e in errors]
-    updated = CompletionRecord.objects.filter(pk=record.pk, status=RecordStatus.TRANSMITTED).update(
-        status=RecordStatus.REJECTED, board_codes=codes, updated_at=timezone.now()
-    )
-    return updated == 1
+def _reject(rejected: dict[int, tuple[Row, list[RowError]]]) -> list[int]:
+    """Store each rejection with its codes in one UPDATE; returns the records this run moved
+    (another run may have answered some first)."""
+    if not rejected:
+        return []
+    table = connection.ops.quote_name(CompletionRecord._meta.db_table)
+    codes = {
+        pk: json.dumps([{"code": e.code, "message": e.message} for e in errors])
+        for pk, (_, errors) in rejected.items()
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} AS r SET status = %s, board_codes = v.codes::jsonb, "  # noqa: S608
+            "updated_at = %s FROM unnest(%s::bigint[], %s::text[]) AS v(id, codes) "
+            "WHERE r.id = v.id AND r.status = %s RETURNING r.id",
+            [
+                RecordStatus.REJECTED, timezone.now(), list(codes), list(codes.values()),
+                RecordStatus.TRANSMITTED,
+            ],
+        )  # fmt: skip
+        return sorted(row[0] for row in cursor.fetchall())
 
 
-def _rejection(record: CompletionRecord, errors: list[RowError]) -> Rejection:
+def _rejection(row: Row, errors: list[RowError]) -> Rejection:
     return Rejection(
-        credit_id=record.credit_id,
-        activity_id=record.activity.activity_id,
-        activity_title=record.activity.title,
-        completion_date=record.completion_date,
-        board=record.board.code,  # type: ignore[union-attr]
-        board_id=record.diplomate_id,
+        credit_id=row["credit_id"],
+        activity_id=row["activity__activity_id"],
+        activity_title=row["activity__title"],
+        completion_date=row["completion_date"],
+        board=row["board__code"],
+        board_id=row["diplomate_id"],
         errors=errors,
     )
 
@@ -215,15 +252,13 @@ def board_answers_receive(summary: CycleSummary, *, provider: Provider | None = 
     transmitted = _records(provider).filter(status=RecordStatus.TRANSMITTED)
     while True:
         chunk = list(
-            transmitted.filter(pk__gt=last_pk)
-            .select_related("learner", "board", "activity")
-            .order_by("pk")[:CHUNK_SIZE]
+            transmitted.filter(pk__gt=last_pk).order_by("pk").values(*_FIELDS)[:CHUNK_SIZE]
         )
         if not chunk:
             return
         with transaction.atomic():
             _judge_chunk(chunk, summary)
-        last_pk = chunk[-1].pk
+        last_pk = chunk[-1]["pk"]
 
 
 def board_cycle_run(*, today: date, provider: Provider | None = None) -> CycleSummary:
