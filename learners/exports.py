@@ -113,7 +113,7 @@ def activity_programs(activity: Activity) -> str:
 
 
 def activity_summary_rows(activities: Iterable[Activity]) -> Iterator[tuple[Value, ...]]:
-    """One row per activity of `activity_summary_list` (annotated with its counts)."""
+    """One row per activity of `activity_summary_list`, with its counts (`with_record_counts`)."""
     for a in activities:
         yield (
             a.activity_id,

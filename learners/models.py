@@ -201,7 +201,8 @@ class CompletionRecord(models.Model):
         "uploads.Upload", on_delete=models.SET_NULL, null=True, blank=True, related_name="records"
     )
     source_row = models.PositiveIntegerField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # Indexed with the provider (below): every list of records is one provider's, newest first.
+    created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = CompletionRecordQuerySet.as_manager()
@@ -233,6 +234,9 @@ class CompletionRecord(models.Model):
             models.Index(fields=["provider", "activity", "learner", "completion_date"]),
             models.Index(fields=["activity", "board", "diplomate_id", "completion_date"]),
             models.Index(fields=["status", "board"]),
+            # Learner Search and its export: a provider's records newest first, a page at a
+            # time (keyset on created_at, id), without walking every provider's records.
+            models.Index(fields=["provider", "-created_at", "-id"], name="record_provider_newest"),
         ]
 
     def __str__(self) -> str:

@@ -48,6 +48,7 @@ from learners.records import (
     learner_search_list,
     newest_first_in_pages,
     rems_entry_allowed,
+    with_record_counts,
 )
 from portal.access import provider_required
 from portal.paging import page_of
@@ -95,9 +96,11 @@ def activity_summary(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return _invalid_filters(request, form, "learners/activity_summary.html", nav="summary")
     activities = activity_summary_list(provider=provider, filters=form.filters())
+    page = page_of(request, activities, PER_PAGE)
+    page.object_list = list(with_record_counts(page.object_list))
     context = {
         "form": form,
-        "page": page_of(request, activities, PER_PAGE),
+        "page": page,
         "filtered": any(form.cleaned_data.values()),
         "nav": "summary",
     }
@@ -112,7 +115,7 @@ def activity_summary_export(request: HttpRequest, fmt: str) -> HttpResponseBase:
     if not form.is_valid():
         return _invalid_filters(request, form, "learners/activity_summary.html", nav="summary")
     activities = activity_summary_list(provider=provider, filters=form.filters())
-    rows = activity_summary_rows(activities)
+    rows = activity_summary_rows(with_record_counts(activities.iterator(chunk_size=500)))
     return _export(fmt, ACTIVITY_SUMMARY_HEADER, rows, name="activity_learner_summary")
 
 
