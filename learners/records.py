@@ -193,7 +193,7 @@ def learner_search_list(
 
 
 def newest_first_in_pages(
-    records: QuerySet[CompletionRecord], *, size: int = 2000
+    records: QuerySet[CompletionRecord], *, size: int = 1000
 ) -> Iterator[CompletionRecord]:
     """`learner_search_list`'s records, read a page at a time by keyset (created_at, id).
 
@@ -205,7 +205,10 @@ def newest_first_in_pages(
         page = records
         if after is not None:
             moment, pk = after
-            page = page.filter(Q(created_at__lt=moment) | Q(created_at=moment, pk__lt=pk))
+            # `created_at <= moment` bounds the index range; the OR only sorts out the ties.
+            page = page.filter(
+                Q(created_at__lte=moment) & (Q(created_at__lt=moment) | Q(pk__lt=pk))
+            )
         batch = list(page[:size])
         yield from batch
         if len(batch) < size:
