@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 import tracemalloc
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -139,21 +139,19 @@ def _checked(response: Any, name: str) -> Any:
     return response
 
 
-def measure_pages(s: Sample, *, repeats: int) -> list[Timing]:
+def measure_pages(s: Sample, *, repeats: int) -> Iterator[Timing]:
     client = staff_client(s.provider)
-    timings = []
     for name, url in page_requests(s).items():
 
         def call(url: str = url, name: str = name) -> object:
             return _checked(client.get(url, secure=True), name).content
 
-        timings.append(measure(name, "page", call, repeats=repeats))
-    return timings
+        yield measure(name, "page", call, repeats=repeats)
 
 
-def measure_ws(s: Sample, *, repeats: int) -> list[Timing]:
+def measure_ws(s: Sample, *, repeats: int) -> Iterator[Timing]:
     ws_account(s.provider)
-    client, timings = Client(), []
+    client = Client()
     for name, (path, body, expected) in ws_requests(s).items():
 
         def call(
@@ -164,8 +162,7 @@ def measure_ws(s: Sample, *, repeats: int) -> list[Timing]:
                 raise RuntimeError(f"{name}: {response.content[:300]!r}")
             return _checked(response, name).content
 
-        timings.append(measure(name, "ws", call, repeats=repeats))
-    return timings
+        yield measure(name, "ws", call, repeats=repeats)
 
 
 def _first_byte(response: HttpResponseBase) -> bytes:
@@ -174,9 +171,9 @@ def _first_byte(response: HttpResponseBase) -> bytes:
     return response.content  # type: ignore[attr-defined]
 
 
-def measure_exports(s: Sample, *, repeats: int) -> list[Timing]:
+def measure_exports(s: Sample, *, repeats: int) -> Iterator[Timing]:
     """Time to the first byte of each export, then one full read under tracemalloc."""
-    client, timings = staff_client(s.provider), []
+    client = staff_client(s.provider)
     for name, url in export_requests().items():
 
         def call(url: str = url, name: str = name) -> object:
@@ -187,8 +184,7 @@ def measure_exports(s: Sample, *, repeats: int) -> list[Timing]:
 
         timing = measure(name, "export", call, repeats=repeats, warmup=1)
         timing.note = _full_read(partial(client.get, url, secure=True))
-        timings.append(timing)
-    return timings
+        yield timing
 
 
 def _full_read(get: Callable[[], HttpResponseBase]) -> str:

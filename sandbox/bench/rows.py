@@ -69,7 +69,7 @@ class Sizes:
             scale=scale,
             providers=providers,
             activities=activities,
-            learners=n(500_000, 27 * BOARD_COUNT),
+            learners=n(500_000, 2_000),
             records=n(5_000_000, 2 * activities),
             big_activities=big_activities,
             big_records=n(BIG_PROVIDER_RECORDS, big_activities),
@@ -172,13 +172,22 @@ def moc_credit_types(sizes: Sizes, ref: Reference) -> Iterator[tuple[object, ...
             yield a + 1, a + 1, ref.credit_types[ref.boards[board_index(a)]][0]
 
 
+def learner_name(i: int) -> tuple[str, str]:
+    first = FIRST_NAMES[i % len(FIRST_NAMES)]
+    return first, f"{LAST_NAMES[(i // len(FIRST_NAMES)) % len(LAST_NAMES)]}{_suffix(i)}"
+
+
+def learner_birthday(i: int) -> tuple[int, int]:
+    return 1 + i % 12, 1 + (i // 12) % 28
+
+
 def learners(sizes: Sizes, now: datetime) -> Iterator[tuple[object, ...]]:
     for i in range(sizes.learners):
-        first = FIRST_NAMES[i % len(FIRST_NAMES)]
-        last = f"{LAST_NAMES[(i // len(FIRST_NAMES)) % len(LAST_NAMES)]}{_suffix(i)}"
+        first, last = learner_name(i)
+        month, day = learner_birthday(i)
         yield (
-            i + 1, first, last, name_key(first), name_key(last), 1 + i % 12, 1 + (i // 12) % 28,
-            1950 + i % 45, npi(i), f"{10_000_000_000 + i}", "State University", True, now,
+            i + 1, first, last, name_key(first), name_key(last), month, day, 1950 + i % 45,
+            npi(i), f"{10_000_000_000 + i}", "State University", True, now,
         )  # fmt: skip
 
 

@@ -59,3 +59,11 @@ def test_keep_reuses_a_load_of_the_same_scale() -> None:
     lines = run("--keep")
     assert any("reusing the database loaded" in line for line in lines)
     assert pairs(lines[-1])["records"] == str(Sizes.at(SCALE).records)
+
+
+def test_a_tiny_deadline_loses_and_doubles_nothing() -> None:
+    lines = run("--deadline", "--deadline-providers", "1", "--deadline-rows", "40")
+    figures = pairs(lines[-1])
+    assert (figures["lost"], figures["doubled"]) == ("0", "0")
+    assert float(figures["deadline_drain_s"]) > 0
+    assert CompletionRecord.objects.count() == Sizes.at(SCALE).records  # the uploads are removed

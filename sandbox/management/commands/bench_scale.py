@@ -11,6 +11,8 @@ tables held; `--keep` reuses a finished load of the same scale. The last line of
 
 from __future__ import annotations
 
+import itertools
+from datetime import date
 from typing import Any
 
 from django.core.management import call_command
@@ -19,8 +21,8 @@ from django.db import connection
 from django.utils import timezone
 
 from portal.models import Provider
-from sandbox.bench import engine, loader, pages, report
-from sandbox.bench.rows import accme_id
+from sandbox.bench import deadline, engine, loader, pages, report
+from sandbox.bench.rows import Sizes, accme_id
 from sandbox.bench.timing import Timing, explain
 
 
@@ -36,6 +38,7 @@ class Command(BaseCommand):
         parser.add_argument("--deadline", action="store_true", help="the reporting-deadline rush")
         parser.add_argument("--deadline-providers", type=int, default=200)
         parser.add_argument("--deadline-rows", type=int, default=2500)
+        parser.add_argument("--deadline-timeout", type=float, default=1800, help="seconds")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if connection.vendor != "postgresql":
@@ -48,13 +51,14 @@ class Command(BaseCommand):
         today, repeats = timezone.localdate(), options["repeats"]
         sample = pages.sample(big)
         self._say(f"measuring on provider {big.accme_id} ({repeats} timed requests each):")
-        timings = [
-            *pages.measure_pages(sample, repeats=repeats),
-            *pages.measure_ws(sample, repeats=repeats),
-            *pages.measure_exports(sample, repeats=max(3, repeats // 3)),
-        ]
-        for timing in timings:
+        timings: list[Timing] = []
+        for timing in itertools.chain(
+            pages.measure_pages(sample, repeats=repeats),
+            pages.measure_ws(sample, repeats=repeats),
+            pages.measure_exports(sample, repeats=max(3, repeats // 3)),
+        ):
             self._say(report.timing_line(timing))
+            timings.append(timing)
         engine_figures = engine.measure_engine(
             provider=big, rows=options["engine_rows"], today=today, repeats=3
         )
@@ -62,8 +66,10 @@ class Command(BaseCommand):
             self._say(line)
         cycle = engine.measure_board_cycle(today=today)
         self._say(report.cycle_line(cycle))
-        engine.vacuum_records()
         extra = {"load_s": f"{load.seconds:.0f}" if not load.reused else "reused"}
+        if options["deadline"]:
+            extra.update(self._deadline(load.sizes, today, options))
+        engine.vacuum_records()
         if options["explain"]:
             self._explain(timings)
         records = self._records()
@@ -72,6 +78,30 @@ class Command(BaseCommand):
                 records=records, timings=timings, engine=engine_figures, cycle=cycle, extra=extra
             )
         )
+
+    def _deadline(self, sizes: Sizes, today: date, options: dict[str, Any]) -> dict[str, str]:
+        providers = min(options["deadline_providers"], sizes.providers - 1)
+        self._say(
+            f"deadline: {providers} providers upload {options['deadline_rows']} rows each at once"
+        )
+        figures = deadline.deadline_run(
+            providers=providers, rows=options["deadline_rows"], sizes=sizes,
+            ref=loader.reference(), today=today, timeout=options["deadline_timeout"],
+        )  # fmt: skip
+        self._say(
+            f"  all {figures.uploads} uploads ({figures.rows:,} rows) processed in "
+            f"{figures.drain_s:.1f} s: wait p50 {figures.wait_p50_s:.1f} s, p95 "
+            f"{figures.wait_p95_s:.1f} s; {figures.stored:,} stored, {figures.rejected:,} "
+            f"rejected, {figures.records_per_s:,.0f} records/s; lost {figures.lost}, "
+            f"doubled {figures.doubled}"
+        )
+        return {
+            "deadline_drain_s": f"{figures.drain_s:.1f}",
+            "deadline_wait_p95_s": f"{figures.wait_p95_s:.1f}",
+            "deadline_records_per_s": f"{figures.records_per_s:.0f}",
+            "lost": str(figures.lost),
+            "doubled": str(figures.doubled),
+        }
 
     def _say(self, line: str) -> None:
         self.stdout.write(line)
