@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django.core.validators import RegexValidator
 from django.db import models
+from django.db.models.functions import Upper
 
 from portal.models import Provider
 
@@ -80,7 +81,12 @@ class Learner(models.Model):
 
     class Meta:
         ordering = ["last_name", "first_name"]
-        indexes = [models.Index(fields=["last_name_key", "first_name_key"])]
+        indexes = [
+            models.Index(fields=["last_name_key", "first_name_key"]),
+            # Learner Search by birthday. Its name criteria ("contains") use trigram indexes
+            # on PostgreSQL, created by migration 0009.
+            models.Index(fields=["birth_month", "birth_day"], name="learner_birthday"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(birth_month__gte=1, birth_month__lte=12),
@@ -113,6 +119,8 @@ class LearnerLicense(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["state", "license_id"], name="license_unique_per_state")
         ]
+        # Learner Search finds a licence id in any case (iexact).
+        indexes = [models.Index(Upper("license_id"), name="license_id_upper")]
 
     def __str__(self) -> str:
         return f"{self.state} {self.license_id}"
@@ -131,6 +139,8 @@ class LearnerBoardId(models.Model):
                 fields=["board", "diplomate_id"], name="diplomate_id_unique_per_board"
             )
         ]
+        # Learner Search finds a board id in any case (iexact).
+        indexes = [models.Index(Upper("diplomate_id"), name="diplomate_id_upper")]
 
     def __str__(self) -> str:
         return f"{self.board.code} {self.diplomate_id}"

@@ -24,6 +24,7 @@ from learners.engine.values import format_date
 from learners.models import (
     Board,
     CompletionRecord,
+    Learner,
     LearnerBoardId,
     LearnerLicense,
     RecordSource,
@@ -136,29 +137,46 @@ class LearnerSearchFilters:
     status: str = ""
 
 
+def _directory_learners(filters: LearnerSearchFilters) -> QuerySet[Learner] | None:
+    """The directory physicians named by the name and birthday criteria (None: no such
+    criterion), looked up in the directory's own indexes before any record is read."""
+    learners = Learner.objects.all()
+    if filters.first_name:
+        learners = learners.filter(first_name_key__contains=name_key(filters.first_name))
+    if filters.last_name:
+        learners = learners.filter(last_name_key__contains=name_key(filters.last_name))
+    if filters.birth_month is not None:
+        learners = learners.filter(birth_month=filters.birth_month)
+    if filters.birth_day is not None:
+        learners = learners.filter(birth_day=filters.birth_day)
+    return learners if learners.query.where else None
+
+
+def _holders(value: str) -> list[int]:
+    """Physicians holding this NPI, licence id or board id (each an indexed look-up)."""
+    return sorted(
+        {
+            *Learner.objects.filter(npi=value).values_list("pk", flat=True),
+            *LearnerLicense.objects.filter(license_id__iexact=value).values_list(
+                "learner_id", flat=True
+            ),
+        }
+    )
+
+
 def _identity_filters(filters: LearnerSearchFilters) -> Q:
     query = Q()
-    if filters.first_name:
-        query &= Q(learner__first_name_key__contains=name_key(filters.first_name))
-    if filters.last_name:
-        query &= Q(learner__last_name_key__contains=name_key(filters.last_name))
+    learners = _directory_learners(filters)
+    if learners is not None:
+        query &= Q(learner__in=learners.values("pk"))
     if filters.board_id:
         # The id reported on the record, or any board id the matched physician holds.
         holders = LearnerBoardId.objects.filter(diplomate_id__iexact=filters.board_id)
-        query &= Q(diplomate_id__iexact=filters.board_id) | Q(learner__in=holders.values("learner"))
+        holder_ids = list(holders.values_list("learner_id", flat=True))
+        query &= Q(diplomate_id__iexact=filters.board_id) | Q(learner_id__in=holder_ids)
     if filters.npi_or_license:
         value = filters.npi_or_license
-        licensed = LearnerLicense.objects.filter(license_id__iexact=value)
-        query &= (
-            Q(npi=value)
-            | Q(license_id__iexact=value)
-            | Q(learner__npi=value)
-            | Q(learner__in=licensed.values("learner"))
-        )
-    if filters.birth_month is not None:
-        query &= Q(learner__birth_month=filters.birth_month)
-    if filters.birth_day is not None:
-        query &= Q(learner__birth_day=filters.birth_day)
+        query &= Q(npi=value) | Q(license_id__iexact=value) | Q(learner_id__in=_holders(value))
     return query
 
 
