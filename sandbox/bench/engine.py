@@ -12,11 +12,12 @@ from datetime import date
 
 from django.db import connection, transaction
 
-from learners.filegen import generate_learner_file
 from learners.lifecycle import board_cycle_run
 from learners.management.commands.bench_engine import _Bench, _run_and_undo
 from learners.models import CompletionRecord, RecordStatus
 from portal.models import Provider
+from sandbox.bench.deadline import deadline_file
+from sandbox.bench.rows import Reference, Sizes
 
 EMPTY_PROVIDER = "9999999"
 ACTIVITY_SHIFT = 100_000_000  # the empty provider's copy of activity 300000123 is 400000123
@@ -100,10 +101,15 @@ def _timed_engine(bench: _Bench, repeats: int) -> tuple[float, int]:
     return min(_run_and_undo(bench.engine) for _ in range(repeats))
 
 
-def measure_engine(*, provider: Provider, rows: int, today: date, repeats: int) -> EngineFigures:
-    data = generate_learner_file(
-        provider=provider, rows=rows, error_rate=0.2, file_type="txt", today=today
-    )
+def measure_engine(
+    *, provider: Provider, rows: int, sizes: Sizes, ref: Reference, today: date, repeats: int
+) -> EngineFigures:
+    """The same valid MOC file (the deadline's) for the big provider, then for an empty one.
+
+    Not `generate_learner_file`: it reads the whole directory into memory (4 GB at 500,000
+    physicians) to draw its learners; these rows follow from the loaded data directly.
+    """
+    data = deadline_file(provider, rows=rows, sizes=sizes, ref=ref, today=today)
     codes = set(provider.activities.values_list("activity_id", flat=True))
     loaded = _timed_engine(_Bench(provider, data, "txt", today), repeats)
     figures: EngineFigures | None = None

@@ -60,8 +60,9 @@ class Command(BaseCommand):
             self._say(report.timing_line(timing))
             timings.append(timing)
         engine_figures = engine.measure_engine(
-            provider=big, rows=options["engine_rows"], today=today, repeats=3
-        )
+            provider=big, rows=options["engine_rows"], sizes=load.sizes,
+            ref=loader.reference(), today=today, repeats=3,
+        )  # fmt: skip
         for line in report.engine_lines(engine_figures):
             self._say(line)
         cycle = engine.measure_board_cycle(today=today)
