@@ -78,7 +78,7 @@ def _row(number: int, activity: Activity, place: int, sizes: Sizes, ref: Referen
     the loaded completions of that activity (so never one of theirs)."""
     registration = activity.moc_registrations.all()[0]
     per_board = sizes.learners // BOARD_COUNT
-    day, step = DAYS_PER_ACTIVITY + place % 30, NEW_LEARNER_STEP + place // 30
+    day, step = DAYS_PER_ACTIVITY + place % 30, NEW_LEARNER_STEP + place
     base = ((activity.pk - 1) * 7919) % per_board
     board_index = ref.boards.index(registration.board_id)
     learner = ((base + step) % per_board) * BOARD_COUNT + board_index

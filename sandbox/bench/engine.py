@@ -58,7 +58,8 @@ class _Rollback(Exception):
 
 
 def _copy_activities(source: Provider, target: Provider) -> None:
-    """The provider's activities and MOC registrations again, under the empty provider."""
+    """The provider's activities, MOC registrations and their credit types again, under the
+    empty provider."""
     with connection.cursor() as cursor:
         cursor.execute(
             """
@@ -81,6 +82,19 @@ def _copy_activities(source: Provider, target: Provider) -> None:
             JOIN learners_activity a ON a.id = m.activity_id AND a.provider_id = %s
             JOIN learners_activity copy
               ON copy.activity_id = (a.activity_id::bigint + %s)::text
+            """,
+            [source.pk, ACTIVITY_SHIFT],
+        )
+        cursor.execute(
+            """
+            INSERT INTO learners_mocregistration_credit_types (mocregistration_id, credittype_id)
+            SELECT copy_m.id, t.credittype_id FROM learners_mocregistration_credit_types t
+            JOIN learners_mocregistration m ON m.id = t.mocregistration_id
+            JOIN learners_activity a ON a.id = m.activity_id AND a.provider_id = %s
+            JOIN learners_activity copy_a
+              ON copy_a.activity_id = (a.activity_id::bigint + %s)::text
+            JOIN learners_mocregistration copy_m
+              ON copy_m.activity_id = copy_a.id AND copy_m.board_id = m.board_id
             """,
             [source.pk, ACTIVITY_SHIFT],
         )
