@@ -1,9 +1,12 @@
 """The board lifecycle (SPEC §6): Submitted MOC records go to their certifying board overnight.
 
-`board_cycle_run` moves every Submitted MOC record to Transmitted, then hands the Transmitted ones
-to a simulated board per certifying board, which approves or rejects each by its own rules. Every
-move is a conditional UPDATE on the current status, so two runs (or a retried task) never handle a
-record twice, and a run that died half-way is finished by the next one. Rejections are emailed to
+`board_cycle_run` transmits every Submitted MOC record (and any still Transmitted) to a simulated
+board per certifying board, which approves or rejects each by its own rules. The records go in
+chunks: the plainly valid ones (the board id is the matched physician's own, the points within
+the offer) are approved with one set-based UPDATE; the rest are judged one by one, in Python, by
+the rules that write the board's codes. A record is written once, from Submitted straight to its
+answer. Every move is a conditional UPDATE on the current status, so two runs (or a retried
+task) never handle a record twice, and a run that died half-way is finished by the next one. Rejections are emailed to
 each provider's primary contact, once per provider per run, after the statuses are stored: the
 email is queued and sent by a retrying task (emails/), so a mail-server hiccup delays it but does
 not lose it; a run that dies before queueing leaves the rejections (with their codes) on the
@@ -22,7 +25,8 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import Trim
 from django.utils import timezone
 
 from activities.models import MocRegistration
@@ -37,6 +41,8 @@ from portal.models import Provider
 logger = logging.getLogger(__name__)
 
 CHUNK_SIZE = 5000
+# What the board has yet to answer: sent tonight (Submitted) or left by a run that died.
+AWAITING = (RecordStatus.SUBMITTED, RecordStatus.TRANSMITTED)
 
 
 @dataclass(frozen=True)
@@ -185,8 +191,51 @@ def _submission(row: Row) -> Submission:
     )
 
 
-def _judge_chunk(rows: Sequence[Row], summary: CycleSummary) -> None:
-    """One round trip per look-up for the whole chunk, then one UPDATE per kind of verdict."""
+def _plainly_valid(records: QuerySet[CompletionRecord]) -> QuerySet[CompletionRecord]:
+    """Records the board approves for certain: the board id is held by the very physician the
+    record was matched to (so name and birthday agree), and the points are within the offer.
+    Anything else goes through `board_decision`, which says what is wrong."""
+    holder = LearnerBoardId.objects.filter(
+        board_id=OuterRef("board_id"),
+        learner_id=OuterRef("learner_id"),
+        diplomate_id=Trim(OuterRef("diplomate_id")),
+    )
+    offer = MocRegistration.objects.filter(
+        activity_id=OuterRef("activity_id"), board_id=OuterRef("board_id")
+    )
+    within_offer = Q(moc_points__isnull=True, has_offer=True) | Q(within_offer=True)
+    return (
+        records.filter(learner__isnull=False)
+        .alias(
+            held=Exists(holder),
+            has_offer=Exists(offer),
+            within_offer=Exists(offer.filter(points__gte=OuterRef("moc_points"))),
+        )
+        .filter(within_offer, held=True)
+    )
+
+
+def _judge_chunk(
+    records: QuerySet[CompletionRecord], before: dict[int, str], summary: CycleSummary
+) -> None:
+    """The chunk's plainly valid records in one UPDATE; the others judged row by row.
+
+    `records` is the chunk as a range of ids (no list of thousands of ids to send), `before`
+    the statuses its records had when it was chosen.
+    """
+    valid = _plainly_valid(records)
+    approved = list(valid.select_for_update(of=("self",)).values_list("pk", flat=True))
+    valid.update(status=RecordStatus.APPROVED, board_codes=[], updated_at=timezone.now())
+    rest = records.select_for_update(of=("self",)).values(*_FIELDS)  # still awaiting
+    moved = approved + _judge_one_by_one(list(rest), summary)
+    summary.approved += len(approved)
+    summary.transmitted += sum(1 for pk in moved if before.get(pk) == RecordStatus.SUBMITTED)
+
+
+def _judge_one_by_one(rows: Sequence[Row], summary: CycleSummary) -> list[int]:
+    """`board_decision` for each record, then one UPDATE per kind of verdict; returns the ids."""
+    if not rows:
+        return []
     diplomates = _diplomates(rows)
     offered = _offered_points(rows)
     approved_ids: list[int] = []
@@ -202,33 +251,48 @@ def _judge_chunk(rows: Sequence[Row], summary: CycleSummary) -> None:
             rejected[row["pk"]] = (row, errors)
         else:
             approved_ids.append(row["pk"])
-    summary.approved += CompletionRecord.objects.filter(
-        pk__in=approved_ids, status=RecordStatus.TRANSMITTED
-    ).update(status=RecordStatus.APPROVED, board_codes=[], updated_at=timezone.now())
-    for pk in _reject(rejected):
+    summary.approved += CompletionRecord.objects.filter(pk__in=approved_ids).update(
+        status=RecordStatus.APPROVED, board_codes=[], updated_at=timezone.now()
+    )
+    stored = _reject(rejected)
+    for pk in stored:
         row, errors = rejected[pk]
         summary.rejected += 1
         summary.rejections[row["provider_id"]].append(_rejection(row, errors))
+    return approved_ids + stored
 
 
 def _reject(rejected: dict[int, tuple[Row, list[RowError]]]) -> list[int]:
-    """Store each rejection with its codes in one UPDATE; returns the records this run moved
-    (another run may have answered some first)."""
-    if not rejected:
-        return []
-    table = connection.ops.quote_name(CompletionRecord._meta.db_table)
+    """Store each rejection with its codes; returns the records this run moved (another run
+    may have answered some first). One UPDATE on PostgreSQL, one per record elsewhere."""
     codes = {
-        pk: json.dumps([{"code": e.code, "message": e.message} for e in errors])
+        pk: [{"code": e.code, "message": e.message} for e in errors]
         for pk, (_, errors) in rejected.items()
     }
+    if not codes:
+        return []
+    if connection.vendor == "postgresql":
+        return _reject_at_once(codes)
+    waiting = CompletionRecord.objects.filter(status__in=AWAITING)
+    return [
+        pk
+        for pk, found in codes.items()
+        if waiting.filter(pk=pk).update(
+            status=RecordStatus.REJECTED, board_codes=found, updated_at=timezone.now()
+        )
+    ]
+
+
+def _reject_at_once(codes: dict[int, list[dict[str, str]]]) -> list[int]:
+    table = connection.ops.quote_name(CompletionRecord._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {table} AS r SET status = %s, board_codes = v.codes::jsonb, "  # noqa: S608
             "updated_at = %s FROM unnest(%s::bigint[], %s::text[]) AS v(id, codes) "
-            "WHERE r.id = v.id AND r.status = %s RETURNING r.id",
+            "WHERE r.id = v.id AND r.status IN (%s, %s) RETURNING r.id",
             [
-                RecordStatus.REJECTED, timezone.now(), list(codes), list(codes.values()),
-                RecordStatus.TRANSMITTED,
+                RecordStatus.REJECTED, timezone.now(), list(codes),
+                [json.dumps(found) for found in codes.values()], *AWAITING,
             ],
         )  # fmt: skip
         return sorted(row[0] for row in cursor.fetchall())
@@ -247,18 +311,20 @@ def _rejection(row: Row, errors: list[RowError]) -> Rejection:
 
 
 def board_answers_receive(summary: CycleSummary, *, provider: Provider | None = None) -> None:
-    """The simulated boards judge every Transmitted record (of one provider), oldest first."""
+    """The simulated boards judge every Submitted or Transmitted MOC record (of one provider),
+    oldest first, a chunk per transaction."""
     last_pk = 0
-    transmitted = _records(provider).filter(status=RecordStatus.TRANSMITTED)
+    awaiting = _records(provider).filter(status__in=AWAITING, board__isnull=False)
     while True:
-        chunk = list(
-            transmitted.filter(pk__gt=last_pk).order_by("pk").values(*_FIELDS)[:CHUNK_SIZE]
+        before = dict(
+            awaiting.filter(pk__gt=last_pk).order_by("pk").values_list("pk", "status")[:CHUNK_SIZE]
         )
-        if not chunk:
+        if not before:
             return
+        upper = max(before)
         with transaction.atomic():
-            _judge_chunk(chunk, summary)
-        last_pk = chunk[-1]["pk"]
+            _judge_chunk(awaiting.filter(pk__gt=last_pk, pk__lte=upper), before, summary)
+        last_pk = upper
 
 
 def board_cycle_run(*, today: date, provider: Provider | None = None) -> CycleSummary:
@@ -266,7 +332,7 @@ def board_cycle_run(*, today: date, provider: Provider | None = None) -> CycleSu
 
     With `provider`, the same cycle for that provider's records only (the sandbox clock).
     """
-    summary = CycleSummary(transmitted=board_records_transmit(provider=provider))
+    summary = CycleSummary()
     board_answers_receive(summary, provider=provider)
     providers = Provider.objects.in_bulk(list(summary.rejections))
     for provider_pk, rejections in summary.rejections.items():

@@ -243,7 +243,13 @@ class CompletionRecord(models.Model):
         indexes = [
             models.Index(fields=["provider", "activity", "learner", "completion_date"]),
             models.Index(fields=["activity", "board", "diplomate_id", "completion_date"]),
-            models.Index(fields=["status", "board"]),
+            # The board cycle's queue: only records awaiting a board's answer are in it, so
+            # neither the engine's inserts nor the answers themselves add entries.
+            models.Index(
+                fields=["id"],
+                condition=models.Q(status__in=["submitted", "transmitted"], board__isnull=False),
+                name="record_awaiting_board",
+            ),
             # Learner Search and its export: a provider's records newest first, a page at a
             # time (keyset on created_at, id), without walking every provider's records.
             models.Index(fields=["provider", "-created_at", "-id"], name="record_provider_newest"),

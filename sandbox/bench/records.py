@@ -1,8 +1,8 @@
 """Completion records and their Credit IDs, generated activity by activity.
 
-A record's status follows its number: about 11% Submitted (on MOC activities), and Accepted,
-Transmitted, Approved, Rejected and Deleted in the shares a provider sees over three reporting
-years. Submitted records name the board id their learner holds, so the nightly board cycle
+A record's status follows its number: about 11% Submitted (on MOC activities) as before a night's
+board cycle, and Accepted, Approved, Rejected and Deleted in the shares a provider sees over three
+reporting years (none Transmitted: a finished cycle leaves none). Submitted records name the board id their learner holds, so the nightly board cycle
 approves most and rejects the few that carry another physician's id.
 """
 
@@ -30,7 +30,7 @@ from sandbox.bench.rows import (
 ONE = Decimal("1.00")
 _NO_JSON = "[]"
 _MOC_BANDS = (
-    (12, "submitted"), (17, "transmitted"), (50, "approved"), (55, "rejected"), (60, "deleted"),
+    (12, "submitted"), (50, "approved"), (55, "rejected"), (60, "deleted"),
 )  # fmt: skip
 _REJECTED_CODES = json.dumps([{"code": "1106", "message": "The board id does not match."}])
 
@@ -95,11 +95,11 @@ def record_row(slot: Slot, sizes: Sizes, ref: Reference) -> tuple[object, ...]:
     stamp = datetime.combine(completed, time(12), tzinfo=UTC) + timedelta(
         seconds=slot.number % 36_000, days=1
     )
-    moc = status in ("submitted", "transmitted", "approved", "rejected")
+    moc = status in ("submitted", "approved", "rejected")
     board = ref.boards[board_index(slot.activity)] if moc else None
     if moc:
-        # One Submitted record in twenty names another physician's id: the board rejects it.
-        holder = learner + BOARD_COUNT if slot.number % 20 == 0 else learner
+        # One Submitted record in fifty names another physician's id: the board rejects it.
+        holder = learner + BOARD_COUNT if slot.number % 50 == 0 else learner
         diplomate = diplomate_id(holder % sizes.learners)
         credits = json.dumps([{"type": ref.credit_types[board][1], "points": "1.00"}])  # type: ignore[index]
     return (
