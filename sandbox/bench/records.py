@@ -56,9 +56,30 @@ def records_of(activity: int, sizes: Sizes) -> int:
     return total // count + (1 if index < total % count else 0)
 
 
-def slots(sizes: Sizes) -> Iterator[Slot]:
-    number = 0
+def parts(sizes: Sizes, count: int) -> list[tuple[range, int]]:
+    """The activities cut in `count` runs of about as many records: (activities, first number)."""
+    per_part = sizes.records / count
+    cuts: list[tuple[range, int]] = []
+    number, start = 0, 0
     for activity in range(sizes.activities):
+        if number >= per_part * (len(cuts) + 1) and len(cuts) < count - 1:
+            cuts.append((range(start, activity), _first_number(cuts, sizes)))
+            start = activity
+        number += records_of(activity, sizes)
+    cuts.append((range(start, sizes.activities), _first_number(cuts, sizes)))
+    return cuts
+
+
+def _first_number(cuts: list[tuple[range, int]], sizes: Sizes) -> int:
+    if not cuts:
+        return 0
+    activities, first = cuts[-1]
+    return first + sum(records_of(a, sizes) for a in activities)
+
+
+def slots(sizes: Sizes, activities: range | None = None, first: int = 0) -> Iterator[Slot]:
+    number = first
+    for activity in activities if activities is not None else range(sizes.activities):
         provider = provider_of(activity, sizes)
         for place in range(records_of(activity, sizes)):
             yield Slot(number, activity, provider, place)
@@ -120,12 +141,16 @@ RECORD_COLUMNS = (
 )  # fmt: skip
 
 
-def records(sizes: Sizes, ref: Reference) -> Iterator[tuple[object, ...]]:
-    for slot in slots(sizes):
+def records(
+    sizes: Sizes, ref: Reference, part: tuple[range, int] | None = None
+) -> Iterator[tuple[object, ...]]:
+    for slot in slots(sizes, *(part or (None, 0))):
         yield record_row(slot, sizes, ref)
 
 
-def record_credit_ids(sizes: Sizes) -> Iterator[tuple[object, ...]]:
+def record_credit_ids(
+    sizes: Sizes, part: tuple[range, int] | None = None
+) -> Iterator[tuple[object, ...]]:
     """learners_recordcreditid: every record holds its own Credit ID ("stored once")."""
-    for slot in slots(sizes):
+    for slot in slots(sizes, *(part or (None, 0))):
         yield slot.number + 1, slot.provider + 1, credit_id(slot.number), slot.number + 1
