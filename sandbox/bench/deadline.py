@@ -18,7 +18,7 @@ from datetime import date, datetime, timedelta
 
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 from django.db.models import Max
 from django.test import Client
 from django.urls import reverse
@@ -164,9 +164,20 @@ def _waits(upload_ids: Sequence[int]) -> list[float]:
 
 
 def remove(upload_ids: Sequence[int]) -> None:
-    """The deadline's uploads and records go, so the loaded database is as it was."""
-    CompletionRecord.objects.filter(upload_id__in=upload_ids).delete()
-    Upload.objects.filter(pk__in=upload_ids).delete()
+    """The deadline's uploads and records go, so the loaded database is as it was.
+
+    Half a million records: deleted by SQL (their Credit IDs first), not one by one through
+    the ORM's collector; the uploads then through the ORM, so their files go too.
+    """
+    ids = list(upload_ids)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "DELETE FROM learners_recordcreditid c USING learners_completionrecord r "
+            "WHERE c.record_id = r.id AND r.upload_id = ANY(%s)",
+            [ids],
+        )
+        cursor.execute("DELETE FROM learners_completionrecord WHERE upload_id = ANY(%s)", [ids])
+    Upload.objects.filter(pk__in=ids).delete()
 
 
 def deadline_run(

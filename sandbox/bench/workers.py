@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -49,8 +50,12 @@ def celery_workers(queue: str, *, count: int = 1, concurrency: int = 2) -> Itera
     ]  # fmt: skip
     saved = celery_app.conf.task_default_queue
     celery_app.conf.task_default_queue = queue
+    # Their output (banner, warnings) goes to a file, not between the figures.
+    log = tempfile.NamedTemporaryFile(prefix=f"{queue}-", suffix=".log", delete=False)  # noqa: SIM115
     processes = [
-        subprocess.Popen([*command, "--hostname", f"{queue}-{n}@%h"], cwd=ROOT, env=env)
+        subprocess.Popen(
+            [*command, "--hostname", f"{queue}-{n}@%h"], cwd=ROOT, env=env, stdout=log, stderr=log
+        )
         for n in range(count)
     ]
     try:
@@ -59,6 +64,7 @@ def celery_workers(queue: str, *, count: int = 1, concurrency: int = 2) -> Itera
     finally:
         celery_app.conf.task_default_queue = saved
         _stop(processes)
+        log.close()
 
 
 def _wait_until_ready(count: int, timeout: float = 60) -> None:
