@@ -25,6 +25,7 @@ CONTENT_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 _ROWS_PER_CHUNK = 500
+_FIRST_CHUNK_ROWS = 100  # the first rows leave early: the download starts at once
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -53,7 +54,7 @@ def csv_chunks(header: Sequence[str], rows: Iterable[Sequence[Value]]) -> Iterat
     writer.writerow(header)
     for number, row in enumerate(rows, start=1):
         writer.writerow([_csv_cell(value) for value in row])
-        if number % _ROWS_PER_CHUNK == 0:
+        if number % _ROWS_PER_CHUNK == 0 or number == _FIRST_CHUNK_ROWS:
             yield buffer.getvalue().encode("utf-8")
             buffer.seek(0)
             buffer.truncate()

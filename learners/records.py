@@ -212,14 +212,16 @@ def learner_search_list(
 
 
 def newest_first_in_pages(
-    records: QuerySet[CompletionRecord], *, size: int = 1000
+    records: QuerySet[CompletionRecord], *, size: int = 1000, first: int = 100
 ) -> Iterator[CompletionRecord]:
     """`learner_search_list`'s records, read a page at a time by keyset (created_at, id).
 
     Each page is a short query that starts where the last one ended, so an export of any length
-    holds no cursor open and keeps one page in memory.
+    holds no cursor open and keeps one page in memory. The first page is small: the download
+    starts before the rest is read.
     """
     after: tuple[datetime, int] | None = None
+    limit = first
     while True:
         page = records
         if after is not None:
@@ -228,10 +230,11 @@ def newest_first_in_pages(
             page = page.filter(
                 Q(created_at__lte=moment) & (Q(created_at__lt=moment) | Q(pk__lt=pk))
             )
-        batch = list(page[:size])
+        batch = list(page[:limit])
         yield from batch
-        if len(batch) < size:
+        if len(batch) < limit:
             return
+        limit = size
         after = (batch[-1].created_at, batch[-1].pk)
 
 

@@ -20,6 +20,10 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='completionrecord',
-            index=models.Index(fields=['provider', '-created_at', '-id'], name='record_provider_newest'),
+            index=models.Index(
+                fields=['provider', '-created_at', '-id'],
+                include=['learner', 'npi', 'license_id', 'diplomate_id'],
+                name='record_provider_newest',
+            ),
         ),
     ]

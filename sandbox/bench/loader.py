@@ -179,6 +179,8 @@ def _finish(sizes: Sizes) -> None:
                 f"SELECT setval(pg_get_serial_sequence(%s, 'id'), ({highest}), false)",
                 [table.name],
             )
-        cursor.execute("ANALYZE")
+        # As autovacuum leaves a production table: statistics, and the visibility map that
+        # index-only scans rely on.
+        cursor.execute("VACUUM ANALYZE")
         cursor.execute(f"CREATE TABLE {MARKER} (scale double precision, loaded_at timestamptz)")
         cursor.execute(f"INSERT INTO {MARKER} VALUES (%s, now())", [sizes.scale])  # noqa: S608
