@@ -1,9 +1,12 @@
 """The board lifecycle (SPEC §6): Submitted MOC records go to their certifying board overnight.
 
-`board_cycle_run` moves every Submitted MOC record to Transmitted, then hands the Transmitted ones
-to a simulated board per certifying board, which approves or rejects each by its own rules. Every
-move is a conditional UPDATE on the current status, so two runs (or a retried task) never handle a
-record twice, and a run that died half-way is finished by the next one. Rejections are emailed to
+`board_cycle_run` transmits every Submitted MOC record (and any still Transmitted) to a simulated
+board per certifying board, which approves or rejects each by its own rules. The records go in
+chunks: the plainly valid ones (the board id is the matched physician's own, the points within
+the offer) are approved with one set-based UPDATE; the rest are judged one by one, in Python, by
+the rules that write the board's codes. A record is written once, from Submitted straight to its
+answer. Every move is a conditional UPDATE on the current status, so two runs (or a retried
+task) never handle a record twice, and a run that died half-way is finished by the next one. Rejections are emailed to
 each provider's primary contact, once per provider per run, after the statuses are stored: the
 email is queued and sent by a retrying task (emails/), so a mail-server hiccup delays it but does
 not lose it; a run that dies before queueing leaves the rejections (with their codes) on the
@@ -12,15 +15,18 @@ screens only.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
-from django.db import transaction
-from django.db.models import QuerySet
+from django.db import connection, transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import Trim
 from django.utils import timezone
 
 from activities.models import MocRegistration
@@ -29,12 +35,14 @@ from learners.engine.codes import error
 from learners.engine.matching import Identity, Person, board_id_problems
 from learners.engine.results import RowError
 from learners.engine.rules import points_over_offer
-from learners.models import CompletionRecord, Learner, LearnerBoardId, RecordStatus
+from learners.models import CompletionRecord, LearnerBoardId, RecordStatus
 from portal.models import Provider
 
 logger = logging.getLogger(__name__)
 
-CHUNK_SIZE = 500
+CHUNK_SIZE = 5000
+# What the board has yet to answer: sent tonight (Submitted) or left by a run that died.
+AWAITING = (RecordStatus.SUBMITTED, RecordStatus.TRANSMITTED)
 
 
 @dataclass(frozen=True)
@@ -125,105 +133,198 @@ def board_records_transmit(*, provider: Provider | None = None) -> int:
     )
 
 
-def _person(learner: Learner) -> Person:
-    return Person(
-        learner.pk,
-        learner.first_name_key,
-        learner.last_name_key,
-        learner.birth_month,
-        learner.birth_day,
-        name=f"{learner.first_name} {learner.last_name}",
-    )
+# What the board needs of each Transmitted record: plain values, one query per chunk.
+_FIELDS = (
+    "pk", "provider_id", "activity_id", "board_id", "diplomate_id", "completion_date", "moc_points",
+    "credit_id", "board__code", "activity__activity_id", "activity__title", "learner_id",
+    "learner__first_name", "learner__last_name", "learner__first_name_key",
+    "learner__last_name_key", "learner__birth_month", "learner__birth_day",
+)  # fmt: skip
+_LEARNER_FIELDS = (
+    "first_name",
+    "last_name",
+    "first_name_key",
+    "last_name_key",
+    "birth_month",
+    "birth_day",
+)
+Row = dict[str, Any]
 
 
-def _diplomates(records: Sequence[CompletionRecord]) -> dict[tuple[int, str], Person]:
+def _person(pk: int | None, values: Row, prefix: str) -> Person | None:
+    """The directory learner named by `prefix`-ed values (learner__…), if there is one."""
+    if pk is None:
+        return None
+    first, last, first_key, last_key, month, day = (values[prefix + f] for f in _LEARNER_FIELDS)
+    return Person(pk, first_key, last_key, month, day, name=f"{first} {last}")
+
+
+def _diplomates(rows: Sequence[Row]) -> dict[tuple[int, str], Person | None]:
     """The board's diplomates named by the chunk's records, by (board, exact id), one query."""
-    ids = {r.diplomate_id.strip() for r in records}
     found = LearnerBoardId.objects.filter(
-        board_id__in={r.board_id for r in records}, diplomate_id__in=ids
-    ).select_related("learner")
-    return {(b.board_id, b.diplomate_id): _person(b.learner) for b in found}
+        board_id__in={r["board_id"] for r in rows},
+        diplomate_id__in={r["diplomate_id"].strip() for r in rows},
+    ).values("board_id", "diplomate_id", "learner_id", *(f"learner__{f}" for f in _LEARNER_FIELDS))
+    return {
+        (b["board_id"], b["diplomate_id"]): _person(b["learner_id"], b, "learner__") for b in found
+    }
 
 
-def _offered_points(records: Sequence[CompletionRecord]) -> dict[tuple[int, int], Decimal]:
+def _offered_points(rows: Sequence[Row]) -> dict[tuple[int, int], Decimal]:
     registrations = MocRegistration.objects.filter(
-        activity_id__in={r.activity_id for r in records}, board_id__in={r.board_id for r in records}
-    )
-    return {(m.activity_id, m.board_id): m.points for m in registrations}
+        activity_id__in={r["activity_id"] for r in rows},
+        board_id__in={r["board_id"] for r in rows},
+    ).values_list("activity_id", "board_id", "points")
+    return {(activity, board): points for activity, board, points in registrations}
 
 
-def _submission(record: CompletionRecord) -> Submission:
-    assert record.board is not None and record.board_id is not None  # MOC records only
+def _submission(row: Row) -> Submission:
     return Submission(
-        record_id=record.pk,
-        board=record.board.code,
-        board_pk=record.board_id,
-        board_id=record.diplomate_id.strip(),
-        activity_id=record.activity.activity_id,
-        completion_date=record.completion_date,
-        points=record.moc_points,
-        learner=_person(record.learner) if record.learner else None,
+        record_id=row["pk"],
+        board=row["board__code"],
+        board_pk=row["board_id"],
+        board_id=row["diplomate_id"].strip(),
+        activity_id=row["activity__activity_id"],
+        completion_date=row["completion_date"],
+        points=row["moc_points"],
+        learner=_person(row["learner_id"], row, "learner__"),
     )
 
 
-def _judge_chunk(records: Sequence[CompletionRecord], summary: CycleSummary) -> None:
-    """One round trip per look-up for the whole chunk, then one UPDATE per verdict."""
-    diplomates = _diplomates(records)
-    offered = _offered_points(records)
+def _plainly_valid(records: QuerySet[CompletionRecord]) -> QuerySet[CompletionRecord]:
+    """Records the board approves for certain: the board id is held by the very physician the
+    record was matched to (so name and birthday agree), and the points are within the offer.
+    Anything else goes through `board_decision`, which says what is wrong."""
+    holder = LearnerBoardId.objects.filter(
+        board_id=OuterRef("board_id"),
+        learner_id=OuterRef("learner_id"),
+        diplomate_id=Trim(OuterRef("diplomate_id")),
+    )
+    offer = MocRegistration.objects.filter(
+        activity_id=OuterRef("activity_id"), board_id=OuterRef("board_id")
+    )
+    within_offer = Q(moc_points__isnull=True, has_offer=True) | Q(within_offer=True)
+    return (
+        records.filter(learner__isnull=False)
+        .alias(
+            held=Exists(holder),
+            has_offer=Exists(offer),
+            within_offer=Exists(offer.filter(points__gte=OuterRef("moc_points"))),
+        )
+        .filter(within_offer, held=True)
+    )
+
+
+def _judge_chunk(
+    records: QuerySet[CompletionRecord], before: dict[int, str], summary: CycleSummary
+) -> None:
+    """The chunk's plainly valid records in one UPDATE; the others judged row by row.
+
+    `records` is the chunk as a range of ids (no list of thousands of ids to send), `before`
+    the statuses its records had when it was chosen.
+    """
+    valid = _plainly_valid(records)
+    approved = list(valid.select_for_update(of=("self",)).values_list("pk", flat=True))
+    valid.update(status=RecordStatus.APPROVED, board_codes=[], updated_at=timezone.now())
+    rest = records.select_for_update(of=("self",)).values(*_FIELDS)  # still awaiting
+    moved = approved + _judge_one_by_one(list(rest), summary)
+    summary.approved += len(approved)
+    summary.transmitted += sum(1 for pk in moved if before.get(pk) == RecordStatus.SUBMITTED)
+
+
+def _judge_one_by_one(rows: Sequence[Row], summary: CycleSummary) -> list[int]:
+    """`board_decision` for each record, then one UPDATE per kind of verdict; returns the ids."""
+    if not rows:
+        return []
+    diplomates = _diplomates(rows)
+    offered = _offered_points(rows)
     approved_ids: list[int] = []
-    for record in records:
-        submission = _submission(record)
+    rejected: dict[int, tuple[Row, list[RowError]]] = {}
+    for row in rows:
+        submission = _submission(row)
         errors = board_decision(
             submission,
             diplomate=diplomates.get((submission.board_pk, submission.board_id)),
-            offered_points=offered.get((record.activity_id, submission.board_pk)),
+            offered_points=offered.get((row["activity_id"], submission.board_pk)),
         )
-        if not errors:
-            approved_ids.append(record.pk)
-        elif _reject(record, errors):
-            summary.rejected += 1
-            summary.rejections[record.provider_id].append(_rejection(record, errors))
-    summary.approved += CompletionRecord.objects.filter(
-        pk__in=approved_ids, status=RecordStatus.TRANSMITTED
-    ).update(status=RecordStatus.APPROVED, board_codes=[], updated_at=timezone.now())
-
-
-def _reject(record: CompletionRecord, errors: list[RowError]) -> bool:
-    """True when this run moved the record (another run may have answered it first)."""
-    codes = [{"code": e.code, "message": e.message} for e in errors]
-    updated = CompletionRecord.objects.filter(pk=record.pk, status=RecordStatus.TRANSMITTED).update(
-        status=RecordStatus.REJECTED, board_codes=codes, updated_at=timezone.now()
+        if errors:
+            rejected[row["pk"]] = (row, errors)
+        else:
+            approved_ids.append(row["pk"])
+    summary.approved += CompletionRecord.objects.filter(pk__in=approved_ids).update(
+        status=RecordStatus.APPROVED, board_codes=[], updated_at=timezone.now()
     )
-    return updated == 1
+    stored = _reject(rejected)
+    for pk in stored:
+        row, errors = rejected[pk]
+        summary.rejected += 1
+        summary.rejections[row["provider_id"]].append(_rejection(row, errors))
+    return approved_ids + stored
 
 
-def _rejection(record: CompletionRecord, errors: list[RowError]) -> Rejection:
+def _reject(rejected: dict[int, tuple[Row, list[RowError]]]) -> list[int]:
+    """Store each rejection with its codes; returns the records this run moved (another run
+    may have answered some first). One UPDATE on PostgreSQL, one per record elsewhere."""
+    codes = {
+        pk: [{"code": e.code, "message": e.message} for e in errors]
+        for pk, (_, errors) in rejected.items()
+    }
+    if not codes:
+        return []
+    if connection.vendor == "postgresql":
+        return _reject_at_once(codes)
+    waiting = CompletionRecord.objects.filter(status__in=AWAITING)
+    return [
+        pk
+        for pk, found in codes.items()
+        if waiting.filter(pk=pk).update(
+            status=RecordStatus.REJECTED, board_codes=found, updated_at=timezone.now()
+        )
+    ]
+
+
+def _reject_at_once(codes: dict[int, list[dict[str, str]]]) -> list[int]:
+    table = connection.ops.quote_name(CompletionRecord._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} AS r SET status = %s, board_codes = v.codes::jsonb, "  # noqa: S608
+            "updated_at = %s FROM unnest(%s::bigint[], %s::text[]) AS v(id, codes) "
+            "WHERE r.id = v.id AND r.status IN (%s, %s) RETURNING r.id",
+            [
+                RecordStatus.REJECTED, timezone.now(), list(codes),
+                [json.dumps(found) for found in codes.values()], *AWAITING,
+            ],
+        )  # fmt: skip
+        return sorted(row[0] for row in cursor.fetchall())
+
+
+def _rejection(row: Row, errors: list[RowError]) -> Rejection:
     return Rejection(
-        credit_id=record.credit_id,
-        activity_id=record.activity.activity_id,
-        activity_title=record.activity.title,
-        completion_date=record.completion_date,
-        board=record.board.code,  # type: ignore[union-attr]
-        board_id=record.diplomate_id,
+        credit_id=row["credit_id"],
+        activity_id=row["activity__activity_id"],
+        activity_title=row["activity__title"],
+        completion_date=row["completion_date"],
+        board=row["board__code"],
+        board_id=row["diplomate_id"],
         errors=errors,
     )
 
 
 def board_answers_receive(summary: CycleSummary, *, provider: Provider | None = None) -> None:
-    """The simulated boards judge every Transmitted record (of one provider), oldest first."""
+    """The simulated boards judge every Submitted or Transmitted MOC record (of one provider),
+    oldest first, a chunk per transaction."""
     last_pk = 0
-    transmitted = _records(provider).filter(status=RecordStatus.TRANSMITTED)
+    awaiting = _records(provider).filter(status__in=AWAITING, board__isnull=False)
     while True:
-        chunk = list(
-            transmitted.filter(pk__gt=last_pk)
-            .select_related("learner", "board", "activity")
-            .order_by("pk")[:CHUNK_SIZE]
+        before = dict(
+            awaiting.filter(pk__gt=last_pk).order_by("pk").values_list("pk", "status")[:CHUNK_SIZE]
         )
-        if not chunk:
+        if not before:
             return
+        upper = max(before)
         with transaction.atomic():
-            _judge_chunk(chunk, summary)
-        last_pk = chunk[-1].pk
+            _judge_chunk(awaiting.filter(pk__gt=last_pk, pk__lte=upper), before, summary)
+        last_pk = upper
 
 
 def board_cycle_run(*, today: date, provider: Provider | None = None) -> CycleSummary:
@@ -231,7 +332,7 @@ def board_cycle_run(*, today: date, provider: Provider | None = None) -> CycleSu
 
     With `provider`, the same cycle for that provider's records only (the sandbox clock).
     """
-    summary = CycleSummary(transmitted=board_records_transmit(provider=provider))
+    summary = CycleSummary()
     board_answers_receive(summary, provider=provider)
     providers = Provider.objects.in_bulk(list(summary.rejections))
     for provider_pk, rejections in summary.rejections.items():

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django.core.validators import RegexValidator
 from django.db import models
+from django.db.models.functions import Upper
 
 from portal.models import Provider
 
@@ -80,7 +81,12 @@ class Learner(models.Model):
 
     class Meta:
         ordering = ["last_name", "first_name"]
-        indexes = [models.Index(fields=["last_name_key", "first_name_key"])]
+        indexes = [
+            models.Index(fields=["last_name_key", "first_name_key"]),
+            # Learner Search by birthday. Its name criteria ("contains") use trigram indexes
+            # on PostgreSQL, created by migration 0009.
+            models.Index(fields=["birth_month", "birth_day"], name="learner_birthday"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(birth_month__gte=1, birth_month__lte=12),
@@ -113,6 +119,8 @@ class LearnerLicense(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["state", "license_id"], name="license_unique_per_state")
         ]
+        # Learner Search finds a licence id in any case (iexact).
+        indexes = [models.Index(Upper("license_id"), name="license_id_upper")]
 
     def __str__(self) -> str:
         return f"{self.state} {self.license_id}"
@@ -131,6 +139,8 @@ class LearnerBoardId(models.Model):
                 fields=["board", "diplomate_id"], name="diplomate_id_unique_per_board"
             )
         ]
+        # Learner Search finds a board id in any case (iexact).
+        indexes = [models.Index(Upper("diplomate_id"), name="diplomate_id_upper")]
 
     def __str__(self) -> str:
         return f"{self.board.code} {self.diplomate_id}"
@@ -201,7 +211,8 @@ class CompletionRecord(models.Model):
         "uploads.Upload", on_delete=models.SET_NULL, null=True, blank=True, related_name="records"
     )
     source_row = models.PositiveIntegerField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # Indexed with the provider (below): every list of records is one provider's, newest first.
+    created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = CompletionRecordQuerySet.as_manager()
@@ -232,7 +243,22 @@ class CompletionRecord(models.Model):
         indexes = [
             models.Index(fields=["provider", "activity", "learner", "completion_date"]),
             models.Index(fields=["activity", "board", "diplomate_id", "completion_date"]),
-            models.Index(fields=["status", "board"]),
+            # The board cycle's queue: only records awaiting a board's answer are in it, so
+            # neither the engine's inserts nor the answers themselves add entries.
+            models.Index(
+                fields=["id"],
+                condition=models.Q(status__in=["submitted", "transmitted"], board__isnull=False),
+                name="record_awaiting_board",
+            ),
+            # Learner Search and its export: a provider's records newest first, a page at a
+            # time (keyset on created_at, id), without walking every provider's records. The
+            # ids a search compares are carried along, so a search by learner or id reads the
+            # index alone (an index-only scan), not a big provider's every record.
+            models.Index(
+                fields=["provider", "-created_at", "-id"],
+                include=["learner", "npi", "license_id", "diplomate_id"],
+                name="record_provider_newest",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -8,8 +8,9 @@ The lists are queries scoped to one provider; entering and deleting are rows for
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
@@ -23,6 +24,7 @@ from learners.engine.values import format_date
 from learners.models import (
     Board,
     CompletionRecord,
+    Learner,
     LearnerBoardId,
     LearnerLicense,
     RecordSource,
@@ -68,7 +70,12 @@ def _program_filter(program: str) -> Q:
 
 
 def activity_summary_list(*, provider: Provider, filters: ActivityFilters) -> QuerySet[Activity]:
-    """The provider's activities matching every given filter, with their learner counts by status."""
+    """The provider's activities matching every given filter, newest first.
+
+    Their learner counts come from `with_record_counts`, for the activities shown: counting a
+    big provider's every record to show 25 activities would cost each page view the whole
+    aggregate (twice, with the paginator's count).
+    """
     activities = Activity.objects.for_provider(provider)
     if filters.title:
         activities = activities.filter(title__icontains=filters.title)
@@ -78,17 +85,40 @@ def activity_summary_list(*, provider: Provider, filters: ActivityFilters) -> Qu
         activities = activities.filter(_program_filter(filters.program))
     if filters.reporting_year is not None:
         activities = activities.filter(reporting_year=filters.reporting_year)
-    counts = {
-        f"n_{status.value}": Count("records", filter=Q(records__status=status.value))
-        for status in RecordStatus
-    }
-    live = Count("records", filter=~Q(records__status=RecordStatus.DELETED))
     return (
         activities.select_related("format")
         .prefetch_related("moc_registrations__board")
-        .annotate(n_live=live, **counts)
         .order_by("-start_date", "activity_id")
     )
+
+
+def with_record_counts(activities: Iterable[Activity], *, batch: int = 500) -> Iterator[Activity]:
+    """Each activity with its learner counts by status (`n_accepted`, …, and `n_live`, every
+    status but Deleted), counted with one grouped query per batch of activities."""
+    pending: list[Activity] = []
+    for activity in activities:
+        pending.append(activity)
+        if len(pending) == batch:
+            yield from _counted(pending)
+            pending = []
+    yield from _counted(pending)
+
+
+def _counted(activities: list[Activity]) -> list[Activity]:
+    found = (
+        CompletionRecord.objects.filter(activity__in=[a.pk for a in activities])
+        .values_list("activity_id", "status")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    counts = {(activity, status): n for activity, status, n in found}
+    for a in activities:
+        for status in RecordStatus:
+            setattr(a, f"n_{status.value}", counts.get((a.pk, status.value), 0))
+        a.n_live = sum(  # type: ignore[attr-defined]
+            counts.get((a.pk, s.value), 0) for s in RecordStatus if s != RecordStatus.DELETED
+        )
+    return activities
 
 
 @dataclass(frozen=True)
@@ -107,41 +137,59 @@ class LearnerSearchFilters:
     status: str = ""
 
 
+def _directory_learners(filters: LearnerSearchFilters) -> QuerySet[Learner] | None:
+    """The directory physicians named by the name and birthday criteria (None: no such
+    criterion), looked up in the directory's own indexes before any record is read."""
+    learners = Learner.objects.all()
+    if filters.first_name:
+        learners = learners.filter(first_name_key__contains=name_key(filters.first_name))
+    if filters.last_name:
+        learners = learners.filter(last_name_key__contains=name_key(filters.last_name))
+    if filters.birth_month is not None:
+        learners = learners.filter(birth_month=filters.birth_month)
+    if filters.birth_day is not None:
+        learners = learners.filter(birth_day=filters.birth_day)
+    return learners if learners.query.where else None
+
+
+def _holders(value: str) -> list[int]:
+    """Physicians holding this NPI, licence id or board id (each an indexed look-up)."""
+    return sorted(
+        {
+            *Learner.objects.filter(npi=value).values_list("pk", flat=True),
+            *LearnerLicense.objects.filter(license_id__iexact=value).values_list(
+                "learner_id", flat=True
+            ),
+        }
+    )
+
+
 def _identity_filters(filters: LearnerSearchFilters) -> Q:
     query = Q()
-    if filters.first_name:
-        query &= Q(learner__first_name_key__contains=name_key(filters.first_name))
-    if filters.last_name:
-        query &= Q(learner__last_name_key__contains=name_key(filters.last_name))
+    learners = _directory_learners(filters)
+    if learners is not None:
+        query &= Q(learner__in=learners.values("pk"))
     if filters.board_id:
         # The id reported on the record, or any board id the matched physician holds.
         holders = LearnerBoardId.objects.filter(diplomate_id__iexact=filters.board_id)
-        query &= Q(diplomate_id__iexact=filters.board_id) | Q(learner__in=holders.values("learner"))
+        holder_ids = list(holders.values_list("learner_id", flat=True))
+        query &= Q(diplomate_id__iexact=filters.board_id) | Q(learner_id__in=holder_ids)
     if filters.npi_or_license:
         value = filters.npi_or_license
-        licensed = LearnerLicense.objects.filter(license_id__iexact=value)
-        query &= (
-            Q(npi=value)
-            | Q(license_id__iexact=value)
-            | Q(learner__npi=value)
-            | Q(learner__in=licensed.values("learner"))
-        )
-    if filters.birth_month is not None:
-        query &= Q(learner__birth_month=filters.birth_month)
-    if filters.birth_day is not None:
-        query &= Q(learner__birth_day=filters.birth_day)
+        query &= Q(npi=value) | Q(license_id__iexact=value) | Q(learner_id__in=_holders(value))
     return query
 
 
-def _completion_filters(filters: LearnerSearchFilters) -> Q:
+def _completion_filters(provider: Provider, filters: LearnerSearchFilters) -> Q:
     query = Q()
     if filters.activity:
         value = filters.activity
-        query &= (
-            Q(activity__activity_id=value)
-            | Q(activity__provider_activity_id__iexact=value)
-            | Q(activity__title__icontains=value)
+        named = (
+            Q(activity_id=value) | Q(provider_activity_id__iexact=value) | Q(title__icontains=value)
         )
+        # The provider's few activities are searched first; their records by their index.
+        activities = Activity.objects.for_provider(provider).filter(named)
+        query &= Q(activity_id__in=list(activities.values_list("pk", flat=True)))
     if filters.completed_from is not None:
         query &= Q(completion_date__gte=filters.completed_from)
     if filters.completed_to is not None:
@@ -157,10 +205,37 @@ def learner_search_list(
     """The provider's reported learner completions matching every given criterion, newest first."""
     return (
         CompletionRecord.objects.for_provider(provider)
-        .filter(_identity_filters(filters) & _completion_filters(filters))
+        .filter(_identity_filters(filters) & _completion_filters(provider, filters))
         .select_related("learner", "activity", "board")
         .order_by("-created_at", "-id")
     )
+
+
+def newest_first_in_pages(
+    records: QuerySet[CompletionRecord], *, size: int = 1000, first: int = 100
+) -> Iterator[CompletionRecord]:
+    """`learner_search_list`'s records, read a page at a time by keyset (created_at, id).
+
+    Each page is a short query that starts where the last one ended, so an export of any length
+    holds no cursor open and keeps one page in memory. The first page is small: the download
+    starts before the rest is read.
+    """
+    after: tuple[datetime, int] | None = None
+    limit = first
+    while True:
+        page = records
+        if after is not None:
+            moment, pk = after
+            # `created_at <= moment` bounds the index range; the OR only sorts out the ties.
+            page = page.filter(
+                Q(created_at__lte=moment) & (Q(created_at__lt=moment) | Q(pk__lt=pk))
+            )
+        batch = list(page[:limit])
+        yield from batch
+        if len(batch) < limit:
+            return
+        limit = size
+        after = (batch[-1].created_at, batch[-1].pk)
 
 
 def activity_record_list(*, activity: Activity) -> QuerySet[CompletionRecord]:

@@ -10,7 +10,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -25,7 +25,7 @@ from learners.exports import (
     EXPORT_FORMATS,
     LEARNER_SEARCH_HEADER,
     activity_summary_rows,
-    export_bytes,
+    export_chunks,
     learner_search_rows,
 )
 from learners.forms import (
@@ -46,7 +46,9 @@ from learners.records import (
     completion_record_delete,
     learner_manual_enter,
     learner_search_list,
+    newest_first_in_pages,
     rems_entry_allowed,
+    with_record_counts,
 )
 from portal.access import provider_required
 from portal.paging import page_of
@@ -55,12 +57,13 @@ PER_PAGE = 25  # PARS's "Showing 1 - 25 of N"
 LEARNERS_PER_PAGE = 50  # one activity's learners
 
 
-def _export(fmt: str, header: tuple[str, ...], rows: Any, *, name: str) -> HttpResponse:
+def _export(fmt: str, header: tuple[str, ...], rows: Any, *, name: str) -> StreamingHttpResponse:
     if fmt not in EXPORT_FORMATS:
         raise Http404("Exports are .csv or .xlsx.")
     stamp = timezone.localtime().strftime("%Y_%m_%d_%H_%M_%S")
-    response = HttpResponse(
-        export_bytes(fmt, header, rows, title=name.replace("_", " ")),
+    # Streamed: the first rows leave while the rest are read, and memory stays flat.
+    response = StreamingHttpResponse(
+        export_chunks(fmt, header, rows, title=name.replace("_", " ")),
         content_type=CONTENT_TYPES[fmt],
     )
     response["Content-Disposition"] = f'attachment; filename="{name}_{stamp}.{fmt}"'
@@ -93,9 +96,11 @@ def activity_summary(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return _invalid_filters(request, form, "learners/activity_summary.html", nav="summary")
     activities = activity_summary_list(provider=provider, filters=form.filters())
+    page = page_of(request, activities, PER_PAGE)
+    page.object_list = list(with_record_counts(page.object_list))
     context = {
         "form": form,
-        "page": page_of(request, activities, PER_PAGE),
+        "page": page,
         "filtered": any(form.cleaned_data.values()),
         "nav": "summary",
     }
@@ -104,13 +109,13 @@ def activity_summary(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @provider_required
-def activity_summary_export(request: HttpRequest, fmt: str) -> HttpResponse:
+def activity_summary_export(request: HttpRequest, fmt: str) -> HttpResponseBase:
     provider = request.provider  # type: ignore[attr-defined]
     form = ActivityFilterForm(request.GET, provider=provider)
     if not form.is_valid():
         return _invalid_filters(request, form, "learners/activity_summary.html", nav="summary")
     activities = activity_summary_list(provider=provider, filters=form.filters())
-    rows = activity_summary_rows(activities)
+    rows = activity_summary_rows(with_record_counts(activities.iterator(chunk_size=500)))
     return _export(fmt, ACTIVITY_SUMMARY_HEADER, rows, name="activity_learner_summary")
 
 
@@ -287,13 +292,13 @@ def learner_search(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @provider_required
-def learner_search_export(request: HttpRequest, fmt: str) -> HttpResponse:
+def learner_search_export(request: HttpRequest, fmt: str) -> HttpResponseBase:
     provider = request.provider  # type: ignore[attr-defined]
     form = LearnerSearchForm(request.GET)
     if not form.is_valid():
         return _invalid_filters(request, form, "learners/learner_search.html", nav="search")
     records = learner_search_list(provider=provider, filters=form.filters())
-    rows = learner_search_rows(records.iterator(chunk_size=2000))
+    rows = learner_search_rows(newest_first_in_pages(records))
     return _export(fmt, LEARNER_SEARCH_HEADER, rows, name="learner_search")
 
 

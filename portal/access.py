@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponseBase
 
 from portal.models import Membership, Provider
 
@@ -22,19 +22,22 @@ def provider_for_user(user: Any) -> Provider | None:
         return None
 
 
-def provider_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+_View = TypeVar("_View", bound=Callable[..., HttpResponseBase])
+
+
+def provider_required(view: _View) -> _View:
     """Log-in required, and the user's provider set as `request.provider` (404 without one)."""
 
     @login_required
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         provider = provider_for_user(request.user)
         if provider is None:
             raise Http404("This account does not belong to a provider.")
         request.provider = provider  # type: ignore[attr-defined]
         return view(request, *args, **kwargs)
 
-    return wrapper
+    return cast(_View, wrapper)
 
 
 def provider_context(request: HttpRequest) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from learners.engine.programs import Program
 from learners.engine.results import RowError
 from learners.engine.services import learner_record_save
 from learners.formats.base import FileFormatError
-from learners.models import CompletionRecord, RecordSource, RecordStatus
+from learners.models import CompletionRecord, RecordCreditId, RecordSource, RecordStatus
 from portal.models import Provider
 from webservices.envelopes import StatusLine
 from webservices.legacy import learner_reports_read
@@ -120,10 +120,11 @@ def _lines(records: QuerySet[CompletionRecord]) -> list[StatusLine]:
 def learner_status_by_credit_id(*, provider: Provider, credit_id: str) -> list[StatusLine]:
     """The provider's records holding that Credit ID, any certificate's (a REMS report's id
     answers each participant); none when it is unknown or another provider's."""
-    held = Q(credit_id=credit_id) | Q(
-        credit_ids__credit_id=credit_id, credit_ids__provider=provider
-    )
-    ids = CompletionRecord.objects.for_provider(provider).filter(held).values("id")
+    # Two look-ups by their own unique keys: one OR across the join would scan every record
+    # of the provider.
+    own = CompletionRecord.objects.for_provider(provider).filter(credit_id=credit_id)
+    held = RecordCreditId.objects.filter(provider=provider, credit_id=credit_id)
+    ids = {*own.values_list("id", flat=True), *held.values_list("record_id", flat=True)}
     return _lines(CompletionRecord.objects.filter(id__in=ids))
 
 

@@ -273,7 +273,7 @@ def test_it_exports_search_results_as_csv(
     response = _export(staff_client, "csv", {"first_name": "georgia"})
 
     assert response.status_code == 200  # type: ignore[attr-defined]
-    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))  # type: ignore[attr-defined]
+    rows = list(csv.DictReader(io.StringIO(response.getvalue().decode("utf-8-sig"))))  # type: ignore[attr-defined]
     by_credit = {row["Credit ID"]: row for row in rows}
     assert set(by_credit) == {records["georgia_moc"].credit_id, records["georgia_cme"].credit_id}
     moc = by_credit[records["georgia_moc"].credit_id]
@@ -296,7 +296,7 @@ def test_it_exports_search_results_as_xlsx(
     response = _export(staff_client, "xlsx", {"status": "accepted"})
 
     assert response.status_code == 200  # type: ignore[attr-defined]
-    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active  # type: ignore[attr-defined]
+    sheet = openpyxl.load_workbook(io.BytesIO(response.getvalue())).active  # type: ignore[attr-defined]
     header, *rows = list(sheet.iter_rows(values_only=True))
     by_credit = {
         row[header.index("Credit ID")]: dict(zip(header, row, strict=True)) for row in rows
@@ -315,7 +315,7 @@ def test_it_exports_only_the_providers_records(
 ) -> None:
     response = _export(outsider_client, "csv", {})
 
-    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))  # type: ignore[attr-defined]
+    rows = list(csv.DictReader(io.StringIO(response.getvalue().decode("utf-8-sig"))))  # type: ignore[attr-defined]
     assert [row["Credit ID"] for row in rows] == [records["theirs"].credit_id]
 
 

@@ -243,7 +243,7 @@ def test_it_exports_the_filtered_list_as_csv(
     assert response.status_code == 200  # type: ignore[attr-defined]
     assert response["Content-Type"].startswith("text/csv")  # type: ignore[index]
     assert "attachment" in response["Content-Disposition"]  # type: ignore[index]
-    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))  # type: ignore[attr-defined]
+    rows = list(csv.DictReader(io.StringIO(response.getvalue().decode("utf-8-sig"))))  # type: ignore[attr-defined]
     assert len(rows) == 1
     assert rows[0]["ACCME Activity ID"] == activities["imu"].activity_id
     assert rows[0]["Provider Activity ID"] == "IMU-1"
@@ -259,7 +259,7 @@ def test_it_exports_every_page_not_just_the_first(staff_client: Client, provider
 
     response = _export(staff_client, "csv", {"page": "2"})
 
-    assert len(response.content.decode("utf-8-sig").splitlines()) == 31  # type: ignore[attr-defined]
+    assert len(response.getvalue().decode("utf-8-sig").splitlines()) == 31  # type: ignore[attr-defined]
 
 
 def test_it_exports_the_filtered_list_as_xlsx(
@@ -269,7 +269,7 @@ def test_it_exports_the_filtered_list_as_xlsx(
 
     assert response.status_code == 200  # type: ignore[attr-defined]
     assert "spreadsheetml" in response["Content-Type"]  # type: ignore[index]
-    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active  # type: ignore[attr-defined]
+    sheet = openpyxl.load_workbook(io.BytesIO(response.getvalue())).active  # type: ignore[attr-defined]
     header, *rows = list(sheet.iter_rows(values_only=True))
     assert header[:3] == ("ACCME Activity ID", "Provider Activity ID", "Activity Title")
     by_id = {row[0]: dict(zip(header, row, strict=True)) for row in rows}
@@ -286,7 +286,7 @@ def test_it_never_exports_another_providers_activities(
 ) -> None:
     response = _export(outsider_client, "csv", {})
 
-    content = response.content.decode("utf-8-sig")  # type: ignore[attr-defined]
+    content = response.getvalue().decode("utf-8-sig")  # type: ignore[attr-defined]
     assert "Internal Medicine Grand Rounds" in content
     assert "Internal Medicine Update" not in content
 

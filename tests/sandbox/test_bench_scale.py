@@ -1,0 +1,69 @@
+"""bench_scale at a tiny scale: the load is what it says, and its closing line has every figure."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.db.models import Exists, OuterRef
+
+from learners.models import CompletionRecord, LearnerBoardId, RecordCreditId, RecordStatus
+from sandbox.bench.rows import Sizes
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="bench_scale loads with COPY"),
+]
+
+SCALE = 0.0005
+KEYS = {
+    "records", "page_p95_ms_max", "ws_p95_ms_max", "export_first_byte_ms_max",
+    "engine_rows_per_s", "engine_vs_empty", "board_cycle_rows_per_s",
+}  # fmt: skip
+
+
+def run(*args: str) -> list[str]:
+    out = io.StringIO()
+    call_command("bench_scale", "--scale", str(SCALE), "--repeats", "2", *args, stdout=out)
+    return out.getvalue().strip().splitlines()
+
+
+def pairs(line: str) -> dict[str, str]:
+    return dict(pair.split("=", 1) for pair in line.split())
+
+
+def test_it_loads_the_scaled_database_and_ends_with_every_figure() -> None:
+    lines = run()
+    figures = pairs(lines[-1])
+    assert figures.keys() >= KEYS
+    assert int(figures["records"]) == CompletionRecord.objects.count() == Sizes.at(SCALE).records
+
+
+def test_the_loaded_records_keep_the_products_invariants() -> None:
+    run()
+    records = CompletionRecord.objects.all()
+    assert not records.filter(credit_ids__isnull=True).exists()
+    assert RecordCreditId.objects.count() == records.count()
+    assert set(records.values_list("status", flat=True)) <= set(RecordStatus.values)
+    assert records.filter(status=RecordStatus.SUBMITTED).exists()
+    held = LearnerBoardId.objects.filter(
+        board=OuterRef("board"), diplomate_id=OuterRef("diplomate_id")
+    )
+    assert not records.exclude(board=None).filter(~Exists(held)).exists()
+
+
+def test_keep_reuses_a_load_of_the_same_scale() -> None:
+    run()
+    lines = run("--keep")
+    assert any("reusing the database loaded" in line for line in lines)
+    assert pairs(lines[-1])["records"] == str(Sizes.at(SCALE).records)
+
+
+def test_a_tiny_deadline_loses_and_doubles_nothing() -> None:
+    lines = run("--deadline", "--deadline-providers", "1", "--deadline-rows", "40")
+    figures = pairs(lines[-1])
+    assert (figures["lost"], figures["doubled"]) == ("0", "0")
+    assert float(figures["deadline_drain_s"]) > 0
+    assert CompletionRecord.objects.count() == Sizes.at(SCALE).records  # the uploads are removed
