@@ -159,8 +159,11 @@ def judge_characters(j: Judgement) -> bool:
 
     Such a row is judged no further: its values can't be looked up (PostgreSQL refuses a NUL).
     """
-    for name, header in _TEXT_FIELDS:
-        found = control_character(getattr(j.row, name).strip())
+    values = [getattr(j.row, name).strip() for name, _ in _TEXT_FIELDS]
+    if control_character(" ".join(values)) is None:  # one search for the clean row, the usual one
+        return False
+    for value, (_, header) in zip(values, _TEXT_FIELDS, strict=True):
+        found = control_character(value)
         if found is not None:
             reason = f"the {header} holds a control character ({found}), which no value may hold"
             j.errors.append(error("998", reason=reason))
