@@ -110,11 +110,29 @@ def loaded_scale() -> float | None:
     return float(row[0]) if row else None
 
 
-def load(*, scale: float, keep: bool, say: Callable[[str], None]) -> LoadReport:
+class ForeignDataError(Exception):
+    """The database holds providers that no bench_scale load put there."""
+
+
+def holds_foreign_data() -> bool:
+    """True when providers exist and no finished load left its marker: someone's real data."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass(%s)", [MARKER])
+        marked = cursor.fetchone()[0] is not None  # type: ignore[index]
+        cursor.execute("SELECT EXISTS (SELECT 1 FROM portal_provider)")
+        providers = bool(cursor.fetchone()[0])  # type: ignore[index]
+    return providers and not marked
+
+
+def load(*, scale: float, keep: bool, replace: bool, say: Callable[[str], None]) -> LoadReport:
+    """Load `scale` of the production sizes; refuse to empty a database it did not load,
+    unless told to `replace` it."""
     sizes = Sizes.at(scale)
     if keep and loaded_scale() == scale:
         say(f"load: reusing the database loaded at scale {scale}")
         return LoadReport(sizes, 0.0, True, {})
+    if not replace and holds_foreign_data():
+        raise ForeignDataError
     started = time.perf_counter()
     _empty()
     ref, now = reference(), timezone.now()
@@ -166,7 +184,10 @@ def _empty() -> None:
     """Remove what an earlier load (or anything else) left in the tables the load fills."""
     names = ", ".join(table.name for table in TABLES)
     with connection.cursor() as cursor:
+        # An empty marker: the database is the bench's (a load that dies can be run again), but
+        # no load has finished.
         cursor.execute(f"DROP TABLE IF EXISTS {MARKER}")
+        cursor.execute(f"CREATE TABLE {MARKER} (scale double precision, loaded_at timestamptz)")
         cursor.execute(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
 
 
@@ -182,5 +203,4 @@ def _finish(sizes: Sizes) -> None:
         # As autovacuum leaves a production table: statistics, and the visibility map that
         # index-only scans rely on.
         cursor.execute("VACUUM ANALYZE")
-        cursor.execute(f"CREATE TABLE {MARKER} (scale double precision, loaded_at timestamptz)")
         cursor.execute(f"INSERT INTO {MARKER} VALUES (%s, now())", [sizes.scale])  # noqa: S608

@@ -6,11 +6,14 @@ import io
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.db import connection
 from django.db.models import Exists, OuterRef
 
 from learners.models import CompletionRecord, LearnerBoardId, RecordCreditId, RecordStatus
+from portal.models import Provider
 from sandbox.bench.rows import Sizes
+from tests.factories import ProviderFactory
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -67,3 +70,22 @@ def test_a_tiny_deadline_loses_and_doubles_nothing() -> None:
     assert (figures["lost"], figures["doubled"]) == ("0", "0")
     assert float(figures["deadline_drain_s"]) > 0
     assert CompletionRecord.objects.count() == Sizes.at(SCALE).records  # the uploads are removed
+
+
+def test_it_refuses_to_empty_a_database_it_did_not_load() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS bench_scale_marker")
+    ProviderFactory(name="Someone's real provider")
+    with pytest.raises(CommandError, match="--replace"):
+        run()
+    assert Provider.objects.filter(name="Someone's real provider").exists()
+    assert not CompletionRecord.objects.exists()
+
+
+def test_replace_empties_a_database_it_did_not_load() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS bench_scale_marker")
+    ProviderFactory(name="Someone's real provider")
+    run("--replace")
+    assert not Provider.objects.filter(name="Someone's real provider").exists()
+    assert CompletionRecord.objects.count() == Sizes.at(SCALE).records

@@ -32,6 +32,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--scale", type=float, default=1.0, help="multiplies every size")
         parser.add_argument("--keep", action="store_true", help="reuse a load of this scale")
+        parser.add_argument(
+            "--replace", action="store_true", help="empty a database bench_scale did not load"
+        )
         parser.add_argument("--repeats", type=int, default=25, help="timed requests per measure")
         parser.add_argument("--engine-rows", type=int, default=2500)
         parser.add_argument("--explain", action="store_true", help="plans of slow measures")
@@ -46,7 +49,17 @@ class Command(BaseCommand):
         if not 0 < options["scale"] <= 1 or options["repeats"] < 1:
             raise CommandError("--scale goes from above 0 to 1; --repeats is at least 1.")
         call_command("migrate", verbosity=0)
-        load = loader.load(scale=options["scale"], keep=options["keep"], say=self._say)
+        try:
+            load = loader.load(
+                scale=options["scale"], keep=options["keep"], replace=options["replace"],
+                say=self._say,
+            )  # fmt: skip
+        except loader.ForeignDataError:
+            raise CommandError(
+                "This database holds providers that bench_scale did not load, and a load empties "
+                "every table it fills. Point DATABASE_URL at a database of its own, or pass "
+                "--replace to empty this one."
+            ) from None
         big = Provider.objects.get(accme_id=accme_id(0))
         today, repeats = timezone.localdate(), options["repeats"]
         sample = pages.sample(big)
