@@ -7,6 +7,7 @@ import os
 import signal
 import sqlite3
 import subprocess
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -251,12 +252,27 @@ def terminate_other_backends(*, sparing: int) -> int:
         return cursor.fetchone()[0]
 
 
+def _take_write_lock(holder: sqlite3.Connection, *, seconds: float = 30.0) -> None:
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            holder.execute("BEGIN IMMEDIATE")
+            return
+        except sqlite3.OperationalError:
+            if time.monotonic() > deadline:
+                raise
+
+
 @contextmanager
 def sqlite_write_lock() -> Iterator[None]:
-    """SQLite: hold the database's write lock, so every other writer waits (then gives up)."""
-    holder = sqlite3.connect(connection.settings_dict["NAME"], isolation_level=None)
+    """SQLite: hold the database's write lock, so every other writer waits (then gives up).
+
+    The lock is tried without waiting, again and again: SQLite's own wait sleeps between its
+    tries and would only get the lock once a busy worker has finished its whole file.
+    """
+    holder = sqlite3.connect(connection.settings_dict["NAME"], isolation_level=None, timeout=0)
     try:
-        holder.execute("BEGIN IMMEDIATE")
+        _take_write_lock(holder)
         yield
         holder.execute("ROLLBACK")
     finally:
