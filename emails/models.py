@@ -22,8 +22,12 @@ class Email(models.Model):
     # The object it tells about ("upload:42", "provider:7"), to list an upload's emails.
     about = models.CharField(max_length=100, db_index=True, blank=True)
     to = models.CharField(max_length=254)
-    subject = models.CharField(max_length=300)
-    body = models.TextField()
+    # An email queued in bulk (the board cycle's thousands) is rendered by its send task, from
+    # these facts: `kind` names the message (emails.messages.RENDERERS), `facts` its ids.
+    kind = models.CharField(max_length=40, blank=True)
+    facts = models.JSONField(default=dict, blank=True)
+    subject = models.CharField(max_length=300, blank=True)
+    body = models.TextField(blank=True)
     html = models.TextField(blank=True)
     status = models.CharField(
         max_length=10, choices=EmailStatus.choices, default=EmailStatus.QUEUED
@@ -41,4 +45,5 @@ class Email(models.Model):
         indexes = [models.Index(fields=["status", "next_attempt_at"])]
 
     def __str__(self) -> str:
-        return f"{self.subject} → {self.to} ({self.get_status_display()})"
+        # An email queued as facts has no subject until its send task renders it.
+        return f"{self.subject or self.kind} → {self.to} ({self.get_status_display()})"

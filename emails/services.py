@@ -9,7 +9,10 @@ a second task never sends it twice.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -57,6 +60,48 @@ def email_queue(*, key: str, about: str, to: str, subject: str, body: str, html:
     return email
 
 
+@dataclass(frozen=True)
+class EmailFacts:
+    """An email to render when it is sent: `kind` names its renderer, `facts` what it tells."""
+
+    key: str
+    about: str
+    to: str
+    kind: str
+    facts: dict[str, Any]
+
+
+def email_queue_unrendered(emails: Sequence[EmailFacts]) -> int:
+    """Store many emails at once, each once per key, to be rendered and sent by their tasks
+    after the caller's transaction commits; returns how many are queued (new or not yet sent).
+
+    A run that tells thousands of providers (the board cycle) pays two statements here, and
+    each email's rendering is paid by its own send task.
+    """
+    if not emails:
+        return 0
+    Email.objects.bulk_create(
+        [
+            Email(key=e.key[:200], about=e.about[:100], to=e.to, kind=e.kind, facts=e.facts)
+            for e in emails
+        ],
+        ignore_conflicts=True,
+    )
+    queued = list(
+        Email.objects.filter(
+            key__in=[e.key[:200] for e in emails], status=EmailStatus.QUEUED, attempts=0
+        ).values_list("pk", flat=True)
+    )
+    transaction.on_commit(lambda: _dispatch_all(queued))
+    return len(queued)
+
+
+def _dispatch_all(email_ids: list[int]) -> None:
+    for email_id in email_ids:
+        if not email_dispatch(email_id=email_id):
+            return  # the broker is down: the sweep sends them once it is back
+
+
 def email_dispatch(*, email_id: int) -> bool:
     """Hand the email to a worker; False when the broker is down (the sweep sends it later)."""
     from emails.tasks import send_email
@@ -69,6 +114,8 @@ def email_send(*, email_id: int) -> bool:
     email = _claim(email_id)
     if email is None:
         return False
+    if email.kind and not email.body:
+        _render(email)
     message = EmailMultiAlternatives(
         subject=email.subject,
         body=email.body,
@@ -91,6 +138,17 @@ def email_send(*, email_id: int) -> bool:
         status=EmailStatus.SENT, sent_at=timezone.now(), last_error="", next_attempt_at=None
     )
     return True
+
+
+def _render(email: Email) -> None:
+    """Render an email queued as facts, and keep the text: the admin shows what was sent."""
+    from emails.messages import render_facts
+
+    subject, body, html = render_facts(email.kind, email.facts)
+    email.subject, email.body, email.html = " ".join(subject.split())[:300], body, html
+    Email.objects.filter(pk=email.pk).update(
+        subject=email.subject, body=email.body, html=email.html
+    )
 
 
 def _claim(email_id: int) -> Email | None:

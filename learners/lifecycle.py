@@ -1,16 +1,17 @@
 """The board lifecycle (SPEC §6): Submitted MOC records go to their certifying board overnight.
 
 `board_cycle_run` transmits every Submitted MOC record (and any still Transmitted) to a simulated
-board per certifying board, which approves or rejects each by its own rules. The records go in
-chunks: the plainly valid ones (the board id is the matched physician's own, the points within
-the offer) are approved with one set-based UPDATE; the rest are judged one by one, in Python, by
-the rules that write the board's codes. A record is written once, from Submitted straight to its
-answer. Every move is a conditional UPDATE on the current status, so two runs (or a retried
-task) never handle a record twice, and a run that died half-way is finished by the next one. Rejections are emailed to
-each provider's primary contact, once per provider per run, after the statuses are stored: the
-email is queued and sent by a retrying task (emails/), so a mail-server hiccup delays it but does
-not lose it; a run that dies before queueing leaves the rejections (with their codes) on the
-screens only.
+board per certifying board, which approves or rejects each by its own rules. The plainly valid
+records (the board id is the matched physician's own, the points within the offer) are approved
+by one set-based UPDATE; the rest go in chunks, a transaction each, judged one by one in Python
+by the rules that write the board's codes. A record is written once, from Submitted straight to
+its answer, in place: no index names the status (see CompletionRecord.live). Every move is a conditional UPDATE on the current status, so two runs (or a retried
+task) never handle a record twice, and a run that died half-way is finished by the next one.
+Rejections are emailed to each provider's primary contact, once per provider per run, after the
+statuses are stored: the emails are queued as record ids and rendered and sent by a retrying task
+(emails/), so a mail-server hiccup delays them but does not lose them, and rendering thousands of
+emails does not hold up the cycle; a run that dies before queueing leaves the rejections (with
+their codes) on the screens only.
 """
 
 from __future__ import annotations
@@ -18,19 +19,19 @@ from __future__ import annotations
 import json
 import logging
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
-from django.db.models.functions import Trim
+from django.db.models import Exists, OuterRef, QuerySet, Value
+from django.db.models.functions import Coalesce, Trim
 from django.utils import timezone
 
 from activities.models import MocRegistration
-from emails.messages import board_rejection_email
+from emails.messages import board_rejection_emails
 from learners.engine.codes import error
 from learners.engine.matching import Identity, Person, board_id_problems
 from learners.engine.results import RowError
@@ -97,25 +98,13 @@ def board_decision(
 
 
 @dataclass
-class Rejection:
-    """One record a board rejected in this run, for the provider's email."""
-
-    credit_id: str
-    activity_id: str
-    activity_title: str
-    completion_date: date
-    board: str
-    board_id: str
-    errors: list[RowError]
-
-
-@dataclass
 class CycleSummary:
     transmitted: int = 0
     approved: int = 0
     rejected: int = 0
     emails: int = 0
-    rejections: dict[int, list[Rejection]] = field(default_factory=lambda: defaultdict(list))
+    # The records rejected in this run, by provider id: what each provider's email lists.
+    rejections: dict[int, list[int]] = field(default_factory=lambda: defaultdict(list))
 
 
 def _records(provider: Provider | None) -> QuerySet[CompletionRecord]:
@@ -136,7 +125,7 @@ def board_records_transmit(*, provider: Provider | None = None) -> int:
 # What the board needs of each Transmitted record: plain values, one query per chunk.
 _FIELDS = (
     "pk", "provider_id", "activity_id", "board_id", "diplomate_id", "completion_date", "moc_points",
-    "credit_id", "board__code", "activity__activity_id", "activity__title", "learner_id",
+    "board__code", "activity__activity_id", "learner_id",
     "learner__first_name", "learner__last_name", "learner__first_name_key",
     "learner__last_name_key", "learner__birth_month", "learner__birth_day",
 )  # fmt: skip
@@ -194,42 +183,69 @@ def _submission(row: Row) -> Submission:
 def _plainly_valid(records: QuerySet[CompletionRecord]) -> QuerySet[CompletionRecord]:
     """Records the board approves for certain: the board id is held by the very physician the
     record was matched to (so name and birthday agree), and the points are within the offer.
-    Anything else goes through `board_decision`, which says what is wrong."""
+    Anything else goes through `board_decision`, which says what is wrong.
+
+    Two EXISTS without an OR between them, which PostgreSQL runs as hash semi-joins: a night's
+    records are answered in one pass, not by a lookup per record.
+    """
     holder = LearnerBoardId.objects.filter(
         board_id=OuterRef("board_id"),
         learner_id=OuterRef("learner_id"),
         diplomate_id=Trim(OuterRef("diplomate_id")),
     )
+    # Offered points are positive (a constraint): a record without points is within any offer.
     offer = MocRegistration.objects.filter(
-        activity_id=OuterRef("activity_id"), board_id=OuterRef("board_id")
+        activity_id=OuterRef("activity_id"),
+        board_id=OuterRef("board_id"),
+        points__gte=Coalesce(OuterRef("moc_points"), Value(Decimal(0))),
     )
-    within_offer = Q(moc_points__isnull=True, has_offer=True) | Q(within_offer=True)
-    return (
-        records.filter(learner__isnull=False)
-        .alias(
-            held=Exists(holder),
-            has_offer=Exists(offer),
-            within_offer=Exists(offer.filter(points__gte=OuterRef("moc_points"))),
+    return records.filter(Exists(holder), Exists(offer))
+
+
+def _approve(valid: QuerySet[CompletionRecord], summary: CycleSummary) -> None:
+    """Approve every record of `valid` still awaiting an answer, in one UPDATE on PostgreSQL."""
+    now = timezone.now()
+    if connection.vendor != "postgresql":
+        before = dict(valid.select_for_update(of=("self",)).values_list("pk", "status"))
+        CompletionRecord.objects.filter(pk__in=before).update(
+            status=RecordStatus.APPROVED, board_codes=[], updated_at=now
         )
-        .filter(within_offer, held=True)
+        _count_moved(summary, before.values(), approved=True)
+        return
+    table = connection.ops.quote_name(CompletionRecord._meta.db_table)
+    chosen, params = valid.order_by().values("pk", "status").query.sql_with_params()
+    with connection.cursor() as cursor:
+        # The status re-checked on the row itself: a record another run answered meanwhile is
+        # left alone. `chosen` keeps the status it had, to count the records sent tonight.
+        cursor.execute(
+            f"WITH moved AS (UPDATE {table} AS r SET status = %s, board_codes = '[]'::jsonb, "  # noqa: S608
+            f"updated_at = %s FROM ({chosen}) AS chosen (id, before) "
+            "WHERE r.id = chosen.id AND r.status IN (%s, %s) RETURNING chosen.before) "
+            "SELECT before, count(*) FROM moved GROUP BY before",
+            [RecordStatus.APPROVED, now, *params, *AWAITING],
+        )
+        counts = dict(cursor.fetchall())
+    summary.approved += sum(counts.values())
+    summary.transmitted += counts.get(RecordStatus.SUBMITTED, 0)
+
+
+def _count_moved(summary: CycleSummary, statuses: Iterable[str], *, approved: bool) -> None:
+    statuses = list(statuses)
+    summary.transmitted += statuses.count(RecordStatus.SUBMITTED)
+    if approved:
+        summary.approved += len(statuses)
+
+
+def _judge_chunk(before: dict[int, str], summary: CycleSummary) -> None:
+    """Judge records one by one (`before`: their ids and the statuses they had when chosen)."""
+    rest = (
+        CompletionRecord.objects.filter(pk__in=list(before), status__in=AWAITING)
+        .select_for_update(of=("self",))
+        .order_by()
+        .values(*_FIELDS)
     )
-
-
-def _judge_chunk(
-    records: QuerySet[CompletionRecord], before: dict[int, str], summary: CycleSummary
-) -> None:
-    """The chunk's plainly valid records in one UPDATE; the others judged row by row.
-
-    `records` is the chunk as a range of ids (no list of thousands of ids to send), `before`
-    the statuses its records had when it was chosen.
-    """
-    valid = _plainly_valid(records)
-    approved = list(valid.select_for_update(of=("self",)).values_list("pk", flat=True))
-    valid.update(status=RecordStatus.APPROVED, board_codes=[], updated_at=timezone.now())
-    rest = records.select_for_update(of=("self",)).values(*_FIELDS)  # still awaiting
-    moved = approved + _judge_one_by_one(list(rest), summary)
-    summary.approved += len(approved)
-    summary.transmitted += sum(1 for pk in moved if before.get(pk) == RecordStatus.SUBMITTED)
+    moved = _judge_one_by_one(list(rest), summary)
+    _count_moved(summary, (before[pk] for pk in moved), approved=False)
 
 
 def _judge_one_by_one(rows: Sequence[Row], summary: CycleSummary) -> list[int]:
@@ -256,9 +272,9 @@ def _judge_one_by_one(rows: Sequence[Row], summary: CycleSummary) -> list[int]:
     )
     stored = _reject(rejected)
     for pk in stored:
-        row, errors = rejected[pk]
+        row, _ = rejected[pk]
         summary.rejected += 1
-        summary.rejections[row["provider_id"]].append(_rejection(row, errors))
+        summary.rejections[row["provider_id"]].append(pk)
     return approved_ids + stored
 
 
@@ -298,33 +314,16 @@ def _reject_at_once(codes: dict[int, list[dict[str, str]]]) -> list[int]:
         return sorted(row[0] for row in cursor.fetchall())
 
 
-def _rejection(row: Row, errors: list[RowError]) -> Rejection:
-    return Rejection(
-        credit_id=row["credit_id"],
-        activity_id=row["activity__activity_id"],
-        activity_title=row["activity__title"],
-        completion_date=row["completion_date"],
-        board=row["board__code"],
-        board_id=row["diplomate_id"],
-        errors=errors,
-    )
-
-
 def board_answers_receive(summary: CycleSummary, *, provider: Provider | None = None) -> None:
-    """The simulated boards judge every Submitted or Transmitted MOC record (of one provider),
-    oldest first, a chunk per transaction."""
-    last_pk = 0
+    """The simulated boards judge every Submitted or Transmitted MOC record (of one provider):
+    the plainly valid approved at once, the others oldest first, a chunk per transaction."""
     awaiting = _records(provider).filter(status__in=AWAITING, board__isnull=False)
-    while True:
-        before = dict(
-            awaiting.filter(pk__gt=last_pk).order_by("pk").values_list("pk", "status")[:CHUNK_SIZE]
-        )
-        if not before:
-            return
-        upper = max(before)
+    with transaction.atomic():
+        _approve(_plainly_valid(awaiting), summary)
+    rest = list(awaiting.order_by("pk").values_list("pk", "status"))
+    for start in range(0, len(rest), CHUNK_SIZE):
         with transaction.atomic():
-            _judge_chunk(awaiting.filter(pk__gt=last_pk, pk__lte=upper), before, summary)
-        last_pk = upper
+            _judge_chunk(dict(rest[start : start + CHUNK_SIZE]), summary)
 
 
 def board_cycle_run(*, today: date, provider: Provider | None = None) -> CycleSummary:
@@ -334,15 +333,7 @@ def board_cycle_run(*, today: date, provider: Provider | None = None) -> CycleSu
     """
     summary = CycleSummary()
     board_answers_receive(summary, provider=provider)
-    providers = Provider.objects.in_bulk(list(summary.rejections))
-    for provider_pk, rejections in summary.rejections.items():
-        rejected_for = providers[provider_pk]
-        if board_rejection_email(provider=rejected_for, rejections=rejections, today=today):
-            summary.emails += 1
-        else:
-            logger.warning(
-                "Provider %s has no primary contact: rejections not emailed", rejected_for
-            )
+    summary.emails = board_rejection_emails(rejected=summary.rejections, today=today)
     logger.info(
         "Board cycle %s%s: %d transmitted, %d approved, %d rejected, %d emails",
         today,

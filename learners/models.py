@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django.core.validators import RegexValidator
 from django.db import models
+from django.db.models import Case, F, Value, When
 from django.db.models.functions import Upper
 
 from portal.models import Provider
@@ -189,7 +190,11 @@ class CompletionRecord(models.Model):
     licensing_state = models.CharField(max_length=2, blank=True)
     license_id = models.CharField(max_length=50, blank=True)
     npi = models.CharField(max_length=10, blank=True)
-    board = models.ForeignKey(Board, on_delete=models.PROTECT, null=True, blank=True)
+    # Not indexed: a record is looked up through its provider or activity first, and an index
+    # over half the table's rows only tempts the planner into reading all of it.
+    board = models.ForeignKey(
+        Board, on_delete=models.PROTECT, null=True, blank=True, db_index=False
+    )
     diplomate_id = models.CharField("certifying board id", max_length=50, blank=True)
     moc_points = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
     # [{"type": "Medical Knowledge", "points": "1.50"}, …]
@@ -203,6 +208,15 @@ class CompletionRecord(models.Model):
     rems_time_in_practice = models.CharField(max_length=30, blank=True)
     rems_performs_surgery = models.BooleanField(null=True, blank=True)
     status = models.CharField(max_length=12, choices=RecordStatus.choices)
+    # Whether the record counts (not Deleted), kept by the database. The constraints below test
+    # it rather than the status, so no index names the status: a board's answer (Submitted →
+    # Approved) then changes no indexed column, and PostgreSQL writes it in place, with free
+    # room left in each page (fillfactor, migration 0011), instead of adding to every index.
+    live = models.GeneratedField(
+        expression=Case(When(status=RecordStatus.DELETED, then=Value(False)), default=Value(True)),
+        output_field=models.BooleanField(),
+        db_persist=True,
+    )
     board_codes = models.JSONField(
         "board rejection codes", default=list, blank=True, help_text="Codes a board sent back."
     )
@@ -229,13 +243,12 @@ class CompletionRecord(models.Model):
             # 709 as a database fact: one live completion per learner, activity and date.
             models.UniqueConstraint(
                 fields=["activity", "learner", "completion_date"],
-                condition=~models.Q(status="deleted") & models.Q(learner__isnull=False),
+                condition=models.Q(live=True, learner__isnull=False),
                 name="one_live_completion_per_learner",
             ),
             models.UniqueConstraint(
                 fields=["activity", "rems_learner_local_id", "completion_date"],
-                condition=~models.Q(status="deleted")
-                & models.Q(learner__isnull=True)
+                condition=models.Q(live=True, learner__isnull=True)
                 & ~models.Q(rems_learner_local_id=""),
                 name="one_live_completion_per_rems_learner",
             ),
@@ -243,13 +256,9 @@ class CompletionRecord(models.Model):
         indexes = [
             models.Index(fields=["provider", "activity", "learner", "completion_date"]),
             models.Index(fields=["activity", "board", "diplomate_id", "completion_date"]),
-            # The board cycle's queue: only records awaiting a board's answer are in it, so
-            # neither the engine's inserts nor the answers themselves add entries.
-            models.Index(
-                fields=["id"],
-                condition=models.Q(status__in=["submitted", "transmitted"], board__isnull=False),
-                name="record_awaiting_board",
-            ),
+            # Learner Search by board id: the id the record itself was reported with, any case
+            # (the records of the directory's holders of that id are found by their learner).
+            models.Index(F("provider"), Upper("diplomate_id"), name="record_board_id_upper"),
             # Learner Search and its export: a provider's records newest first, a page at a
             # time (keyset on created_at, id), without walking every provider's records. The
             # ids a search compares are carried along, so a search by learner or id reads the

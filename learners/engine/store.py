@@ -30,8 +30,10 @@ SMALL_BATCH = 50
 
 @cache
 def _columns() -> tuple[models.Field, ...]:
-    """Every concrete column but the key."""
-    return tuple(f for f in CompletionRecord._meta.concrete_fields if not f.primary_key)
+    """Every concrete column but the key and those the database computes."""
+    return tuple(
+        f for f in CompletionRecord._meta.concrete_fields if not f.primary_key and not f.generated
+    )
 
 
 def _column(f: models.Field) -> str:

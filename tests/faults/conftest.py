@@ -212,7 +212,9 @@ def paused_at_second_chunk(upload: Upload, data: bytes) -> Iterator[int]:
         credit_id=f"{credit_id_prefix(upload)}{rows[700].row_number}",
         completion_date=activity.start_date,
     )
-    fields = [f for f in CompletionRecord._meta.concrete_fields if not f.primary_key]
+    fields = [
+        f for f in CompletionRecord._meta.concrete_fields if not f.primary_key and not f.generated
+    ]
     values = [f.get_db_prep_save(f.pre_save(squatter, True), connection) for f in fields]
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     table = connection.ops.quote_name(CompletionRecord._meta.db_table)

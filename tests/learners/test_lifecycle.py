@@ -3,22 +3,27 @@
 from __future__ import annotations
 
 import itertools
+import time
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from io import StringIO
 from typing import Any
+from unittest import mock
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.test import Client
 from django.urls import reverse
 
 from activities.models import Activity
+from emails.messages import board_rejection_emails
+from emails.models import Email
 from learners.engine.matching import Person
 from learners.engine.names import name_key
 from learners.lifecycle import (
+    CycleSummary,
     Submission,
     board_cycle_run,
     board_decision,
@@ -28,6 +33,7 @@ from learners.models import Board, CompletionRecord, Learner, RecordStatus
 from learners.tasks import board_cycle
 from portal.celery import app
 from portal.models import Provider
+from tests.concurrency import together
 from tests.factories import (
     ActivityFactory,
     CompletionRecordFactory,
@@ -223,6 +229,102 @@ def test_it_emails_the_primary_contact_once_per_provider_with_codes(
     theirs = next(m for m in mailoutbox if m.to == ["cme@elsewhere.test"])  # type: ignore[attr-defined]
     assert "THEIRS-1" in theirs.body
     assert "CR-1" not in theirs.body
+
+
+def test_the_cycle_queues_rejection_emails_that_their_send_task_renders(
+    provider: Provider,
+    imu: Activity,
+    jane: Learner,
+    deliver_emails: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    # Thousands of providers' emails in one run: the cycle stores ids, the send task renders.
+    rejected = _moc(imu, jane, credit_id="CR-9", diplomate_id="000000")
+    with (
+        mock.patch("emails.services.email_dispatch", return_value=True) as dispatch,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        board_cycle_run(today=TODAY)
+    email = Email.objects.get()
+    assert (email.kind, email.facts, email.body) == (
+        "board_rejection",
+        {"provider": provider.pk, "records": [rejected.pk], "today": TODAY.isoformat()},
+        "",
+    )
+    dispatch.assert_called_once_with(email_id=email.pk)
+
+    [sent] = deliver_emails()
+
+    email.refresh_from_db()
+    assert "CR-9" in sent.body and "661" in sent.body
+    assert (email.subject, email.body, email.status) == (sent.subject, sent.body, "sent")
+    assert board_rejection_emails(rejected={provider.pk: [rejected.pk]}, today=TODAY) == 0
+    assert Email.objects.count() == 1
+
+
+def _updates() -> tuple[int, int]:
+    """The record updates this transaction made so far, and how many of them in place."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_xact_user_tables "
+            "WHERE relname = 'learners_completionrecord'"
+        )
+        return cursor.fetchone() or (0, 0)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="heap-only updates are PostgreSQL's")
+def test_a_board_answer_rewrites_the_record_in_place_without_touching_an_index(
+    imu: Activity, jane: Learner
+) -> None:
+    # No index names the status (the 709 constraints test the generated `live` column), and
+    # pages keep free room: PostgreSQL writes each answer as a heap-only tuple, which is what
+    # makes the nightly cycle fast at production size.
+    _moc(imu, jane)
+    _moc(imu, jane, diplomate_id="000000")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT reloptions FROM pg_class WHERE relname = 'learners_completionrecord'"
+        )
+        assert cursor.fetchone()[0] == ["fillfactor=85"]
+    before = _updates()
+
+    summary = board_cycle_run(today=TODAY)
+
+    updated, in_place = (after - first for after, first in zip(_updates(), before, strict=True))
+    assert (updated, in_place) == (2, 2)
+    assert (summary.approved, summary.rejected) == (1, 1)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks are PostgreSQL's")
+def test_three_runs_at_once_answer_each_record_once(
+    imu: Activity, jane: Learner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("learners.lifecycle.CHUNK_SIZE", 3)
+    valid = [_moc(imu, jane).pk for _ in range(12)]
+    invalid = [_moc(imu, jane, diplomate_id="000000").pk for _ in range(8)]
+
+    def hold_the_records() -> None:
+        # The runs choose their records while these locks hold, then queue behind them.
+        with transaction.atomic():
+            list(CompletionRecord.objects.select_for_update())
+            time.sleep(1.0)
+
+    def run() -> CycleSummary:
+        time.sleep(0.3)
+        return board_cycle_run(today=TODAY)
+
+    _, *summaries = together([hold_the_records, run, run, run])
+
+    assert not [s for s in summaries if isinstance(s, Exception)], summaries
+    assert sum(s.approved for s in summaries) == len(valid)
+    assert sum(s.rejected for s in summaries) == len(invalid)
+    assert sum(s.transmitted for s in summaries) == len(valid) + len(invalid)
+    statuses = dict(CompletionRecord.objects.values_list("pk", "status"))
+    assert {statuses[pk] for pk in valid} == {RecordStatus.APPROVED}
+    assert {statuses[pk] for pk in invalid} == {RecordStatus.REJECTED}
+    emailed = [pk for email in Email.objects.all() for pk in email.facts["records"]]
+    assert sorted(emailed) == sorted(invalid)
 
 
 def test_a_second_run_changes_nothing(

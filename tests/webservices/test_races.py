@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
-import threading
 from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import connection
 from django.db.models import Count
 from django.test import Client
 
@@ -18,6 +16,7 @@ from learners.filegen import generate_learner_rows
 from learners.models import CompletionRecord, RecordSource
 from learners.sandbox import seed_sandbox
 from portal.models import Provider
+from tests.concurrency import together as _together
 from tests.doors import activity_report, learner_reports_xml, submit_message
 from tests.webservices.conftest import PASSWORD, PROVIDER_ID, SAVE_LEARNER, TODAY, USER, XML
 from tests.webservices.test_save_learner_activity import report
@@ -29,28 +28,6 @@ pytestmark = [pytest.mark.django_db(transaction=True)]
 def sandbox_committed() -> Provider:
     seed_sandbox(today=TODAY)
     return Provider.objects.get(accme_id=PROVIDER_ID)
-
-
-def _together(tasks: list[Callable[[], Any]]) -> list[Any]:
-    """Run every task in its own thread, all released at once; their results in order."""
-    barrier = threading.Barrier(len(tasks))
-    results: list[Any] = [None] * len(tasks)
-
-    def run(index: int, task: Callable[[], Any]) -> None:
-        try:
-            barrier.wait()
-            results[index] = task()
-        except Exception as exc:
-            results[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, t)) for i, t in enumerate(tasks)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return results
 
 
 def _save(data: str) -> str:
