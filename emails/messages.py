@@ -21,6 +21,7 @@ from django.urls import reverse
 
 from emails.models import Email
 from emails.services import EmailFacts, email_queue, email_queue_unrendered
+from learners.models import CompletionRecord
 from portal.models import Provider
 
 if TYPE_CHECKING:
@@ -87,8 +88,6 @@ def board_rejection_emails(*, rejected: Mapping[int, Sequence[int]], today: date
 
 
 def _board_rejection_context(facts: dict[str, Any]) -> dict[str, Any]:
-    from learners.models import CompletionRecord
-
     provider = Provider.objects.get(pk=facts["provider"])
     records = (
         CompletionRecord.objects.filter(pk__in=facts["records"])
