@@ -114,18 +114,12 @@ def email_send(*, email_id: int) -> bool:
     email = _claim(email_id)
     if email is None:
         return False
-    if email.kind and not email.body:
-        _render(email)
-    message = EmailMultiAlternatives(
-        subject=email.subject,
-        body=email.body,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[email.to],
-    )
-    if email.html:
-        message.attach_alternative(email.html, "text/html")
     try:
-        message.send()
+        # A render that fails (its facts are gone) is a failed try like a refused send: it is
+        # retried and, after the last try, given up, never left claimed.
+        if email.kind and not email.body:
+            _render(email)
+        _message(email).send()
     except Exception as exc:
         logger.warning(
             "Email %s to %s not sent (try %s): %r", email.pk, email.to, email.attempts, exc
@@ -138,6 +132,18 @@ def email_send(*, email_id: int) -> bool:
         status=EmailStatus.SENT, sent_at=timezone.now(), last_error="", next_attempt_at=None
     )
     return True
+
+
+def _message(email: Email) -> EmailMultiAlternatives:
+    message = EmailMultiAlternatives(
+        subject=email.subject,
+        body=email.body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[email.to],
+    )
+    if email.html:
+        message.attach_alternative(email.html, "text/html")
+    return message
 
 
 def _render(email: Email) -> None:

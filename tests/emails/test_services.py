@@ -14,7 +14,14 @@ from django.utils import timezone
 
 from emails import services
 from emails.models import Email, EmailStatus
-from emails.services import EmailNotSent, email_queue, email_send, emails_send_overdue
+from emails.services import (
+    EmailFacts,
+    EmailNotSent,
+    email_queue,
+    email_queue_unrendered,
+    email_send,
+    emails_send_overdue,
+)
 from emails.tasks import send_email
 
 pytestmark = pytest.mark.django_db
@@ -112,6 +119,29 @@ def test_it_gives_up_after_the_last_try(settings: Any, mailoutbox: list[Any]) ->
             assert email_send(email_id=email.pk) is False
     email.refresh_from_db()
     assert (email.status, email.attempts) == (EmailStatus.FAILED, 2)
+    assert not mailoutbox
+
+
+def test_an_email_queued_as_facts_that_cannot_be_rendered_is_retried_then_given_up(
+    settings: Any, mailoutbox: list[Any]
+) -> None:
+    settings.EMAIL_MAX_ATTEMPTS = 2
+    facts = {"provider": 0, "records": [1], "today": "2026-11-22"}  # no such provider
+    unrendered = EmailFacts(
+        key="test:facts", about="provider:0", to="cme@x.test", kind="board_rejection", facts=facts
+    )
+    assert email_queue_unrendered([unrendered, unrendered]) == 1
+    email = Email.objects.get()
+
+    with pytest.raises(EmailNotSent):
+        email_send(email_id=email.pk)
+    email.refresh_from_db()
+    assert (email.status, email.attempts) == (EmailStatus.QUEUED, 1)
+    assert "DoesNotExist" in email.last_error
+    with time_machine.travel(timezone.now() + timedelta(minutes=1)):
+        assert email_send(email_id=email.pk) is False
+    email.refresh_from_db()
+    assert (email.status, email.attempts, email.body) == (EmailStatus.FAILED, 2, "")
     assert not mailoutbox
 
 
