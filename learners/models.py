@@ -190,8 +190,8 @@ class CompletionRecord(models.Model):
     licensing_state = models.CharField(max_length=2, blank=True)
     license_id = models.CharField(max_length=50, blank=True)
     npi = models.CharField(max_length=10, blank=True)
-    # Not indexed: a record is looked up through its provider or activity first, and an index
-    # over half the table's rows only tempts the planner into reading all of it.
+    # Not indexed: no query looks records up by board alone (each starts from a provider or an
+    # activity), and for "has a board" the index led the planner to read millions of entries.
     board = models.ForeignKey(
         Board, on_delete=models.PROTECT, null=True, blank=True, db_index=False
     )
