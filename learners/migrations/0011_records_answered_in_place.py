@@ -31,6 +31,9 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        # First, so that adding the stored column below, which rewrites the table, lays the
+        # rows already there out with the free room too.
+        migrations.RunPython(leave_room_for_answers, fill_pages),
         migrations.RemoveConstraint(
             model_name='completionrecord',
             name='one_live_completion_per_learner',
@@ -65,5 +68,4 @@ class Migration(migrations.Migration):
             model_name='completionrecord',
             index=models.Index(models.F('provider'), django.db.models.functions.text.Upper('diplomate_id'), name='record_board_id_upper'),
         ),
-        migrations.RunPython(leave_room_for_answers, fill_pages),
     ]
