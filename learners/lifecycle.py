@@ -3,7 +3,7 @@
 `board_cycle_run` transmits every Submitted MOC record (and any still Transmitted) to a simulated
 board per certifying board, which approves or rejects each by its own rules. The plainly valid
 records (the board id is the matched physician's own, the points within the offer) are approved
-by one set-based UPDATE; the rest go in chunks, a transaction each, judged one by one in Python
+by set-based UPDATEs, a few passes of one statement each; the rest go in chunks, a transaction each, judged one by one in Python
 by the rules that write the board's codes. A record is written once, from Submitted straight to
 its answer, in place: no index names the status (see CompletionRecord.live). Every move is a conditional UPDATE on the current status, so two runs (or a retried
 task) never handle a record twice, and a run that died half-way is finished by the next one.
@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -36,12 +36,16 @@ from learners.engine.codes import error
 from learners.engine.matching import Identity, Person, board_id_problems
 from learners.engine.results import RowError
 from learners.engine.rules import points_over_offer
+from learners.engine.sql import any_of
 from learners.models import CompletionRecord, LearnerBoardId, RecordStatus
 from portal.models import Provider
 
 logger = logging.getLogger(__name__)
 
 CHUNK_SIZE = 5000
+# Passes of the set-based approval, each its own transaction (see `_approval_passes`): with 15%
+# of each page free, a sixth of a full page's records fit in place at a time.
+APPROVAL_PASSES = 6
 # What the board has yet to answer: sent tonight (Submitted) or left by a run that died.
 AWAITING = (RecordStatus.SUBMITTED, RecordStatus.TRANSMITTED)
 
@@ -202,6 +206,30 @@ def _plainly_valid(records: QuerySet[CompletionRecord]) -> QuerySet[CompletionRe
     return records.filter(Exists(holder), Exists(offer))
 
 
+def _approval_passes(awaiting: QuerySet[CompletionRecord]) -> Iterator[QuerySet[CompletionRecord]]:
+    """The awaiting records to approve, a block of neighbours by id at a time, each block in
+    APPROVAL_PASSES parts that take every n-th record (CHUNK_SIZE records a part).
+
+    A page's records are neighbours by id, so each committed part answers a few of them: the
+    next part finds the old versions dead, PostgreSQL prunes them, and its answers fit in the
+    page too. After a deadline day a page may hold nothing but records awaiting a board; in one
+    statement only the first answers would fit and the rest would be written to every index.
+    A part is named by its ids, so it is read through the key, not by a scan of the table.
+    One part on SQLite.
+    """
+    if connection.vendor != "postgresql":
+        yield awaiting
+        return
+    ids = list(awaiting.order_by("pk").values_list("pk", flat=True))
+    records = CompletionRecord.objects.filter(status__in=AWAITING)
+    block = CHUNK_SIZE * APPROVAL_PASSES
+    for start in range(0, len(ids), block):
+        neighbours = ids[start : start + block]
+        for part in range(APPROVAL_PASSES):
+            if neighbours[part::APPROVAL_PASSES]:
+                yield records.filter(any_of("id", neighbours[part::APPROVAL_PASSES]))
+
+
 def _approve(valid: QuerySet[CompletionRecord], summary: CycleSummary) -> None:
     """Approve every record of `valid` still awaiting an answer, in one UPDATE on PostgreSQL."""
     now = timezone.now()
@@ -316,10 +344,12 @@ def _reject_at_once(codes: dict[int, list[dict[str, str]]]) -> list[int]:
 
 def board_answers_receive(summary: CycleSummary, *, provider: Provider | None = None) -> None:
     """The simulated boards judge every Submitted or Transmitted MOC record (of one provider):
-    the plainly valid approved at once, the others oldest first, a chunk per transaction."""
+    the plainly valid approved set-based, in a few passes, the others oldest first, a chunk per
+    transaction."""
     awaiting = _records(provider).filter(status__in=AWAITING, board__isnull=False)
-    with transaction.atomic():
-        _approve(_plainly_valid(awaiting), summary)
+    for part in _approval_passes(awaiting):
+        with transaction.atomic():
+            _approve(_plainly_valid(part), summary)
     rest = list(awaiting.order_by("pk").values_list("pk", "status"))
     for start in range(0, len(rest), CHUNK_SIZE):
         with transaction.atomic():

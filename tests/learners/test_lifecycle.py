@@ -25,6 +25,7 @@ from learners.engine.names import name_key
 from learners.lifecycle import (
     CycleSummary,
     Submission,
+    _approval_passes,
     board_cycle_run,
     board_decision,
     board_records_transmit,
@@ -293,6 +294,23 @@ def test_a_board_answer_rewrites_the_record_in_place_without_touching_an_index(
     updated, in_place = (after - first for after, first in zip(_updates(), before, strict=True))
     assert (updated, in_place) == (2, 2)
     assert (summary.approved, summary.rejected) == (1, 1)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="one part on SQLite")
+def test_it_approves_neighbouring_records_in_separate_parts(
+    imu: Activity, jane: Learner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Neighbours by id share a page: each part (its own transaction) takes every sixth record,
+    # so the next part finds room where the last one's old versions were pruned.
+    monkeypatch.setattr("learners.lifecycle.CHUNK_SIZE", 2)
+    ids = [_moc(imu, jane).pk for _ in range(14)]
+    awaiting = CompletionRecord.objects.filter(status=RecordStatus.SUBMITTED)
+
+    parts = [sorted(part.values_list("pk", flat=True)) for part in _approval_passes(awaiting)]
+    summary = board_cycle_run(today=TODAY)
+
+    assert parts == [ids[i:12:6] for i in range(6)] + [[ids[12]], [ids[13]]]
+    assert summary.approved == 14
 
 
 @pytest.mark.django_db(transaction=True)
