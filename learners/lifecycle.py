@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import json
 import logging
-from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections import Counter, defaultdict
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -238,8 +238,15 @@ def _approve(valid: QuerySet[CompletionRecord], summary: CycleSummary) -> None:
         CompletionRecord.objects.filter(pk__in=before).update(
             status=RecordStatus.APPROVED, board_codes=[], updated_at=now
         )
-        _count_moved(summary, before.values(), approved=True)
-        return
+        counts: dict[str, int] = Counter(before.values())
+    else:
+        counts = _approve_at_once(valid, now)
+    summary.approved += sum(counts.values())
+    summary.transmitted += counts.get(RecordStatus.SUBMITTED, 0)
+
+
+def _approve_at_once(valid: QuerySet[CompletionRecord], now: datetime) -> dict[str, int]:
+    """One UPDATE … RETURNING; how many records it moved, by the status each had before."""
     table = connection.ops.quote_name(CompletionRecord._meta.db_table)
     chosen, params = valid.order_by().values("pk", "status").query.sql_with_params()
     with connection.cursor() as cursor:
@@ -252,16 +259,7 @@ def _approve(valid: QuerySet[CompletionRecord], summary: CycleSummary) -> None:
             "SELECT before, count(*) FROM moved GROUP BY before",
             [RecordStatus.APPROVED, now, *params, *AWAITING],
         )
-        counts = dict(cursor.fetchall())
-    summary.approved += sum(counts.values())
-    summary.transmitted += counts.get(RecordStatus.SUBMITTED, 0)
-
-
-def _count_moved(summary: CycleSummary, statuses: Iterable[str], *, approved: bool) -> None:
-    statuses = list(statuses)
-    summary.transmitted += statuses.count(RecordStatus.SUBMITTED)
-    if approved:
-        summary.approved += len(statuses)
+        return dict(cursor.fetchall())
 
 
 def _judge_chunk(before: dict[int, str], summary: CycleSummary) -> None:
@@ -273,7 +271,7 @@ def _judge_chunk(before: dict[int, str], summary: CycleSummary) -> None:
         .values(*_FIELDS)
     )
     moved = _judge_one_by_one(list(rest), summary)
-    _count_moved(summary, (before[pk] for pk in moved), approved=False)
+    summary.transmitted += sum(1 for pk in moved if before[pk] == RecordStatus.SUBMITTED)
 
 
 def _judge_one_by_one(rows: Sequence[Row], summary: CycleSummary) -> list[int]:
