@@ -16,10 +16,11 @@ from emails.models import Email, EmailStatus
 from emails.services import email_send
 from learners.models import ActivityFormat, Board, CreditType
 from learners.reference_data import load_reference_data
+from portal.brokerconf import embedded_broker_url
 from portal.models import Provider
 from tests.factories import MembershipFactory, ProviderFactory
 from tests.production import Stack, production_stack
-from tests.worker import test_database_url
+from tests.worker import test_database_url, use_broker
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
@@ -38,6 +39,18 @@ SOURCE_STATIC_FILES = {
 @pytest.fixture(scope="session", autouse=True)
 def static_files_from_the_source_tree() -> Iterator[None]:
     with override_settings(**SOURCE_STATIC_FILES):
+        yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def an_embedded_broker_of_its_own(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Without a configured broker, the suite's workers and sends use an embedded broker file of
+    their own: the checkout's (var/) belongs to `make run`, which may be running beside it."""
+    if os.environ.get("CELERY_BROKER_URL") or os.environ.get("REDIS_URL"):
+        yield
+        return
+    url = embedded_broker_url(tmp_path_factory.mktemp("broker"))
+    with override_settings(CELERY_BROKER_URL=url), use_broker(url):
         yield
 
 
