@@ -6,15 +6,14 @@ model instances), so the rules can run over dictionaries.
 
 from __future__ import annotations
 
-import operator
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
-from functools import partial, reduce
+from functools import partial
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.db.models.signals import post_delete, post_migrate, post_save
 
 from activities.models import Activity
@@ -30,8 +29,8 @@ from learners.engine.facts import (
     Who,
 )
 from learners.engine.matching import DirectoryIndex
-from learners.engine.sql import any_of, at_most, equals, slotted_rows
-from learners.models import Board, CompletionRecord, CreditType, RecordCreditId, RecordStatus
+from learners.engine.sql import any_of, at_most, equals, pairs_in, slotted_rows
+from learners.models import Board, CompletionRecord, CreditType, RecordCreditId
 from portal.models import Provider
 
 _ACTIVITY_FIELDS = (
@@ -194,7 +193,11 @@ def load_records(
         else ()
     )
     mine = ctx.batch.credit_ids
+    seen: set[int] = set()
     for values in rows:
+        if values[0] in seen:  # a record two kinds of look-up found
+            continue
+        seen.add(values[0])
         record = ExistingRecord(*values)
         if record.credit_id in mine:
             continue
@@ -256,8 +259,10 @@ class _Wanted:
         self.credit_ids |= self.given_ids
         self.activity_pks = {j.activity.pk for j in adds if j.activity is not None}
         self.whos = {j.who for j in adds} - {None}
-        self.learner_ids = {w for w in self.whos if isinstance(w, int)}
-        self.local_ids = {w[1] for w in self.whos if isinstance(w, tuple)}
+        # The (activity, learner) pairs the adds name: their live records are asked for exactly.
+        completions = {(j.activity.pk, j.who) for j in adds if j.activity and j.who is not None}
+        self.learner_pairs = sorted((a, w) for a, w in completions if isinstance(w, int))
+        self.local_pairs = sorted((a, w[1]) for a, w in completions if isinstance(w, tuple))
         self.delete_keys = {
             (j.activity.pk, j.completion)
             for j in judgements
@@ -268,8 +273,8 @@ class _Wanted:
         """Which kinds of stored record are asked for, and whether only those from before."""
         return (
             bool(self.credit_ids),
-            bool(self.activity_pks and self.learner_ids),
-            bool(self.activity_pks and self.local_ids),
+            bool(self.learner_pairs),
+            bool(self.local_pairs),
             bool(self.delete_keys),
             self.stored_before is not None,
         )
@@ -278,9 +283,10 @@ class _Wanted:
         return {
             "provider": provider.pk,
             "credit_ids": list(self.credit_ids),
-            "activity_pks": list(self.activity_pks),
-            "learner_ids": list(self.learner_ids),
-            "local_ids": list(self.local_ids),
+            "learner_activity_pks": [a for a, _ in self.learner_pairs],
+            "learner_ids": [w for _, w in self.learner_pairs],
+            "local_activity_pks": [a for a, _ in self.local_pairs],
+            "local_ids": [w for _, w in self.local_pairs],
             "delete_activity_pks": list({a for a, _ in self.delete_keys}),
             "delete_dates": list({d for _, d in self.delete_keys}),
             "stored_before": self.stored_before,
@@ -288,38 +294,43 @@ class _Wanted:
 
 
 def _records_query(shape: tuple[bool, bool, bool, bool, bool], v: Mapping[str, Any]) -> QuerySet:
-    """The stored records a window needs (see load_records), for a `_Wanted.shape()`."""
+    """The stored records a window needs (see load_records), for a `_Wanted.shape()`.
+
+    One query, a UNION ALL of a part per kind, so each part reads its own index: the Credit
+    IDs the provider's key, the learners' live completions the one-live-completion indexes (by
+    exact pairs). A record two parts find comes twice.
+    """
     credit_ids, learners, local_ids, deletes, before = shape
-    earlier = Q(at_most("pk", v["stored_before"])) if before else Q()
-    live = ~Q(status=RecordStatus.DELETED)
-    parts = []
+    records = CompletionRecord.objects.filter(equals("provider_id", v["provider"]))
+    earlier = records.filter(at_most("pk", v["stored_before"])) if before else records
+    parts: list[QuerySet] = []
     if credit_ids:
-        parts.append(Q(any_of("credit_id", v["credit_ids"])))
+        parts.append(records.filter(any_of("credit_id", v["credit_ids"])))
     if learners:
         parts.append(
-            Q(any_of("activity_id", v["activity_pks"]), any_of("learner_id", v["learner_ids"]))
-            & live
-            & earlier
+            earlier.filter(
+                pairs_in(
+                    ("activity_id", "learner_id"), (v["learner_activity_pks"], v["learner_ids"])
+                ),
+                learner__isnull=False,
+                live=True,
+            )
         )
     if local_ids:
+        local = ("activity_id", "rems_learner_local_id")
         parts.append(
-            Q(any_of("activity_id", v["activity_pks"]))
-            & Q(any_of("rems_learner_local_id", v["local_ids"]), learner__isnull=True)
-            & live
-            & earlier
+            earlier.filter(
+                pairs_in(local, (v["local_activity_pks"], v["local_ids"])),
+                learner__isnull=True,
+                live=True,
+            ).exclude(rems_learner_local_id="")
         )
     if deletes:
         parts.append(
-            Q(
+            earlier.filter(
                 any_of("activity_id", v["delete_activity_pks"]),
                 any_of("completion_date", v["delete_dates"]),
             )
-            & earlier
         )
-    return (
-        CompletionRecord.objects.filter(
-            reduce(operator.or_, parts), equals("provider_id", v["provider"])
-        )
-        .order_by()
-        .values_list(*_RECORD_FIELDS)
-    )
+    rows = [part.order_by().values_list(*_RECORD_FIELDS) for part in parts]
+    return rows[0].union(*rows[1:], all=True) if len(rows) > 1 else rows[0]

@@ -21,7 +21,7 @@ from learners.engine.codes import error
 from learners.engine.names import name_key
 from learners.engine.npi import is_valid_npi
 from learners.engine.results import RowError
-from learners.engine.sql import any_of, slotted_rows
+from learners.engine.sql import any_of, pairs_in, slotted_rows
 from learners.engine.states import state_code
 from learners.engine.values import parse_birth
 from learners.models import Learner, LearnerBoardId, LearnerLicense
@@ -171,9 +171,10 @@ def _directory_rows(
         return []
     values = {
         "npis": list(npis),
-        "states": list({state for state, _ in licences}),
-        "license_ids": list({license_id for _, license_id in licences}),
-        "diplomate_ids": list({d for _, d in board_ids}),
+        "states": [state for state, _ in licences],
+        "license_ids": [license_id for _, license_id in licences],
+        "boards": [board for board, _ in board_ids],
+        "diplomate_ids": [diplomate_id for _, diplomate_id in board_ids],
         "me_numbers": list(me_numbers),
     }
     return slotted_rows(("directory", shape), partial(_directory_query, shape), values)
@@ -194,14 +195,16 @@ def _directory_query(
     if with_licences:
         parts.append(
             LearnerLicense.objects.filter(
-                any_of("state", values["states"]), any_of("license_id", values["license_ids"])
+                pairs_in(("state", "license_id"), (values["states"], values["license_ids"]))
             )
             .annotate(kind=Value(_LICENCE))
             .values_list("kind", "state", "license_id", *learner_fields)
         )
     if with_board_ids:
         parts.append(
-            LearnerBoardId.objects.filter(any_of("diplomate_id", values["diplomate_ids"]))
+            LearnerBoardId.objects.filter(
+                pairs_in(("board_id", "diplomate_id"), (values["boards"], values["diplomate_ids"]))
+            )
             .annotate(kind=Value(_BOARD_ID), first=Cast("board_id", models.CharField()))
             .values_list("kind", "first", "diplomate_id", *learner_fields)
         )

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
-from django.db.models import F, Lookup, QuerySet
+from django.db.models import BooleanField, Expression, F, Lookup, QuerySet
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +76,64 @@ class Equals(_Compare):
 class AtMost(_Compare):
     lookup_name = "at_most"
     operator = "<="
+
+
+class PairsIn(Expression):
+    """`(a, b) IN (SELECT * FROM unnest(%s::ta[], %s::tb[]))` on PostgreSQL: exact pairs.
+
+    `a = ANY(…) AND b = ANY(…)` asks for every combination of the two lists, which no index
+    answers well: PostgreSQL scans the table, or fetches rows only to drop them. Pairs joined
+    to an index on (a, b) cost one probe each. Elsewhere a list of row values.
+    """
+
+    conditional = True
+    output_field = BooleanField()
+
+    def __init__(
+        self,
+        columns: tuple[str, str],
+        values: tuple[Iterable[object] | Slot, Iterable[object] | Slot],
+    ) -> None:
+        super().__init__()
+        self.columns = columns
+        self.fields: list[Any] = []  # the columns, resolved against the query
+        self.values = tuple(v if isinstance(v, Slot) else list(v) for v in values)
+
+    def resolve_expression(self, query: Any = None, *args: Any, **kwargs: Any) -> PairsIn:
+        resolved = super().resolve_expression(query, *args, **kwargs)
+        resolved.fields = [
+            F(column).resolve_expression(query, *args, **kwargs) for column in self.columns
+        ]
+        return resolved
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, tuple[Any, ...]]:
+        compiled = [compiler.compile(field) for field in self.fields]
+        lhs = ", ".join(sql for sql, _ in compiled)
+        lhs_params = tuple(p for _, params in compiled for p in params)
+        if connection.vendor == "postgresql":
+            types = [f.output_field.db_type(connection).split("(")[0] for f in self.fields]
+            arrays = ", ".join(f"%s::{t}[]" for t in types)
+            params = tuple(
+                Slot(v.name, array=True) if isinstance(v, Slot) else array_literal(v)
+                for v in self.values
+            )
+            # Column names and types come from the model, values are parameters.
+            sql = f"({lhs}) IN (SELECT * FROM unnest({arrays}))"  # noqa: S608
+            return sql, (*lhs_params, *params)
+        pairs = list(zip(*self.values, strict=True))  # type: ignore[call-overload]
+        if not pairs:
+            return "1 = 0", lhs_params
+        rows = ", ".join(["(%s, %s)"] * len(pairs))
+        return f"({lhs}) IN (VALUES {rows})", (*lhs_params, *(v for pair in pairs for v in pair))
+
+
+def pairs_in(
+    columns: tuple[str, str],
+    values: tuple[Iterable[object] | Slot, Iterable[object] | Slot],
+) -> PairsIn:
+    """A filter expression: `filter(pairs_in(("board_id", "diplomate_id"), (boards, ids)))`,
+    the values as two lists of equal length (the i-th pair is `boards[i], ids[i]`)."""
+    return PairsIn(columns, values)
 
 
 def any_of(column: str, values: Iterable[object] | Slot) -> AnyOf:
