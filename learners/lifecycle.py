@@ -3,15 +3,17 @@
 `board_cycle_run` transmits every Submitted MOC record (and any still Transmitted) to a simulated
 board per certifying board, which approves or rejects each by its own rules. The plainly valid
 records (the board id is the matched physician's own, the points within the offer) are approved
-by set-based UPDATEs, a few passes of one statement each; the rest go in chunks, a transaction each, judged one by one in Python
-by the rules that write the board's codes. A record is written once, from Submitted straight to
-its answer, in place: no index names the status (see CompletionRecord.live). Every move is a conditional UPDATE on the current status, so two runs (or a retried
-task) never handle a record twice, and a run that died half-way is finished by the next one.
-Rejections are emailed to each provider's primary contact, once per provider per run, after the
-statuses are stored: the emails are queued as record ids and rendered and sent by a retrying task
-(emails/), so a mail-server hiccup delays them but does not lose them, and rendering thousands of
-emails does not hold up the cycle; a run that dies before queueing leaves the rejections (with
-their codes) on the screens only.
+by set-based UPDATEs, a part of neighbouring records per statement; the rest go in chunks, a
+transaction each, judged one by one in Python by the rules that write the board's codes. Both
+steps are shared between BOARD_CYCLE_WORKERS connections. A record is written once, from
+Submitted straight to its answer, in place: no index names the status (see
+CompletionRecord.live). Every move is a conditional UPDATE on the current status, so two runs (or
+a retried task) never handle a record twice, and a run that died half-way is finished by the
+next one. Rejections are emailed to each provider's primary contact, once per provider per run,
+after the statuses are stored: the emails are queued as record ids and rendered and sent by a
+retrying task (emails/), so a mail-server hiccup delays them but does not lose them, and
+rendering thousands of emails does not hold up the cycle; a run that dies before queueing leaves
+the rejections (with their codes) on the screens only.
 """
 
 from __future__ import annotations
@@ -19,12 +21,14 @@ from __future__ import annotations
 import json
 import logging
 from collections import Counter, defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, QuerySet, Value
 from django.db.models.functions import Coalesce, Trim
@@ -36,14 +40,14 @@ from learners.engine.codes import error
 from learners.engine.matching import Identity, Person, board_id_problems
 from learners.engine.results import RowError
 from learners.engine.rules import points_over_offer
-from learners.engine.sql import any_of
+from learners.engine.sql import any_of, pairs_in
 from learners.models import CompletionRecord, LearnerBoardId, RecordStatus
 from portal.models import Provider
 
 logger = logging.getLogger(__name__)
 
 CHUNK_SIZE = 5000
-# Passes of the set-based approval, each its own transaction (see `_approval_passes`): with 15%
+# Passes of the set-based approval, each its own transaction (see `_approval_blocks`): with 15%
 # of each page free, a sixth of a full page's records fit in place at a time.
 APPROVAL_PASSES = 6
 # What the board has yet to answer: sent tonight (Submitted) or left by a run that died.
@@ -110,6 +114,14 @@ class CycleSummary:
     # The records rejected in this run, by provider id: what each provider's email lists.
     rejections: dict[int, list[int]] = field(default_factory=lambda: defaultdict(list))
 
+    def add(self, other: CycleSummary) -> None:
+        """Count in what another share of the same run did."""
+        self.transmitted += other.transmitted
+        self.approved += other.approved
+        self.rejected += other.rejected
+        for provider_id, ids in other.rejections.items():
+            self.rejections[provider_id] = sorted([*self.rejections[provider_id], *ids])
+
 
 def _records(provider: Provider | None) -> QuerySet[CompletionRecord]:
     """Every provider's records (the nightly run), or one provider's (its sandbox clock)."""
@@ -154,20 +166,30 @@ def _person(pk: int | None, values: Row, prefix: str) -> Person | None:
 
 def _diplomates(rows: Sequence[Row]) -> dict[tuple[int, str], Person | None]:
     """The board's diplomates named by the chunk's records, by (board, exact id), one query."""
-    found = LearnerBoardId.objects.filter(
-        board_id__in={r["board_id"] for r in rows},
-        diplomate_id__in={r["diplomate_id"].strip() for r in rows},
-    ).values("board_id", "diplomate_id", "learner_id", *(f"learner__{f}" for f in _LEARNER_FIELDS))
+    named = {(r["board_id"], r["diplomate_id"].strip()) for r in rows}
+    found = (
+        LearnerBoardId.objects.filter(
+            pairs_in(("board_id", "diplomate_id"), ([b for b, _ in named], [d for _, d in named]))
+        )
+        .order_by()
+        .values(
+            "board_id", "diplomate_id", "learner_id", *(f"learner__{f}" for f in _LEARNER_FIELDS)
+        )
+    )
     return {
         (b["board_id"], b["diplomate_id"]): _person(b["learner_id"], b, "learner__") for b in found
     }
 
 
 def _offered_points(rows: Sequence[Row]) -> dict[tuple[int, int], Decimal]:
-    registrations = MocRegistration.objects.filter(
-        activity_id__in={r["activity_id"] for r in rows},
-        board_id__in={r["board_id"] for r in rows},
-    ).values_list("activity_id", "board_id", "points")
+    offers = {(r["activity_id"], r["board_id"]) for r in rows}
+    registrations = (
+        MocRegistration.objects.filter(
+            pairs_in(("activity_id", "board_id"), ([a for a, _ in offers], [b for _, b in offers]))
+        )
+        .order_by()
+        .values_list("activity_id", "board_id", "points")
+    )
     return {(activity, board): points for activity, board, points in registrations}
 
 
@@ -206,47 +228,47 @@ def _plainly_valid(records: QuerySet[CompletionRecord]) -> QuerySet[CompletionRe
     return records.filter(Exists(holder), Exists(offer))
 
 
-def _approval_passes(awaiting: QuerySet[CompletionRecord]) -> Iterator[QuerySet[CompletionRecord]]:
-    """The awaiting records to approve, a block of neighbours by id at a time, each block in
-    APPROVAL_PASSES parts that take every n-th record (CHUNK_SIZE records a part).
+def _approval_blocks(
+    awaiting: QuerySet[CompletionRecord], ids: Sequence[int]
+) -> list[list[QuerySet[CompletionRecord]]]:
+    """The awaiting records to approve (`ids`, in order), in blocks of neighbours by id, each
+    block in APPROVAL_PASSES parts that take every n-th record (CHUNK_SIZE records a part).
 
     A page's records are neighbours by id, so each committed part answers a few of them: the
     next part finds the old versions dead, PostgreSQL prunes them, and its answers fit in the
     page too. After a deadline day a page may hold nothing but records awaiting a board; in one
     statement only the first answers would fit and the rest would be written to every index.
     A part is named by its ids, so it is read through the key, not by a scan of the table.
-    One part on SQLite.
+    Blocks share no page, so two connections may answer two blocks at once. One part on SQLite.
     """
     if connection.vendor != "postgresql":
-        yield awaiting
-        return
-    ids = list(awaiting.order_by("pk").values_list("pk", flat=True))
+        return [[awaiting]]
     records = CompletionRecord.objects.filter(status__in=AWAITING)
-    block = CHUNK_SIZE * APPROVAL_PASSES
-    for start in range(0, len(ids), block):
-        neighbours = ids[start : start + block]
-        for part in range(APPROVAL_PASSES):
-            if neighbours[part::APPROVAL_PASSES]:
-                yield records.filter(any_of("id", neighbours[part::APPROVAL_PASSES]))
+    size = CHUNK_SIZE * APPROVAL_PASSES
+    blocks = [ids[start : start + size] for start in range(0, len(ids), size)]
+    parts = [[block[part::APPROVAL_PASSES] for part in range(APPROVAL_PASSES)] for block in blocks]
+    return [[records.filter(any_of("id", part)) for part in block if part] for block in parts]
 
 
-def _approve(valid: QuerySet[CompletionRecord], summary: CycleSummary) -> None:
-    """Approve every record of `valid` still awaiting an answer, in one UPDATE on PostgreSQL."""
+def _approve(valid: QuerySet[CompletionRecord], summary: CycleSummary) -> list[int]:
+    """Approve every record of `valid` still awaiting an answer, in one UPDATE on PostgreSQL;
+    returns the ids of the records approved."""
     now = timezone.now()
     if connection.vendor != "postgresql":
         before = dict(valid.select_for_update(of=("self",)).values_list("pk", "status"))
         CompletionRecord.objects.filter(pk__in=before).update(
             status=RecordStatus.APPROVED, board_codes=[], updated_at=now
         )
-        counts: dict[str, int] = Counter(before.values())
     else:
-        counts = _approve_at_once(valid, now)
-    summary.approved += sum(counts.values())
+        before = _approve_at_once(valid, now)
+    counts = Counter(before.values())
+    summary.approved += len(before)
     summary.transmitted += counts.get(RecordStatus.SUBMITTED, 0)
+    return list(before)
 
 
-def _approve_at_once(valid: QuerySet[CompletionRecord], now: datetime) -> dict[str, int]:
-    """One UPDATE … RETURNING; how many records it moved, by the status each had before."""
+def _approve_at_once(valid: QuerySet[CompletionRecord], now: datetime) -> dict[int, str]:
+    """One UPDATE … RETURNING: the records it moved, with the status each had before."""
     table = connection.ops.quote_name(CompletionRecord._meta.db_table)
     chosen, params = valid.order_by().values("pk", "status").query.sql_with_params()
     with connection.cursor() as cursor:
@@ -255,8 +277,8 @@ def _approve_at_once(valid: QuerySet[CompletionRecord], now: datetime) -> dict[s
         cursor.execute(
             f"WITH moved AS (UPDATE {table} AS r SET status = %s, board_codes = '[]'::jsonb, "  # noqa: S608
             f"updated_at = %s FROM ({chosen}) AS chosen (id, before) "
-            "WHERE r.id = chosen.id AND r.status IN (%s, %s) RETURNING chosen.before) "
-            "SELECT before, count(*) FROM moved GROUP BY before",
+            "WHERE r.id = chosen.id AND r.status IN (%s, %s) RETURNING r.id, chosen.before) "
+            "SELECT id, before FROM moved",
             [RecordStatus.APPROVED, now, *params, *AWAITING],
         )
         return dict(cursor.fetchall())
@@ -265,7 +287,7 @@ def _approve_at_once(valid: QuerySet[CompletionRecord], now: datetime) -> dict[s
 def _judge_chunk(before: dict[int, str], summary: CycleSummary) -> None:
     """Judge records one by one (`before`: their ids and the statuses they had when chosen)."""
     rest = (
-        CompletionRecord.objects.filter(pk__in=list(before), status__in=AWAITING)
+        CompletionRecord.objects.filter(any_of("pk", before), status__in=AWAITING)
         .select_for_update(of=("self",))
         .order_by()
         .values(*_FIELDS)
@@ -293,7 +315,7 @@ def _judge_one_by_one(rows: Sequence[Row], summary: CycleSummary) -> list[int]:
             rejected[row["pk"]] = (row, errors)
         else:
             approved_ids.append(row["pk"])
-    summary.approved += CompletionRecord.objects.filter(pk__in=approved_ids).update(
+    summary.approved += CompletionRecord.objects.filter(any_of("pk", approved_ids)).update(
         status=RecordStatus.APPROVED, board_codes=[], updated_at=timezone.now()
     )
     stored = _reject(rejected)
@@ -343,15 +365,65 @@ def _reject_at_once(codes: dict[int, list[dict[str, str]]]) -> list[int]:
 def board_answers_receive(summary: CycleSummary, *, provider: Provider | None = None) -> None:
     """The simulated boards judge every Submitted or Transmitted MOC record (of one provider):
     the plainly valid approved set-based, in a few passes, the others oldest first, a chunk per
-    transaction."""
+    transaction; both steps shared between BOARD_CYCLE_WORKERS connections (see `_shared`)."""
     awaiting = _records(provider).filter(status__in=AWAITING, board__isnull=False)
-    for part in _approval_passes(awaiting):
+    # One read of what awaits (and the status it had); what the passes approve is struck off,
+    # and the rest is judged. A record answered meanwhile by another run is left alone by
+    # both steps (each re-checks the status on the row); one that arrives later waits a night.
+    waiting = dict(awaiting.order_by("pk").values_list("pk", "status"))
+    for share, approved in _shared(_approve_blocks, _approval_blocks(awaiting, list(waiting))):
+        summary.add(share)
+        for pk in approved:
+            waiting.pop(pk, None)
+    rest = list(waiting.items())
+    chunks = [dict(rest[start : start + CHUNK_SIZE]) for start in range(0, len(rest), CHUNK_SIZE)]
+    for share in _shared(_judge_chunks, chunks):
+        summary.add(share)
+
+
+def _approve_blocks(
+    blocks: Sequence[Sequence[QuerySet[CompletionRecord]]],
+) -> tuple[CycleSummary, list[int]]:
+    """Approve the plainly valid of each block, a part per transaction; and the ids approved."""
+    summary, approved = CycleSummary(), []
+    for block in blocks:
+        for part in block:
+            with transaction.atomic():
+                approved += _approve(_plainly_valid(part), summary)
+    return summary, approved
+
+
+def _judge_chunks(chunks: Sequence[dict[int, str]]) -> CycleSummary:
+    summary = CycleSummary()
+    for chunk in chunks:
         with transaction.atomic():
-            _approve(_plainly_valid(part), summary)
-    rest = list(awaiting.order_by("pk").values_list("pk", "status"))
-    for start in range(0, len(rest), CHUNK_SIZE):
-        with transaction.atomic():
-            _judge_chunk(dict(rest[start : start + CHUNK_SIZE]), summary)
+            _judge_chunk(chunk, summary)
+    return summary
+
+
+Work = TypeVar("Work")
+Done = TypeVar("Done")
+
+
+def _shared(work: Callable[[list[Work]], Done], items: list[Work]) -> list[Done]:
+    """`work` over `items`, split between BOARD_CYCLE_WORKERS threads with a connection each
+    (every n-th item to each), so the database answers on every core it has.
+
+    In this thread alone inside a transaction (a thread's connection could not see what the
+    transaction holds, nor be rolled back with it), on SQLite, or for a single item.
+    """
+    workers = min(settings.BOARD_CYCLE_WORKERS, len(items))
+    if workers <= 1 or connection.vendor != "postgresql" or connection.in_atomic_block:
+        return [work(items)]
+
+    def share(k: int) -> Done:
+        try:
+            return work(items[k::workers])
+        finally:
+            connection.close()  # this thread's own
+
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="board-cycle") as pool:
+        return list(pool.map(share, range(workers)))
 
 
 def board_cycle_run(*, today: date, provider: Provider | None = None) -> CycleSummary:

@@ -1,18 +1,20 @@
 """The engine on a 2,500-row file, loaded and empty, and the nightly board cycle.
 
-Everything here runs inside transactions that are rolled back (as `bench_engine` does), so the
-loaded database is left as it was found.
+The engine runs inside transactions that are rolled back (as `bench_engine` does); the board
+cycle commits as it does at night and is then undone record by record. Either way the loaded
+database is left as it was found.
 """
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from django.db import connection, transaction
 
-from learners.lifecycle import board_cycle_run
+from emails.messages import board_rejection_emails
+from learners.lifecycle import AWAITING, CycleSummary, board_answers_receive
 from learners.management.commands.bench_engine import _Bench, _run_and_undo
 from learners.models import CompletionRecord, RecordStatus
 from portal.models import Provider
@@ -147,22 +149,52 @@ def measure_engine(
 
 
 def measure_board_cycle(*, today: date) -> CycleFigures:
-    """The nightly cycle over every Submitted record, rolled back afterwards."""
-    figures: CycleFigures | None = None
-    submitted = CompletionRecord.objects.filter(
-        status=RecordStatus.SUBMITTED, board__isnull=False
-    ).count()
+    """The nightly cycle over every Submitted record, as it runs at night: committed, its
+    answers shared between BOARD_CYCLE_WORKERS connections (which a rolled-back transaction
+    would forbid). The rejection emails are queued and rolled back; then every answered record
+    is put back as it was, so the database is left as it was found.
+    """
+    awaiting = _awaiting()
+    submitted = sum(1 for _, status, _, _ in awaiting if status == RecordStatus.SUBMITTED)
+    summary = CycleSummary()
     try:
-        with transaction.atomic():
-            started = time.perf_counter()
-            summary = board_cycle_run(today=today)
-            seconds = time.perf_counter() - started
-            figures = CycleFigures(submitted, seconds, summary.approved, summary.rejected)
-            raise _Rollback
-    except _Rollback:
-        pass
-    assert figures is not None
-    return figures
+        started = time.perf_counter()
+        board_answers_receive(summary)
+        try:
+            with transaction.atomic():
+                board_rejection_emails(rejected=summary.rejections, today=today)
+                seconds = time.perf_counter() - started
+                raise _Rollback
+        except _Rollback:
+            pass
+    finally:
+        _put_back(awaiting)
+    return CycleFigures(submitted, seconds, summary.approved, summary.rejected)
+
+
+def _awaiting() -> list[tuple[int, str, str, datetime]]:
+    """(id, status, board codes as JSON text, last update) of every record awaiting a board."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id, status, board_codes::text, updated_at FROM learners_completionrecord "
+            "WHERE status = ANY(%s) AND board_id IS NOT NULL",
+            [list(AWAITING)],
+        )
+        return cursor.fetchall()
+
+
+def _put_back(awaiting: list[tuple[int, str, str, datetime]]) -> None:
+    if not awaiting:
+        return
+    ids, statuses, codes, updated = (list(column) for column in zip(*awaiting, strict=True))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE learners_completionrecord AS r SET status = b.status, "
+            "board_codes = b.codes::jsonb, updated_at = b.updated_at "
+            "FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::timestamptz[]) "
+            "AS b(id, status, codes, updated_at) WHERE r.id = b.id",
+            [ids, statuses, codes, updated],
+        )
 
 
 def vacuum_records() -> None:

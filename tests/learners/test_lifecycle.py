@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import threading
 import time
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -25,7 +26,7 @@ from learners.engine.names import name_key
 from learners.lifecycle import (
     CycleSummary,
     Submission,
-    _approval_passes,
+    _approval_blocks,
     board_cycle_run,
     board_decision,
     board_records_transmit,
@@ -306,7 +307,9 @@ def test_it_approves_neighbouring_records_in_separate_parts(
     ids = [_moc(imu, jane).pk for _ in range(14)]
     awaiting = CompletionRecord.objects.filter(status=RecordStatus.SUBMITTED)
 
-    parts = [sorted(part.values_list("pk", flat=True)) for part in _approval_passes(awaiting)]
+    waiting = list(awaiting.order_by("pk").values_list("pk", flat=True))
+    blocks = _approval_blocks(awaiting, waiting)
+    parts = [sorted(part.values_list("pk", flat=True)) for block in blocks for part in block]
     summary = board_cycle_run(today=TODAY)
 
     assert parts == [ids[i:12:6] for i in range(6)] + [[ids[12]], [ids[13]]]
@@ -343,6 +346,90 @@ def test_three_runs_at_once_answer_each_record_once(
     assert {statuses[pk] for pk in invalid} == {RecordStatus.REJECTED}
     emailed = [pk for email in Email.objects.all() for pk in email.facts["records"]]
     assert sorted(emailed) == sorted(invalid)
+
+
+def _connections_used(monkeypatch: pytest.MonkeyPatch) -> dict[str, set[tuple[str, int]]]:
+    """(thread, database backend) of every approval part and judged chunk, as they run."""
+    import learners.lifecycle as lifecycle
+
+    used: dict[str, set[tuple[str, int]]] = {"approve": set(), "judge": set()}
+    for step, name in (("approve", "_approve"), ("judge", "_judge_chunk")):
+        original = getattr(lifecycle, name)
+
+        def watched(*args: Any, _original: Any = original, _step: str = step) -> Any:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                pid = cursor.fetchone()[0]
+            used[_step].add((threading.current_thread().name, pid))
+            return _original(*args)
+
+        monkeypatch.setattr(lifecycle, name, watched)
+    return used
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="shared on PostgreSQL only")
+def test_the_cycle_shares_its_records_between_connections_and_answers_each_once(
+    imu: Activity, jane: Learner, monkeypatch: pytest.MonkeyPatch, settings: Any
+) -> None:
+    settings.BOARD_CYCLE_WORKERS = 2
+    monkeypatch.setattr("learners.lifecycle.CHUNK_SIZE", 2)  # blocks of 12, chunks of 2
+    valid = [_moc(imu, jane).pk for _ in range(30)]
+    left = [_moc(imu, jane, status=RecordStatus.TRANSMITTED).pk for _ in range(3)]
+    invalid = [_moc(imu, jane, diplomate_id="000000").pk for _ in range(7)]
+    used = _connections_used(monkeypatch)
+
+    summary = board_cycle_run(today=TODAY)
+
+    statuses = dict(CompletionRecord.objects.values_list("pk", "status"))
+    assert {statuses[pk] for pk in valid + left} == {RecordStatus.APPROVED}
+    assert {statuses[pk] for pk in invalid} == {RecordStatus.REJECTED}
+    assert (summary.approved, summary.rejected) == (33, 7)
+    assert summary.transmitted == 37  # the three left Transmitted were sent by an earlier run
+    assert summary.rejections == {imu.provider_id: sorted(invalid)}
+    [email] = Email.objects.all()
+    assert email.facts["records"] == sorted(invalid)
+    for step in ("approve", "judge"):
+        threads = {thread for thread, _ in used[step]}
+        backends = {pid for _, pid in used[step]}
+        assert len(threads) == len(backends) == 2, (step, used[step])
+        assert all(t.startswith("board-cycle") for t in threads)
+    with connection.cursor() as cursor:  # the workers' connections are closed with them
+        cursor.execute("SELECT pg_backend_pid()")
+        mine = cursor.fetchone()[0]
+    workers = {pid for step in used.values() for _, pid in step} - {mine}
+    assert _backends_gone(workers)
+
+
+def _backends_gone(pids: set[int]) -> bool:
+    for _ in range(50):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pid FROM pg_stat_activity WHERE pid = ANY(%s)", [list(pids)])
+            if not cursor.fetchall():
+                return True
+        time.sleep(0.1)
+    return False
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="shared on PostgreSQL only")
+def test_inside_a_transaction_the_cycle_answers_on_the_callers_connection(
+    imu: Activity, jane: Learner, monkeypatch: pytest.MonkeyPatch, settings: Any
+) -> None:
+    # A worker thread's connection could neither see the transaction's records nor be rolled
+    # back with it.
+    settings.BOARD_CYCLE_WORKERS = 2
+    monkeypatch.setattr("learners.lifecycle.CHUNK_SIZE", 2)
+    for _ in range(20):
+        _moc(imu, jane)
+    _moc(imu, jane, diplomate_id="000000")
+    _moc(imu, jane, diplomate_id="000000")
+    _moc(imu, jane, diplomate_id="000000")
+    used = _connections_used(monkeypatch)
+
+    summary = board_cycle_run(today=TODAY)
+
+    assert (summary.approved, summary.rejected) == (20, 3)
+    assert {thread for step in used.values() for thread, _ in step} == {"MainThread"}
 
 
 def test_a_second_run_changes_nothing(

@@ -10,6 +10,7 @@ from django.core.management.base import CommandError
 from django.db import connection
 from django.db.models import Exists, OuterRef
 
+from emails.models import Email
 from learners.models import CompletionRecord, LearnerBoardId, RecordCreditId, RecordStatus
 from portal.models import Provider
 from sandbox.bench.rows import Sizes
@@ -62,6 +63,23 @@ def test_keep_reuses_a_load_of_the_same_scale() -> None:
     lines = run("--keep")
     assert any("reusing the database loaded" in line for line in lines)
     assert pairs(lines[-1])["records"] == str(Sizes.at(SCALE).records)
+
+
+def test_the_board_cycle_is_measured_and_leaves_the_records_as_it_found_them() -> None:
+    run()
+    before = _answers()
+    assert RecordStatus.SUBMITTED in {status for status, _, _ in before.values()}
+
+    lines = run("--keep")
+
+    assert float(pairs(lines[-1])["board_cycle_rows_per_s"]) > 0
+    assert _answers() == before
+    assert not Email.objects.exists()
+
+
+def _answers() -> dict[int, tuple[str, str, object]]:
+    records = CompletionRecord.objects.values_list("pk", "status", "board_codes", "updated_at")
+    return {pk: (status, repr(codes), updated) for pk, status, codes, updated in records}
 
 
 def test_a_tiny_deadline_loses_and_doubles_nothing() -> None:

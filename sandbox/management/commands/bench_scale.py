@@ -80,6 +80,7 @@ class Command(BaseCommand):
             self._say(line)
         cycle = engine.measure_board_cycle(today=today)
         self._say(report.cycle_line(cycle))
+        engine.vacuum_records()  # the answers put back leave old row versions behind
         extra = {"load_s": f"{load.seconds:.0f}" if not load.reused else "reused"}
         if options["deadline"]:
             extra.update(self._deadline(load.sizes, today, options))
