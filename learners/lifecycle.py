@@ -40,7 +40,7 @@ from learners.engine.codes import error
 from learners.engine.matching import Identity, Person, board_id_problems
 from learners.engine.results import RowError
 from learners.engine.rules import points_over_offer
-from learners.engine.sql import any_of, pairs_in
+from learners.engine.sql import any_of, array_literal, pairs_in
 from learners.models import CompletionRecord, LearnerBoardId, RecordStatus
 from portal.models import Provider
 
@@ -355,9 +355,9 @@ def _reject_at_once(codes: dict[int, list[dict[str, str]]]) -> list[int]:
             "updated_at = %s FROM unnest(%s::bigint[], %s::text[]) AS v(id, codes) "
             "WHERE r.id = v.id AND r.status IN (%s, %s) RETURNING r.id",
             [
-                RecordStatus.REJECTED, timezone.now(), list(codes),
-                [json.dumps(found) for found in codes.values()], *AWAITING,
-            ],
+                RecordStatus.REJECTED, timezone.now(), array_literal(codes),
+                array_literal(json.dumps(found) for found in codes.values()), *AWAITING,
+            ],  # each list one array literal: psycopg would quote it element by element
         )  # fmt: skip
         return sorted(row[0] for row in cursor.fetchall())
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -88,6 +89,13 @@ def test_a_tiny_deadline_loses_and_doubles_nothing() -> None:
     assert (figures["lost"], figures["doubled"]) == ("0", "0")
     assert float(figures["deadline_drain_s"]) > 0
     assert CompletionRecord.objects.count() == Sizes.at(SCALE).records  # the uploads are removed
+
+
+def test_deadline_refuses_the_embedded_broker_before_loading_anything(settings: Any) -> None:
+    settings.CELERY_BROKER_URL = "sqlite:///var/broker.sqlite3"
+    with pytest.raises(CommandError, match="CELERY_BROKER_URL=redis"):
+        run("--deadline")
+    assert not CompletionRecord.objects.exists()
 
 
 def test_it_refuses_to_empty_a_database_it_did_not_load() -> None:

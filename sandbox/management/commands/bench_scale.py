@@ -15,6 +15,7 @@ import itertools
 from datetime import date
 from typing import Any
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
@@ -48,6 +49,13 @@ class Command(BaseCommand):
             raise CommandError("bench_scale loads with COPY: point DATABASE_URL at PostgreSQL.")
         if not 0 < options["scale"] <= 1 or options["repeats"] < 1:
             raise CommandError("--scale goes from above 0 to 1; --repeats is at least 1.")
+        if options["deadline"] and not settings.CELERY_BROKER_URL.startswith(("redis", "amqp")):
+            # The bench waits for its workers by pinging them, a broadcast the embedded
+            # broker doesn't carry.
+            raise CommandError(
+                "--deadline starts real Celery workers and needs the broker production uses: "
+                "set CELERY_BROKER_URL=redis://…"
+            )
         call_command("migrate", verbosity=0)
         try:
             load = loader.load(
