@@ -82,7 +82,7 @@ class Command(BaseCommand):
             timings.append(timing)
         engine_figures = engine.measure_engine(
             provider=big, rows=options["engine_rows"], sizes=load.sizes,
-            ref=loader.reference(), today=today, repeats=3,
+            ref=loader.reference(), today=today, repeats=5,
         )  # fmt: skip
         for line in report.engine_lines(engine_figures):
             self._say(line)
