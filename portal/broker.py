@@ -8,7 +8,9 @@ SQLite stores a message whole or not at all. On top of kombu's transport this ad
   writes instead of failing on "database is locked";
 - a delivered message is deleted rather than kept hidden, so the file does not grow forever;
 - a message handed back (a worker stopping mid-task) is marked redelivered, as Redis marks it,
-  so the task knows that an earlier run of it stopped and may take its work over at once.
+  so the task knows that an earlier run of it stopped and may take its work over at once;
+- two processes declaring the same new queue at once (a worker starting while the web process
+  sends to it) both get it: kombu's guard is a lock within one process.
 
 Selected by `CELERY_BROKER_URL=sqla+sqlite:///…` (see `portal/settings.py`).
 """
@@ -25,6 +27,7 @@ from kombu.transport import sqlalchemy as kombu_sqla
 from kombu.utils.encoding import bytes_to_str
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 
 # Seconds a connection waits for another process's write before "database is locked".
 BUSY_TIMEOUT = 30.0
@@ -49,8 +52,17 @@ class Channel(kombu_sqla.Channel):
         event.listen(engine, "connect", _tune_sqlite)
         return engine
 
+    def _get_or_create(self, queue: str) -> Any:
+        """The queue's row; created if missing, by this process or, meanwhile, another."""
+        try:
+            return super()._get_or_create(queue)  # type: ignore[misc]
+        except IntegrityError:  # another process inserted the same name first
+            self.session.rollback()
+            queues = self.queue_cls  # type: ignore[attr-defined]
+            return self.session.query(queues).filter(queues.name == queue).one()
+
     def _get(self, queue: str, timeout: float | None = None) -> Any:
-        queue_row = self._get_or_create(queue)  # type: ignore[attr-defined]
+        queue_row = self._get_or_create(queue)
         message_cls = self.message_cls
         waiting = message_cls.queue_id == queue_row.id, message_cls.visible != False  # noqa: E712
         # A poll of an empty queue only reads (in WAL, a read never waits for a writer): the

@@ -122,6 +122,35 @@ def test_it_marks_a_message_handed_back_by_a_stopping_consumer_redelivered(url: 
     assert _rows(url) == 0
 
 
+def test_a_queue_another_process_creates_at_the_same_moment_is_used_not_an_error(
+    url: str, connection: Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The race, made certain: this process has looked the queue up and found nothing; before
+    # its INSERT commits, another process (here a plain sqlite3 connection) creates the queue.
+    channel = connection.default_channel
+    channel._get_or_create("warm-up")  # the tables exist
+    session = channel.session
+    add = session.add
+
+    def add_after_the_other_process(obj: object) -> None:
+        with sqlite3.connect(url.removeprefix("sqlite:///")) as other:
+            other.execute("INSERT INTO kombu_queue (name) VALUES ('fresh')")
+        add(obj)
+
+    monkeypatch.setattr(session, "add", add_after_the_other_process)
+
+    queue = channel._get_or_create("fresh")
+    monkeypatch.undo()
+    channel._put("fresh", {"body": "sent"})
+
+    assert queue.name == "fresh"
+    with sqlite3.connect(url.removeprefix("sqlite:///")) as db:
+        assert db.execute("SELECT count(*) FROM kombu_queue WHERE name = 'fresh'").fetchone() == (
+            1,
+        )
+    assert _rows(url) == 1
+
+
 def test_it_puts_the_embedded_broker_in_a_sqlite_file_under_var(tmp_path: Path) -> None:
     url = embedded_broker_url(tmp_path)
     assert url == f"sqlite:///{tmp_path}/broker.sqlite3"
