@@ -21,6 +21,7 @@ import psycopg
 from django.db import IntegrityError, connection, models, transaction
 from psycopg.types.json import Jsonb
 
+from learners.engine.sql import any_of, array_literal
 from learners.models import CompletionRecord, RecordCreditId
 
 INSERT_BATCH_SIZE = 500
@@ -106,9 +107,13 @@ def _insert_one_by_one(
 
 def record_ids(provider_id: int, keys: Sequence[RecordKey]) -> dict[RecordKey, int]:
     """The ids of records stored under these keys (after a COPY, which doesn't return them)."""
-    found = CompletionRecord.objects.filter(
-        provider_id=provider_id, credit_id__in={credit_id for credit_id, _ in keys}
-    ).values_list("credit_id", "rems_learner_local_id", "pk")
+    found = (
+        CompletionRecord.objects.filter(
+            any_of("credit_id", {credit_id for credit_id, _ in keys}), provider_id=provider_id
+        )
+        .order_by()
+        .values_list("credit_id", "rems_learner_local_id", "pk")
+    )
     wanted = set(keys)
     return {(c, r): pk for c, r, pk in found if (c, r) in wanted}
 
@@ -130,15 +135,18 @@ def claim_credit_ids(provider_id: int, claims: Sequence[tuple[str, int]]) -> set
             held.add(credit_id)
         return held
     table = connection.ops.quote_name(RecordCreditId._meta.db_table)
-    params = [
-        value for credit_id, record_id in claims for value in (provider_id, credit_id, record_id)
-    ]
     with connection.cursor() as cursor:
+        # Two array literals, not three values a claim that psycopg would quote one by one.
         cursor.execute(
-            f"INSERT INTO {table} (provider_id, credit_id, record_id) VALUES "  # noqa: S608
-            + ", ".join(["(%s, %s, %s)"] * len(claims))
-            + " ON CONFLICT DO NOTHING RETURNING credit_id",
-            params,
+            f"INSERT INTO {table} (provider_id, credit_id, record_id) "  # noqa: S608
+            "SELECT %s, c.credit_id, c.record_id "
+            "FROM unnest(%s::varchar[], %s::bigint[]) AS c(credit_id, record_id) "
+            "ON CONFLICT DO NOTHING RETURNING credit_id",
+            [
+                provider_id,
+                array_literal(credit_id for credit_id, _ in claims),
+                array_literal(record_id for _, record_id in claims),
+            ],
         )
         return {row[0] for row in cursor.fetchall()}
 
