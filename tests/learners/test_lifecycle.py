@@ -401,6 +401,42 @@ def test_the_cycle_shares_its_records_between_connections_and_answers_each_once(
     assert _backends_gone(workers)
 
 
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="shared on PostgreSQL only")
+def test_a_share_that_fails_fails_the_run_and_the_next_run_answers_the_rest_once(
+    imu: Activity, jane: Learner, monkeypatch: pytest.MonkeyPatch, settings: Any
+) -> None:
+    import learners.lifecycle as lifecycle
+
+    settings.BOARD_CYCLE_WORKERS = 2
+    monkeypatch.setattr("learners.lifecycle.CHUNK_SIZE", 2)
+    valid = [_moc(imu, jane).pk for _ in range(30)]
+    invalid = [_moc(imu, jane, diplomate_id="000000").pk for _ in range(6)]
+    judge_chunk = lifecycle._judge_chunk
+
+    def fails_on_the_last_chunk(before: dict[int, str], summary: CycleSummary) -> None:
+        if max(invalid) in before:
+            raise RuntimeError("the database went away")
+        judge_chunk(before, summary)
+
+    monkeypatch.setattr(lifecycle, "_judge_chunk", fails_on_the_last_chunk)
+    with pytest.raises(RuntimeError, match="went away"):
+        board_cycle_run(today=TODAY)
+    first = dict(CompletionRecord.objects.values_list("pk", "status"))
+    monkeypatch.setattr(lifecycle, "_judge_chunk", judge_chunk)
+
+    summary = board_cycle_run(today=TODAY)
+
+    statuses = dict(CompletionRecord.objects.values_list("pk", "status"))
+    assert {first[pk] for pk in valid} == {RecordStatus.APPROVED}  # committed before the failure
+    assert {statuses[pk] for pk in valid} == {RecordStatus.APPROVED}
+    assert {statuses[pk] for pk in invalid} == {RecordStatus.REJECTED}
+    answered_first = [pk for pk in invalid if first[pk] == RecordStatus.REJECTED]
+    assert 0 < len(answered_first) < len(invalid)
+    assert (summary.approved, summary.rejected) == (0, len(invalid) - len(answered_first))
+    assert summary.rejections == {imu.provider_id: sorted(set(invalid) - set(answered_first))}
+
+
 def _backends_gone(pids: set[int]) -> bool:
     for _ in range(50):
         with connection.cursor() as cursor:
