@@ -67,7 +67,9 @@ def board_rejection_emails(*, rejected: Mapping[int, Sequence[int]], today: date
     )
     emails = []
     for provider_pk, record_ids in rejected.items():
-        if provider_pk not in contacts or not record_ids:
+        if not record_ids:
+            continue
+        if provider_pk not in contacts:
             logger.warning(
                 "Provider %s has no primary contact: rejections not emailed", provider_pk
             )

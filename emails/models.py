@@ -23,7 +23,7 @@ class Email(models.Model):
     about = models.CharField(max_length=100, db_index=True, blank=True)
     to = models.CharField(max_length=254)
     # An email queued in bulk (the board cycle's thousands) is rendered by its send task, from
-    # these facts: `kind` names the message (emails.messages.RENDERERS), `facts` its ids.
+    # these facts: `kind` names the message (emails.messages.render_facts), `facts` its ids.
     kind = models.CharField(max_length=40, blank=True)
     facts = models.JSONField(default=dict, blank=True)
     subject = models.CharField(max_length=300, blank=True)

@@ -348,6 +348,13 @@ def test_three_runs_at_once_answer_each_record_once(
     assert sorted(emailed) == sorted(invalid)
 
 
+@pytest.fixture
+def two_workers(monkeypatch: pytest.MonkeyPatch, settings: Any) -> None:
+    """The cycle shared between two connections, in blocks of 12 records and chunks of 2."""
+    settings.BOARD_CYCLE_WORKERS = 2
+    monkeypatch.setattr("learners.lifecycle.CHUNK_SIZE", 2)
+
+
 def _connections_used(monkeypatch: pytest.MonkeyPatch) -> dict[str, set[tuple[str, int]]]:
     """(thread, database backend) of every approval part and judged chunk, as they run."""
     import learners.lifecycle as lifecycle
@@ -370,10 +377,8 @@ def _connections_used(monkeypatch: pytest.MonkeyPatch) -> dict[str, set[tuple[st
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="shared on PostgreSQL only")
 def test_the_cycle_shares_its_records_between_connections_and_answers_each_once(
-    imu: Activity, jane: Learner, monkeypatch: pytest.MonkeyPatch, settings: Any
+    imu: Activity, jane: Learner, monkeypatch: pytest.MonkeyPatch, two_workers: None
 ) -> None:
-    settings.BOARD_CYCLE_WORKERS = 2
-    monkeypatch.setattr("learners.lifecycle.CHUNK_SIZE", 2)  # blocks of 12, chunks of 2
     valid = [_moc(imu, jane).pk for _ in range(30)]
     left = [_moc(imu, jane, status=RecordStatus.TRANSMITTED).pk for _ in range(3)]
     invalid = [_moc(imu, jane, diplomate_id="000000").pk for _ in range(7)]
@@ -404,12 +409,10 @@ def test_the_cycle_shares_its_records_between_connections_and_answers_each_once(
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="shared on PostgreSQL only")
 def test_a_share_that_fails_fails_the_run_and_the_next_run_answers_the_rest_once(
-    imu: Activity, jane: Learner, monkeypatch: pytest.MonkeyPatch, settings: Any
+    imu: Activity, jane: Learner, monkeypatch: pytest.MonkeyPatch, two_workers: None
 ) -> None:
     import learners.lifecycle as lifecycle
 
-    settings.BOARD_CYCLE_WORKERS = 2
-    monkeypatch.setattr("learners.lifecycle.CHUNK_SIZE", 2)
     valid = [_moc(imu, jane).pk for _ in range(30)]
     invalid = [_moc(imu, jane, diplomate_id="000000").pk for _ in range(6)]
     judge_chunk = lifecycle._judge_chunk
@@ -449,12 +452,10 @@ def _backends_gone(pids: set[int]) -> bool:
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="shared on PostgreSQL only")
 def test_inside_a_transaction_the_cycle_answers_on_the_callers_connection(
-    imu: Activity, jane: Learner, monkeypatch: pytest.MonkeyPatch, settings: Any
+    imu: Activity, jane: Learner, monkeypatch: pytest.MonkeyPatch, two_workers: None
 ) -> None:
     # A worker thread's connection could neither see the transaction's records nor be rolled
     # back with it.
-    settings.BOARD_CYCLE_WORKERS = 2
-    monkeypatch.setattr("learners.lifecycle.CHUNK_SIZE", 2)
     for _ in range(20):
         _moc(imu, jane)
     _moc(imu, jane, diplomate_id="000000")
