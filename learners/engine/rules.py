@@ -16,6 +16,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
+from operator import attrgetter
 from typing import Protocol
 
 from learners.engine.certificates import (
@@ -154,16 +155,21 @@ _TEXT_FIELDS: tuple[tuple[str, str], ...] = (
 )
 
 
+_text_values = attrgetter(*(name for name, _ in _TEXT_FIELDS))
+
+
 def judge_characters(j: Judgement) -> bool:
     """998 for a value holding a control character (a NUL, a line break): no value may.
 
     Such a row is judged no further: its values can't be looked up (PostgreSQL refuses a NUL).
     """
-    values = [getattr(j.row, name).strip() for name, _ in _TEXT_FIELDS]
-    if control_character(" ".join(values)) is None:  # one search for the clean row, the usual one
+    values: tuple[str, ...] = _text_values(j.row)
+    # One search over the values as given settles the usual, clean row; only a row where it
+    # finds one (perhaps a line break that stripping removes) is looked at value by value.
+    if control_character("".join(values)) is None:
         return False
     for value, (_, header) in zip(values, _TEXT_FIELDS, strict=True):
-        found = control_character(value)
+        found = control_character(value.strip())
         if found is not None:
             reason = f"the {header} holds a control character ({found}), which no value may hold"
             j.errors.append(error("998", reason=reason))

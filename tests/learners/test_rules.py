@@ -221,6 +221,8 @@ CASES = [
     Case("750", CME, {"completion_date": "12/01/2026"}),
     Case("751", MOC, {"activity_id": "norepeat"},
          lambda w: _record(w, "norepeat", completion_date=date(2026, 9, 15))),
+    Case("998", CME, {"last_name": "O'Ke\x00effe"}),
+    Case("998", MOC, {"board_id": "A1\n001"}),
 ]  # fmt: skip
 
 
@@ -249,6 +251,8 @@ VALID = {
     "two-credit-types": (MOC, {"credit_type_points": "1", "additional_credit_type": "patient safety",
                                "additional_credit_type_points": "1"}),
     "name-spelling": (CME, {"first_name": " JANE ", "last_name": "okeeffe", "birth_date": "5/17"}),
+    # Line breaks and tabs around a value are whitespace, stripped like spaces: not 998.
+    "whitespace-around-values": (CME, {"first_name": "\tJane\r\n", "license_id": "\nIL123\t"}),
 }  # fmt: skip
 
 
