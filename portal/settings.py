@@ -233,8 +233,9 @@ CELERY_TIMEZONE = TIME_ZONE
 # Asked to stop (SIGTERM, with REMAP_SIGTERM=SIGQUIT in the worker's environment), the worker
 # lets a running task finish for this many seconds, then hands it back to the broker and exits.
 CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT = float(env("WORKER_STOP_GRACE", "3"))
-# Connections the nightly board cycle answers with at once (threads of its task), on PostgreSQL.
-BOARD_CYCLE_WORKERS = env_int("BOARD_CYCLE_WORKERS", 2)
+# Connections the nightly board cycle answers with at once (threads of its task), on PostgreSQL:
+# about twice the database server's cores, since each waits on WAL writes as much as it computes.
+BOARD_CYCLE_WORKERS = env_int("BOARD_CYCLE_WORKERS", 4)
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "purge-auth-failures": {"task": "portal.purge_auth_failures", "schedule": timedelta(hours=1)},
     "board-cycle-nightly": {"task": "learners.board_cycle", "schedule": crontab(hour=2, minute=0)},

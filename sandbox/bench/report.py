@@ -48,12 +48,23 @@ def engine_lines(figures: EngineFigures) -> list[str]:
 
 
 def cycle_line(figures: CycleFigures) -> str:
+    when = (
+        "after a checkpoint, as at night"
+        if figures.after_checkpoint
+        else "no CHECKPOINT allowed (grant pg_checkpoint): WAL may flatter it"
+    )
     return (
-        f"  board cycle over {figures.submitted:,} Submitted records: {figures.seconds:.1f} s, "
-        f"{figures.rows_per_s:,.0f} rows/s ({figures.approved:,} approved, "
-        f"{figures.rejected:,} rejected; target {BOARD_CYCLE_ROWS_PER_S:,.0f}: "
+        f"  board cycle over {figures.submitted:,} Submitted records ({when}): "
+        f"{figures.seconds:.1f} s, {figures.rows_per_s:,.0f} rows/s ({figures.approved:,} "
+        f"approved, {figures.rejected:,} rejected; target {BOARD_CYCLE_ROWS_PER_S:,.0f}: "
         f"{_mark(figures.rows_per_s >= BOARD_CYCLE_ROWS_PER_S)})"
     )
+
+
+def database_line(settings: dict[str, str], cycle_workers: int) -> str:
+    """The server settings the figures depend on, so that a run can be repeated."""
+    shown = ", ".join(f"{name}={value}" for name, value in settings.items())
+    return f"database: {shown}; BOARD_CYCLE_WORKERS={cycle_workers}"
 
 
 def _worst(timings: Iterable[Timing], kind: str) -> float:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
+import uuid
 from typing import Any
 
 import pytest
@@ -14,6 +16,7 @@ from django.db.models import Exists, OuterRef
 from emails.models import Email
 from learners.models import CompletionRecord, LearnerBoardId, RecordCreditId, RecordStatus
 from portal.models import Provider
+from sandbox.bench import engine, report
 from sandbox.bench.rows import Sizes
 from tests.factories import ProviderFactory
 
@@ -44,6 +47,10 @@ def test_it_loads_the_scaled_database_and_ends_with_every_figure() -> None:
     figures = pairs(lines[-1])
     assert figures.keys() >= KEYS
     assert int(figures["records"]) == CompletionRecord.objects.count() == Sizes.at(SCALE).records
+    database = next(line for line in lines if line.startswith("database: "))
+    for name in ("server_version=", "shared_buffers=", "max_wal_size=", "wal_compression="):
+        assert name in database
+    assert "BOARD_CYCLE_WORKERS=" in database
 
 
 def test_the_loaded_records_keep_the_products_invariants() -> None:
@@ -74,8 +81,26 @@ def test_the_board_cycle_is_measured_and_leaves_the_records_as_it_found_them() -
     lines = run("--keep")
 
     assert float(pairs(lines[-1])["board_cycle_rows_per_s"]) > 0
+    assert any("board cycle" in line and "after a checkpoint" in line for line in lines)
     assert _answers() == before
     assert not Email.objects.exists()
+
+
+def test_a_role_not_allowed_to_checkpoint_is_told_its_cycle_figure_may_flatter() -> None:
+    role = f"bench_plain_{uuid.uuid4().hex[:8]}"
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE ROLE {role} NOLOGIN")
+        try:
+            cursor.execute(f"SET ROLE {role}")
+            assert engine.checkpoint() is False
+            cursor.execute("SELECT 1")  # the refused CHECKPOINT left the connection usable
+        finally:
+            cursor.execute("RESET ROLE")
+            cursor.execute(f"DROP ROLE {role}")
+    assert engine.checkpoint() is True
+    figures = engine.CycleFigures(100, 1.0, 90, 10, after_checkpoint=False)
+    assert "grant pg_checkpoint" in report.cycle_line(figures)
+    assert "as at night" in report.cycle_line(dataclasses.replace(figures, after_checkpoint=True))
 
 
 def _answers() -> dict[int, tuple[str, str, object]]:

@@ -71,6 +71,7 @@ class Command(BaseCommand):
         big = Provider.objects.get(accme_id=accme_id(0))
         today, repeats = timezone.localdate(), options["repeats"]
         sample = pages.sample(big)
+        self._say(report.database_line(_server_settings(), settings.BOARD_CYCLE_WORKERS))
         self._say(f"measuring on provider {big.accme_id} ({repeats} timed requests each):")
         timings: list[Timing] = []
         for timing in itertools.chain(
@@ -141,3 +142,17 @@ class Command(BaseCommand):
         with connection.cursor() as cursor:
             cursor.execute("SELECT count(*) FROM learners_completionrecord")
             return int(cursor.fetchone()[0])  # type: ignore[index]
+
+
+# What the figures depend on beyond the machine: PostgreSQL's cache, and the WAL the board
+# cycle writes (how much between checkpoints, and whether whole pages in it are compressed).
+SERVER_SETTINGS = ("server_version", "shared_buffers", "max_wal_size", "wal_compression")
+
+
+def _server_settings() -> dict[str, str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT name, current_setting(name) FROM unnest(%s::text[]) AS name",
+            [list(SERVER_SETTINGS)],
+        )
+        return dict(cursor.fetchall())
