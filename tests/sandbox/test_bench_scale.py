@@ -34,7 +34,10 @@ KEYS = {
 
 def run(*args: str) -> list[str]:
     out = io.StringIO()
-    call_command("bench_scale", "--scale", str(SCALE), "--repeats", "2", *args, stdout=out)
+    call_command(
+        "bench_scale", "--scale", str(SCALE), "--repeats", "2", "--engine-rows", "200", *args,
+        stdout=out,
+    )  # fmt: skip
     return out.getvalue().strip().splitlines()
 
 
