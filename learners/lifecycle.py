@@ -384,12 +384,19 @@ def board_answers_receive(summary: CycleSummary, *, provider: Provider | None = 
 def _approve_blocks(
     blocks: Sequence[Sequence[QuerySet[CompletionRecord]]],
 ) -> tuple[CycleSummary, list[int]]:
-    """Approve the plainly valid of each block, a part per transaction; and the ids approved."""
+    """Approve the plainly valid of each block, a part per transaction; and the ids approved.
+
+    The first part of every block, then the second of every block, and so on: a page's old
+    versions can be pruned (making room for the next part's answers) only once no statement
+    running when they died is still running, and another connection's may be. Between two
+    parts of one block, the parts of the other blocks give those statements time to end.
+    """
     summary, approved = CycleSummary(), []
-    for block in blocks:
-        for part in block:
-            with transaction.atomic():
-                approved += _approve(_plainly_valid(part), summary)
+    for position in range(max((len(block) for block in blocks), default=0)):
+        for block in blocks:
+            if position < len(block):
+                with transaction.atomic():
+                    approved += _approve(_plainly_valid(block[position]), summary)
     return summary, approved
 
 
