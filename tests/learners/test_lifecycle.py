@@ -298,14 +298,18 @@ def test_a_board_answer_rewrites_the_record_in_place_without_touching_an_index(
     assert (summary.approved, summary.rejected) == (1, 1)
 
 
+@pytest.fixture
+def two_blocks(imu: Activity, jane: Learner, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Fourteen records awaiting a board, in parts of two: a block of six parts and one of two."""
+    monkeypatch.setattr("learners.lifecycle.CHUNK_SIZE", 2)
+    return [_moc(imu, jane).pk for _ in range(14)]
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="one part on SQLite")
-def test_it_approves_neighbouring_records_in_separate_parts(
-    imu: Activity, jane: Learner, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_it_approves_neighbouring_records_in_separate_parts(two_blocks: list[int]) -> None:
     # Neighbours by id share a page: each part (its own transaction) takes every sixth record,
     # so the next part finds room where the last one's old versions were pruned.
-    monkeypatch.setattr("learners.lifecycle.CHUNK_SIZE", 2)
-    ids = [_moc(imu, jane).pk for _ in range(14)]
+    ids = two_blocks
     awaiting = CompletionRecord.objects.filter(status=RecordStatus.SUBMITTED)
 
     waiting = list(awaiting.order_by("pk").values_list("pk", flat=True))
@@ -319,12 +323,11 @@ def test_it_approves_neighbouring_records_in_separate_parts(
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="one part on SQLite")
 def test_it_approves_the_first_part_of_every_block_before_the_second_of_any(
-    imu: Activity, jane: Learner, monkeypatch: pytest.MonkeyPatch
+    two_blocks: list[int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # A page's old versions are pruned only once no statement that was running when they died
     # still runs; the other blocks' parts in between give another connection's time to end.
-    monkeypatch.setattr("learners.lifecycle.CHUNK_SIZE", 2)
-    ids = [_moc(imu, jane).pk for _ in range(14)]
+    ids = two_blocks
     order: list[list[int]] = []
     approve = lifecycle._approve
 
