@@ -385,8 +385,6 @@ def two_workers(monkeypatch: pytest.MonkeyPatch, settings: Any) -> None:
 
 def _connections_used(monkeypatch: pytest.MonkeyPatch) -> dict[str, set[tuple[str, int]]]:
     """(thread, database backend) of every approval part and judged chunk, as they run."""
-    import learners.lifecycle as lifecycle
-
     used: dict[str, set[tuple[str, int]]] = {"approve": set(), "judge": set()}
     for step, name in (("approve", "_approve"), ("judge", "_judge_chunk")):
         original = getattr(lifecycle, name)
@@ -439,8 +437,6 @@ def test_the_cycle_shares_its_records_between_connections_and_answers_each_once(
 def test_a_share_that_fails_fails_the_run_and_the_next_run_answers_the_rest_once(
     imu: Activity, jane: Learner, monkeypatch: pytest.MonkeyPatch, two_workers: None
 ) -> None:
-    import learners.lifecycle as lifecycle
-
     valid = [_moc(imu, jane).pk for _ in range(30)]
     invalid = [_moc(imu, jane, diplomate_id="000000").pk for _ in range(6)]
     judge_chunk = lifecycle._judge_chunk
