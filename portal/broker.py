@@ -10,7 +10,9 @@ SQLite stores a message whole or not at all. On top of kombu's transport this ad
 - a message handed back (a worker stopping mid-task) is marked redelivered, as Redis marks it,
   so the task knows that an earlier run of it stopped and may take its work over at once;
 - two processes declaring the same new queue at once (a worker starting while the web process
-  sends to it) both get it: kombu's guard is a lock within one process.
+  sends to it) both get it: kombu's guard is a lock within one process;
+- two processes opening a new file at once both get its tables;
+- a send whose channel kombu closed under it (see `basic_publish`) is retried, not lost.
 
 Selected by `CELERY_BROKER_URL=sqla+sqlite:///…` (see `portal/settings.py`).
 """
@@ -27,10 +29,12 @@ from kombu.transport import sqlalchemy as kombu_sqla
 from kombu.utils.encoding import bytes_to_str
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 # Seconds a connection waits for another process's write before "database is locked".
 BUSY_TIMEOUT = 30.0
+# Tries at creating the tables of a new file; each failure means another process made one.
+TABLE_ATTEMPTS = 3
 
 
 def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
@@ -51,6 +55,27 @@ class Channel(kombu_sqla.Channel):
         engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT})
         event.listen(engine, "connect", _tune_sqlite)
         return engine
+
+    def _open(self) -> Any:
+        """kombu's (engine, Session), with the file's tables made even when processes race."""
+        for attempt in range(1, TABLE_ATTEMPTS + 1):
+            try:
+                return super()._open()  # type: ignore[misc]
+            except OperationalError as exc:
+                # kombu looks for its tables, then creates those it did not find: a process
+                # starting at the same moment (a worker, while the web process sends) can create
+                # one in between, and this CREATE fails. The next look finds it.
+                if "already exists" not in str(exc) or attempt == TABLE_ATTEMPTS:
+                    raise
+        raise AssertionError("unreachable")
+
+    def basic_publish(self, message: Any, exchange: str, routing_key: str, **kwargs: Any) -> Any:
+        if self.connection is None:
+            # kombu retries a failed declare inside a publish on a new connection, closing the
+            # channel the publish already holds. Failing as a lost connection (not on the closed
+            # channel's missing attributes) lets the publish retry on the new one as well.
+            raise OperationalError("publish", None, ConnectionError("the channel was closed"))
+        return super().basic_publish(message, exchange, routing_key, **kwargs)
 
     def _get_or_create(self, queue: str) -> Any:
         """The queue's row; created if missing, by this process or, meanwhile, another."""

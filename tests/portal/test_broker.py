@@ -1,9 +1,11 @@
 """The embedded broker (portal/broker.py): whole messages under concurrent writers, no growth,
-handed-back messages marked redelivered; and which broker a URL selects."""
+handed-back messages marked redelivered, sends that survive processes starting together; and
+which broker a URL selects."""
 
 from __future__ import annotations
 
 import hashlib
+import os
 import sqlite3
 import subprocess
 import sys
@@ -14,9 +16,12 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 from kombu import Connection
+from sqlalchemy.exc import OperationalError
 
+from portal.broker import Channel
 from portal.brokerconf import EMBEDDED_TRANSPORT, broker_transport, embedded_broker_url
-from tests.worker import ROOT
+from tests.worker import ROOT, use_broker, wait_for
+from uploads.tasks import process_upload
 
 WRITERS = 3
 MESSAGES_PER_WRITER = 100
@@ -34,6 +39,20 @@ with Connection(url, transport="portal.broker:Transport") as connection:
         queue.put({"id": f"{writer}-{n}", "blob": blob, "sha": hashlib.sha256(blob.encode()).hexdigest()})
     queue.close()
 """
+
+# Each sender process sends one task as the portal does, once every sender is ready.
+SENDER = """
+import os, pathlib, sys, time
+import django
+django.setup()
+from uploads.tasks import process_upload
+barrier, n = pathlib.Path(sys.argv[1]), sys.argv[2]
+(barrier / f"ready-{n}").touch()
+while not (barrier / "go").exists():
+    time.sleep(0.001)
+process_upload.apply_async((int(n),), queue="together")
+"""
+SENDERS = 6
 
 
 def _connection(url: str) -> Connection:
@@ -188,3 +207,49 @@ def test_it_refuses_the_filesystem_broker_when_the_settings_load(tmp_path: Path)
     )
     assert check.returncode != 0
     assert "half-written message" in check.stderr
+
+
+def test_processes_sending_at_once_to_a_new_broker_file_all_get_their_task_sent(
+    tmp_path: Path, url: str
+) -> None:
+    # A worker starting while the web process sends: each process creates the file's tables
+    # if it finds them missing, and all of them find them missing at the same moment.
+    barrier = tmp_path / "barrier"
+    barrier.mkdir()
+    env = {**os.environ, "CELERY_BROKER_URL": url, "DJANGO_SETTINGS_MODULE": "portal.settings"}
+    senders = [
+        subprocess.Popen(
+            [sys.executable, "-c", SENDER, str(barrier), str(n)],
+            cwd=ROOT,
+            env=env,
+            stderr=subprocess.PIPE,
+        )
+        for n in range(SENDERS)
+    ]
+    assert wait_for(lambda: len(list(barrier.glob("ready-*"))) == SENDERS, timeout=60)
+    (barrier / "go").touch()
+    errors = [sender.communicate(timeout=60)[1].decode() for sender in senders]
+
+    assert [sender.returncode for sender in senders] == [0] * SENDERS, "\n".join(errors)
+    assert _rows(url) == SENDERS
+
+
+def test_a_send_whose_queue_declaration_fails_once_is_retried_and_delivered(
+    url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # kombu retries the declaration on a new connection and closes the channel the send holds;
+    # the send must then retry too, not fail on the closed channel.
+    failures = [OperationalError("declare", None, Exception("database is locked"))]
+    get_or_create = Channel._get_or_create
+
+    def fail_once(self: Channel, queue: str) -> object:
+        if failures:
+            raise failures.pop()
+        return get_or_create(self, queue)
+
+    monkeypatch.setattr(Channel, "_get_or_create", fail_once)
+    with use_broker(url):
+        process_upload.apply_async((1,), queue="retried")
+
+    assert failures == []
+    assert _rows(url) == 1
