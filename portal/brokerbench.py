@@ -58,7 +58,8 @@ def transport_config(kind: str, folder: Path, redis_url: str = "") -> dict[str, 
 
 
 def bench_app(kind: str, folder: Path, redis_url: str = "") -> Celery:
-    bench = Celery(f"brokerbench-{kind}")
+    # Not the current app: the portal's own tasks, sent from this process, keep the portal's broker.
+    bench = Celery(f"brokerbench-{kind}", set_as_current=False)
     bench.conf.update(
         **transport_config(kind, folder, redis_url),
         task_default_queue=QUEUE,

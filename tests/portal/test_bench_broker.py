@@ -8,7 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from celery import current_app
 from django.core.management import call_command
+
+from portal.brokerbench import bench_app
+from portal.celery import app as portal_app
+from uploads.tasks import process_upload
 
 
 @pytest.mark.worker
@@ -38,3 +43,13 @@ def test_it_measures_the_embedded_broker_with_a_real_worker(
     assert "(10/10 run" in lines[4]
     assert "10/10 run" in lines[5] and "0 twice, worker alive" in lines[5]
     assert (tmp_path / "bench-broker" / "embedded" / "broker.sqlite3").exists()
+
+
+def test_a_bench_app_leaves_the_portals_tasks_on_the_portals_app(tmp_path: Path) -> None:
+    # The bench runs in a process that may send the portal's own tasks (the test suite does):
+    # those must keep the portal's broker, not the bench's.
+    bench = bench_app("embedded", tmp_path)
+
+    assert current_app.main == "portal"
+    assert process_upload.app is portal_app
+    assert bench.main == "brokerbench-embedded"
