@@ -4,6 +4,8 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 MINUTES ?= 30
+# The suite's parallel processes (each with its own test database, broker and media folder).
+TEST_PROCESSES ?= 2
 
 .PHONY: run test lint typecheck migrate seed worker bench soak clean
 
@@ -22,7 +24,7 @@ test: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest --numprocesses $(TEST_PROCESSES) --dist loadfile
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from django.conf import settings
@@ -42,16 +43,43 @@ def static_files_from_the_source_tree() -> Iterator[None]:
         yield
 
 
+def test_process_index() -> int:
+    """0, 1, … for the suite's parallel processes (pytest-xdist's gw0, gw1, …); 0 when alone."""
+    return int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
+
+
+def redis_url_of_this_process(url: str) -> str:
+    """The configured Redis database for the first test process, the one below it for the next:
+    a queue of one process's tests is never taken by another's worker."""
+    parts = urlsplit(url)
+    database = int(parts.path.strip("/") or 0)
+    return urlunsplit(parts._replace(path=f"/{(database - test_process_index()) % 16}"))
+
+
 @pytest.fixture(scope="session", autouse=True)
-def an_embedded_broker_of_its_own(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """Without a configured broker, the suite's workers and sends use an embedded broker file of
-    their own: the checkout's (var/) belongs to `make run`, which may be running beside it."""
-    if os.environ.get("CELERY_BROKER_URL") or os.environ.get("REDIS_URL"):
-        yield
-        return
-    url = embedded_broker_url(tmp_path_factory.mktemp("broker"))
-    with override_settings(CELERY_BROKER_URL=url), use_broker(url):
-        yield
+def a_broker_and_media_folder_of_its_own(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[None]:
+    """Each test process has its broker and its media folder (pytest-django gives it its own
+    database), set in the environment too, for the workers its tests start.
+
+    Without a configured broker: an embedded broker file of its own, since the checkout's
+    (var/) belongs to `make run`, which may be running beside the suite. With Redis: a
+    database of its own. Files: a folder of its own, where `make run`'s (var/media) would
+    otherwise get the suite's uploads, and two processes' uploads the same names.
+    """
+    configured = os.environ.get("CELERY_BROKER_URL") or os.environ.get("REDIS_URL") or ""
+    if configured.startswith(("redis://", "rediss://")):
+        broker = redis_url_of_this_process(configured)
+    elif configured:
+        broker = configured
+    else:
+        broker = embedded_broker_url(tmp_path_factory.mktemp("broker"))
+    media = tmp_path_factory.mktemp("media")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MEDIA_ROOT", str(media))
+        with override_settings(CELERY_BROKER_URL=broker, MEDIA_ROOT=media), use_broker(broker):
+            yield
 
 
 @pytest.fixture(autouse=True)
