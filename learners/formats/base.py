@@ -47,6 +47,8 @@ class UnreadableXml(Exception):
 
 
 _DECLARATION = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
+# libxml2 ends its messages with where it stopped, which the answer says once, in brackets.
+_WHERE = re.compile(r",? line \d+, column \d+$")
 
 
 def parse_untrusted_xml(data: bytes) -> etree._Element:
@@ -62,15 +64,20 @@ def parse_untrusted_xml(data: bytes) -> etree._Element:
         root = etree.fromstring(data, parser=hardened_xml_parser())
     except (etree.LxmlError, ValueError) as error:
         if isinstance(error, etree.XMLSyntaxError) and error.lineno:
-            raise UnreadableXml(
-                f"is not well-formed XML: {error.msg} (line {error.lineno})"
-            ) from None
+            raise UnreadableXml(f"is not well-formed XML: {_syntax_problem(error)}") from None
         raise UnreadableXml(f"is not well-formed XML: {error}") from None
     if root is None:
         raise UnreadableXml("is not well-formed XML: it has no root element")
     if root.getroottree().docinfo.doctype:
         raise UnreadableXml("contains a DOCTYPE declaration, which is not allowed: remove it")
     return root
+
+
+def _syntax_problem(error: etree.XMLSyntaxError) -> str:
+    """libxml2's message with where it stopped: "Premature end of data in tag b line 1 (line 1,
+    column 9)", not its own "… line 1, line 1, column 9 (<string>, line 1)"."""
+    line, column = error.position
+    return f"{_WHERE.sub('', error.msg)} (line {line}, column {column})"
 
 
 def _has_declarations(data: bytes) -> bool:

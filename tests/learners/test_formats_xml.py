@@ -14,6 +14,7 @@ from learners.formats import (
     parse_learner_reports_xml,
     read_learner_file,
 )
+from learners.formats.base import UnreadableXml, parse_untrusted_xml
 from learners.formats.xml_writer import learner_reports_xml
 
 pytestmark = pytest.mark.django_db
@@ -217,6 +218,22 @@ def test_it_refuses_a_doctype_hidden_in_utf16() -> None:
     data = (FIXTURES / "xxe.xml").read_bytes().replace(b'encoding="utf-8"', b'encoding="utf-16"')
     with pytest.raises(FileFormatError, match="DOCTYPE or ENTITY declaration"):
         parse_learner_reports_xml(data.decode().encode("utf-16"))
+
+
+@pytest.mark.parametrize(
+    ("data", "problem"),
+    [
+        (
+            b"<a>\n<b>12</c></a>",
+            "Opening and ending tag mismatch: b line 2 and c (line 2, column 10)",
+        ),
+        (b"<a><b>12", "Premature end of data in tag b line 1 (line 1, column 9)"),
+    ],
+)
+def test_it_says_once_where_xml_stops_being_well_formed(data: bytes, problem: str) -> None:
+    with pytest.raises(UnreadableXml) as refused:
+        parse_untrusted_xml(data)
+    assert refused.value.problem == f"is not well-formed XML: {problem}"
 
 
 @pytest.mark.parametrize(
