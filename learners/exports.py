@@ -17,15 +17,13 @@ from django.utils import timezone
 
 from activities.models import Activity
 from learners.models import CompletionRecord
-from learners.xlsx import Value, xlsx_chunks
+from learners.xlsx import Value, chunk_ends, xlsx_chunks
 
 EXPORT_FORMATS = ("csv", "xlsx")
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
-_ROWS_PER_CHUNK = 500
-_FIRST_CHUNK_ROWS = 100  # the first rows leave early: the download starts at once
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -54,7 +52,7 @@ def csv_chunks(header: Sequence[str], rows: Iterable[Sequence[Value]]) -> Iterat
     writer.writerow(header)
     for number, row in enumerate(rows, start=1):
         writer.writerow([_csv_cell(value) for value in row])
-        if number % _ROWS_PER_CHUNK == 0 or number == _FIRST_CHUNK_ROWS:
+        if chunk_ends(number):
             yield buffer.getvalue().encode("utf-8")
             buffer.seek(0)
             buffer.truncate()

@@ -50,6 +50,7 @@ from learners.records import (
     rems_entry_allowed,
     with_record_counts,
 )
+from learners.xlsx import FIRST_CHUNK_ROWS
 from portal.access import provider_required
 from portal.paging import page_of
 
@@ -115,7 +116,8 @@ def activity_summary_export(request: HttpRequest, fmt: str) -> HttpResponseBase:
     if not form.is_valid():
         return _invalid_filters(request, form, "learners/activity_summary.html", nav="summary")
     activities = activity_summary_list(provider=provider, filters=form.filters())
-    rows = activity_summary_rows(with_record_counts(activities.iterator(chunk_size=500)))
+    counted = with_record_counts(activities.iterator(chunk_size=500), first_batch=FIRST_CHUNK_ROWS)
+    rows = activity_summary_rows(counted)
     return _export(fmt, ACTIVITY_SUMMARY_HEADER, rows, name="activity_learner_summary")
 
 

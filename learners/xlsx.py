@@ -20,8 +20,16 @@ Value = str | int | Decimal | date | None
 
 _EXCEL_EPOCH = datetime(1899, 12, 30)
 _DATE_STYLE, _DATETIME_STYLE = 1, 2
-_ROWS_PER_CHUNK = 500
-_FIRST_CHUNK_ROWS = 100  # the first rows leave early: the download starts at once
+ROWS_PER_CHUNK = 500
+# A page's worth of rows leaves first: the download starts once they are read (and, for the
+# Activity Learner Summary, counted), not after a big provider's whole first few hundred.
+FIRST_CHUNK_ROWS = 25
+
+
+def chunk_ends(rows_written: int) -> bool:
+    """Whether an export's chunk ends after this many rows (CSV or workbook alike)."""
+    return rows_written == FIRST_CHUNK_ROWS or rows_written % ROWS_PER_CHUNK == 0
+
 
 _CONTENT_TYPES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">
@@ -121,7 +129,7 @@ def xlsx_chunks(
             sheet.write((_SHEET_START + _row(1, header, letters)).encode("utf-8"))
             for number, values in enumerate(rows, start=2):
                 sheet.write(_row(number, values, letters).encode("utf-8"))
-                if number % _ROWS_PER_CHUNK == 0 or number == _FIRST_CHUNK_ROWS:
+                if chunk_ends(number - 1):  # row 1 is the header
                     yield pipe.take()
             sheet.write(_SHEET_END.encode("utf-8"))
     yield pipe.take()

@@ -262,6 +262,38 @@ def test_it_exports_every_page_not_just_the_first(staff_client: Client, provider
     assert len(response.getvalue().decode("utf-8-sig").splitlines()) == 31  # type: ignore[attr-defined]
 
 
+def test_it_exports_the_counts_of_activities_past_the_first_batch(
+    staff_client: Client, provider: Provider
+) -> None:
+    for n in range(30):
+        CompletionRecordFactory(
+            activity=ActivityFactory(provider=provider, title=f"Series {n:02d}")
+        )
+
+    response = _export(staff_client, "csv", {})
+
+    rows = list(csv.DictReader(io.StringIO(response.getvalue().decode("utf-8-sig"))))  # type: ignore[attr-defined]
+    assert [row["Learners"] for row in rows] == ["1"] * 30
+
+
+def test_its_export_sends_a_page_of_activities_before_counting_the_rest(
+    staff_client: Client, provider: Provider
+) -> None:
+    for n in range(30):
+        CompletionRecordFactory(
+            activity=ActivityFactory(provider=provider, title=f"Series {n:02d}")
+        )
+
+    with CaptureQueriesContext(connection) as queries:
+        response = _export(staff_client, "csv", {})
+        first = next(iter(response.streaming_content))  # type: ignore[attr-defined]
+
+    counts = [q["sql"] for q in queries if "COUNT(" in q["sql"] and "completionrecord" in q["sql"]]
+    assert len(counts) == 1
+    assert len(first.decode("utf-8-sig").splitlines()) == 1 + 25  # the header and 25 activities
+    response.close()  # type: ignore[attr-defined]
+
+
 def test_it_exports_the_filtered_list_as_xlsx(
     staff_client: Client, activities: dict[str, Activity]
 ) -> None:
