@@ -90,6 +90,11 @@ def year_is_open(year: int, *, today: date) -> bool:
     return today <= reporting_deadline(date(year, 1, 1))
 
 
+def plausible_year(year: int, *, today: date) -> bool:
+    """A reporting year PARS could hold: 1990 to five years ahead (one function)."""
+    return 1990 <= year <= today.year + 5
+
+
 def reporting_year_errors(
     item: ActivityInput,
     clean: CleanActivity,
@@ -99,16 +104,20 @@ def reporting_year_errors(
     today: date,
 ) -> list[ActivityError]:
     """452 no plausible year; 462 not the start's year; 465 a stored activity in a closed year;
-    461 adding or moving an activity into a closed year."""
+    461 adding or moving an activity into a closed year. A start date whose year no reporting
+    year could be (9999, 1900) is refused as a start date (305) when no year is given: the
+    reporting year is the start's year, and the browser form asks only for the date."""
     given = item.reporting_year
     if given or required:
-        if not re.fullmatch(r"\d{4}", given) or not 1990 <= int(given) <= today.year + 5:
+        if not re.fullmatch(r"\d{4}", given) or not plausible_year(int(given), today=today):
             return [fail("reporting_year", "452", value=given or "(missing)")]
         if clean.start_date and clean.start_date.year != int(given):
             return [
                 fail("reporting_year", "462", identifier=item.identifier,
                      element="ReportingYear", value=given)
             ]  # fmt: skip
+    elif clean.start_date and not plausible_year(clean.start_date.year, today=today):
+        return [fail("start_date", "305", value=item.start_date)]
     if existing is not None and not year_is_open(existing.reporting_year, today=today):
         year = str(existing.reporting_year)
         return [

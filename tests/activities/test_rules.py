@@ -127,6 +127,19 @@ def test_it_gives_only_that_code_when_only_that_is_wrong(code: str) -> None:
     assert codes_of(changes, stored, taken) == [code]
 
 
+@pytest.mark.parametrize("year", ["9999", "2032", "1900", "1989"])
+def test_it_refuses_a_start_date_in_a_year_no_reporting_year_could_be(year: str) -> None:
+    dates = {"start_date": f"{year}-01-05", "end_date": f"{year}-02-01", "credit_claim_date": ""}
+    assert codes_of(dates, None, None) == ["305"]
+    assert codes_of({**dates, "reporting_year": year}, None, None) == ["452"]
+
+
+def test_it_takes_a_start_date_five_years_ahead() -> None:
+    year = str(TODAY.year + 5)
+    dates = {"start_date": f"{year}-01-05", "end_date": f"{year}-02-01", "credit_claim_date": ""}
+    assert codes_of(dates, None, None) == []
+
+
 @pytest.mark.parametrize("text", ["1e1", "+2", "1,5", "0x2", "²", " 2 2"])
 def test_it_reads_credit_amounts_as_the_learner_engine_does(text: str) -> None:
     """One credit parser: what a learner's credits can't be, an activity's can't either."""
