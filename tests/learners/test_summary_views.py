@@ -262,28 +262,26 @@ def test_it_exports_every_page_not_just_the_first(staff_client: Client, provider
     assert len(response.getvalue().decode("utf-8-sig").splitlines()) == 31  # type: ignore[attr-defined]
 
 
-def test_it_exports_the_counts_of_activities_past_the_first_batch(
-    staff_client: Client, provider: Provider
-) -> None:
+@pytest.fixture
+def thirty_with_a_learner_each(provider: Provider) -> None:
     for n in range(30):
         CompletionRecordFactory(
             activity=ActivityFactory(provider=provider, title=f"Series {n:02d}")
         )
 
+
+@pytest.mark.usefixtures("thirty_with_a_learner_each")
+def test_it_exports_the_counts_of_activities_past_the_first_batch(staff_client: Client) -> None:
     response = _export(staff_client, "csv", {})
 
     rows = list(csv.DictReader(io.StringIO(response.getvalue().decode("utf-8-sig"))))  # type: ignore[attr-defined]
     assert [row["Learners"] for row in rows] == ["1"] * 30
 
 
+@pytest.mark.usefixtures("thirty_with_a_learner_each")
 def test_its_export_sends_a_page_of_activities_before_counting_the_rest(
-    staff_client: Client, provider: Provider
+    staff_client: Client,
 ) -> None:
-    for n in range(30):
-        CompletionRecordFactory(
-            activity=ActivityFactory(provider=provider, title=f"Series {n:02d}")
-        )
-
     with CaptureQueriesContext(connection) as queries:
         response = _export(staff_client, "csv", {})
         first = next(iter(response.streaming_content))  # type: ignore[attr-defined]
