@@ -42,6 +42,7 @@ from learners.engine.results import RowError
 from learners.engine.rules import points_over_offer
 from learners.engine.sql import any_of, array_literal, pairs_in
 from learners.models import CompletionRecord, LearnerBoardId, RecordStatus
+from portal.collector import collector_paused
 from portal.models import Provider
 
 logger = logging.getLogger(__name__)
@@ -366,7 +367,11 @@ def board_answers_receive(summary: CycleSummary, *, provider: Provider | None = 
     """The simulated boards judge every Submitted or Transmitted MOC record (of one provider):
     the plainly valid approved set-based, in a few passes, the others oldest first, a chunk per
     transaction; both steps shared between BOARD_CYCLE_WORKERS connections (see `_shared`)."""
-    awaiting = _records(provider).filter(status__in=AWAITING, board__isnull=False)
+    with collector_paused():
+        _answer(summary, _records(provider).filter(status__in=AWAITING, board__isnull=False))
+
+
+def _answer(summary: CycleSummary, awaiting: QuerySet[CompletionRecord]) -> None:
     # One read of what awaits (and the status it had); what the passes approve is struck off,
     # and the rest is judged. A record answered meanwhile by another run is left alone by
     # both steps (each re-checks the status on the row); one that arrives later waits a night.

@@ -8,9 +8,7 @@ one per row. Accepted rows are then stored chunk by chunk, one COPY each.
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -49,6 +47,7 @@ from learners.engine.store import (
 )
 from learners.engine.values import format_date
 from learners.models import CompletionRecord, RecordCreditId, RecordStatus
+from portal.collector import collector_paused
 from portal.models import Provider
 
 __all__ = [
@@ -235,23 +234,6 @@ def _record_values(j: Judgement) -> dict[str, object]:
     )
 
 
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while a batch is judged and stored.
-
-    A 2,500-row batch allocates tens of thousands of short-lived objects without reference
-    cycles (reference counting frees them); left running, the collector rescans the whole
-    process's objects several times per batch, a fifth of the engine's time.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 @lru_cache(maxsize=1024)
 def _moc_credits(credits: tuple[tuple[str, Decimal], ...]) -> list[dict[str, str]]:
     """The stored form of a row's credit types; rows with the same credits share one list."""
@@ -271,7 +253,7 @@ def learner_rows_validate(
         provider=provider, program=program, today=today, credit_id_prefix=credit_id_prefix
     )
     results: list[RowResult] = []
-    with _collector_paused():
+    with collector_paused():
         for start in range(0, len(rows), LOOKUP_WINDOW):
             results.extend(judge.judge(rows[start : start + LOOKUP_WINDOW]))
     return results
@@ -457,12 +439,12 @@ def learner_rows_process(
     outcome = BatchOutcome()
     window = max(chunk_size, LOOKUP_WINDOW)
     for window_start in range(0, len(rows), window):
-        with _collector_paused():
+        with collector_paused():
             judged = judge.judge(rows[window_start : window_start + window])
         for start, end in _chunks(judged, chunk_size):
             results = judged[start:end]
             if store:
-                with _collector_paused():
+                with collector_paused():
                     outcome.stored += learner_rows_store(
                         provider=provider, results=results, source=source, upload_id=upload_id
                     )

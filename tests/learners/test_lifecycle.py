@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import itertools
 import threading
 import time
@@ -534,6 +535,27 @@ def test_it_judges_records_in_chunks(
 
     assert summary.approved == 5
     assert {_status(r) for r in records} == {RecordStatus.APPROVED}
+
+
+def test_it_answers_with_the_collector_paused_and_leaves_it_running(
+    imu: Activity, jane: Learner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    approved, judged = _moc(imu, jane), _moc(imu, jane, diplomate_id="000000")
+    collecting: list[bool] = []
+    for step in ("_approve", "_judge_chunk"):
+        real = getattr(lifecycle, step)
+
+        def spy(*args: Any, real: Any = real) -> Any:
+            collecting.append(gc.isenabled())
+            return real(*args)
+
+        monkeypatch.setattr(lifecycle, step, spy)
+
+    board_cycle_run(today=TODAY)
+
+    assert (_status(approved), _status(judged)) == (RecordStatus.APPROVED, RecordStatus.REJECTED)
+    assert collecting and not any(collecting)  # paused in both steps
+    assert gc.isenabled()
 
 
 def test_it_skips_the_email_for_a_provider_without_a_contact(
