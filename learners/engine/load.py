@@ -29,7 +29,7 @@ from learners.engine.facts import (
     Who,
 )
 from learners.engine.matching import DirectoryIndex
-from learners.engine.sql import any_of, at_most, equals, pairs_in, slotted_rows
+from learners.engine.sql import any_of, at_most, each_of, equals, pairs_in, slotted_rows
 from learners.models import Board, CompletionRecord, CreditType, RecordCreditId
 from portal.models import Provider
 
@@ -230,7 +230,7 @@ def _add_held_credit_ids(
     fields = [f"record__{name}" if name != "pk" else "record_id" for name in _RECORD_FIELDS]
     held = (
         RecordCreditId.objects.filter(
-            any_of("credit_id", wanted.given_ids), equals("provider_id", provider.pk)
+            each_of("credit_id", wanted.given_ids), equals("provider_id", provider.pk)
         )
         .order_by()
         .values_list("credit_id", *fields)
@@ -305,7 +305,7 @@ def _records_query(shape: tuple[bool, bool, bool, bool, bool], v: Mapping[str, A
     earlier = records.filter(at_most("pk", v["stored_before"])) if before else records
     parts: list[QuerySet] = []
     if credit_ids:
-        parts.append(records.filter(any_of("credit_id", v["credit_ids"])))
+        parts.append(records.filter(each_of("credit_id", v["credit_ids"])))
     if learners:
         parts.append(
             earlier.filter(

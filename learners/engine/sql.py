@@ -41,11 +41,12 @@ class AnyOf(Lookup):
 
     lookup_name = "any_of"
     prepare_rhs = False
+    template = "{column} = ANY(%s::{type}[])"
 
     def as_sql(self, compiler: Any, connection: Any) -> tuple[str, tuple[Any, ...]]:
         lhs_sql, lhs_params = self.process_lhs(compiler, connection)
         if connection.vendor == "postgresql":
-            array = f"{lhs_sql} = ANY(%s::{self._element_type(connection)}[])"
+            array = self.template.format(column=lhs_sql, type=self._element_type(connection))
             if isinstance(self.rhs, Slot):
                 return array, (*lhs_params, Slot(self.rhs.name, array=True))
             return array, (*lhs_params, array_literal(self.rhs))
@@ -56,6 +57,19 @@ class AnyOf(Lookup):
     def _element_type(self, connection: Any) -> str:
         db_type = self.lhs.output_field.db_type(connection)
         return db_type.split("(")[0]  # varchar(100) → varchar
+
+
+class EachOf(AnyOf):
+    """`column IN (SELECT unnest(%s::type[]))` on PostgreSQL: one index probe per value.
+
+    For a window's thousands of values (its Credit IDs). With `= ANY(array)` the planner weighs
+    every value against the column's statistics (milliseconds at 2,500 values) and, finding
+    the list long, plans parallel workers whose start costs more than the probes (at five
+    million records: 28 → 14 ms). As a set to join, the values are simply that many probes.
+    """
+
+    lookup_name = "each_of"
+    template = "{column} IN (SELECT unnest(%s::{type}[]))"
 
 
 class _Compare(Lookup):
@@ -139,6 +153,11 @@ def pairs_in(
 def any_of(column: str, values: Iterable[object] | Slot) -> AnyOf:
     """A filter expression: `Model.objects.filter(any_of("npi", npis))`."""
     return AnyOf(F(column), values if isinstance(values, Slot) else list(values))
+
+
+def each_of(column: str, values: Iterable[object] | Slot) -> EachOf:
+    """`any_of` for thousands of values: `filter(each_of("credit_id", credit_ids))`."""
+    return EachOf(F(column), values if isinstance(values, Slot) else list(values))
 
 
 def equals(column: str, value: object) -> Equals:

@@ -21,7 +21,7 @@ import psycopg
 from django.db import IntegrityError, connection, models, transaction
 from psycopg.types.json import Jsonb
 
-from learners.engine.sql import any_of, array_literal
+from learners.engine.sql import array_literal, each_of
 from learners.models import CompletionRecord, RecordCreditId
 
 INSERT_BATCH_SIZE = 500
@@ -109,7 +109,7 @@ def record_ids(provider_id: int, keys: Sequence[RecordKey]) -> dict[RecordKey, i
     """The ids of records stored under these keys (after a COPY, which doesn't return them)."""
     found = (
         CompletionRecord.objects.filter(
-            any_of("credit_id", {credit_id for credit_id, _ in keys}), provider_id=provider_id
+            each_of("credit_id", {credit_id for credit_id, _ in keys}), provider_id=provider_id
         )
         .order_by()
         .values_list("credit_id", "rems_learner_local_id", "pk")
