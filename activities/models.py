@@ -137,6 +137,9 @@ class Activity(models.Model):
             models.UniqueConstraint(
                 fields=["provider", "provider_activity_id"], name="provider_activity_id_unique"
             ),
+            # What a completion record points at (learners migration 0012): an activity together
+            # with its provider, so no record can sit under one provider on another's activity.
+            models.UniqueConstraint(fields=["id", "provider"], name="activity_with_its_provider"),
             models.CheckConstraint(
                 condition=models.Q(activity_id__regex=r"^[0-9]{9}$"), name="activity_id_9_digits"
             ),

@@ -142,7 +142,7 @@ def test_it_accepts_a_cme_entry_and_says_what_was_stored(
 def test_it_ignores_a_stored_record_of_another_activity_or_provider(
     staff_client: Client, activity: Activity, other_provider: Provider
 ) -> None:
-    theirs = CompletionRecordFactory(provider=other_provider)
+    theirs = CompletionRecordFactory(activity__provider=other_provider)
 
     for stored in (str(theirs.pk), "x", ""):
         response = staff_client.get(f"{_entry_url(activity)}?stored={stored}")

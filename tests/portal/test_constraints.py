@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from activities.models import Activity
 from learners.models import CompletionRecord, LearnerBoardId
@@ -84,6 +84,50 @@ def test_it_allows_the_same_credit_id_at_another_provider() -> None:
     CompletionRecordFactory(credit_id="ccid:1")
 
     assert CompletionRecord.objects.filter(credit_id="ccid:1").count() == 2
+
+
+# The foreign keys are checked when a transaction commits; these tests ask for it at once.
+postgresql_keys = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the (activity, provider) key is PostgreSQL's"
+)
+
+
+def _checked_now() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
+@postgresql_keys
+def test_it_refuses_a_record_under_one_provider_on_another_providers_activity() -> None:
+    record = CompletionRecordFactory()
+    elsewhere = ProviderFactory()
+    _checked_now()
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        CompletionRecordFactory(activity=record.activity, provider=elsewhere)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        CompletionRecord.objects.filter(pk=record.pk).update(provider=elsewhere)
+
+
+@postgresql_keys
+def test_it_refuses_a_record_on_an_activity_that_does_not_exist() -> None:
+    record = CompletionRecordFactory()
+    _checked_now()
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        CompletionRecord.objects.filter(pk=record.pk).update(activity_id=record.activity_id + 999)
+
+
+@postgresql_keys
+def test_it_keeps_an_activity_that_holds_records_and_its_provider() -> None:
+    record = CompletionRecordFactory()
+    _checked_now()
+
+    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM learners_activity WHERE id = %s", [record.activity_id])
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Activity.objects.filter(pk=record.activity_id).update(provider=ProviderFactory())
+    assert CompletionRecord.objects.filter(pk=record.pk, provider=record.activity.provider).exists()
 
 
 def test_it_refuses_a_board_id_held_by_two_physicians() -> None:
