@@ -7,6 +7,7 @@ error while writing is logged and the answer goes out as it is.
 
 from __future__ import annotations
 
+import codecs
 import logging
 import re
 import time
@@ -64,10 +65,57 @@ def request_log_enabled() -> bool:
     return bool(getattr(settings, "WEBSERVICE_REQUEST_LOG", True))
 
 
+# How an XML parser tells a document's encoding (XML 1.0, Appendix F): a byte-order mark; else
+# the bytes '<' or '<?' make in a wide encoding; else the declaration; else UTF-8. UTF-32's
+# marks come first: UTF-32LE's begins with UTF-16LE's.
+_BYTE_ORDER_MARKS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+_WIDE_STARTS = (
+    (b"<\0\0\0", "utf-32-le"),
+    (b"\0\0\0<", "utf-32-be"),
+    (b"<\0", "utf-16-le"),
+    (b"\0<", "utf-16-be"),
+)
+_DECLARED_ENCODING = re.compile(
+    rb"""<\?xml[^>]*?\sencoding\s*=\s*["']([A-Za-z][\w.:-]{0,39})["']"""
+)
+
+
+def xml_text(body: bytes) -> str:
+    """The body decoded as the XML parser decodes it, whatever encoding the caller chose.
+
+    Read as UTF-8 regardless, a UTF-16 envelope's Password element would go unrecognised and
+    its value into the log, one letter in every two bytes.
+    """
+    for mark, encoding in _BYTE_ORDER_MARKS:
+        if body.startswith(mark):
+            return body[len(mark) :].decode(encoding, errors="replace")
+    for start, encoding in _WIDE_STARTS:
+        if body.startswith(start):
+            return body.decode(encoding, errors="replace")
+    declared = _DECLARED_ENCODING.match(body.lstrip()[:200])
+    if declared and _reads_ascii(encoding := declared.group(1).decode("ascii")):
+        return body.decode(encoding, errors="replace")
+    return body.decode("utf-8", errors="replace")
+
+
+def _reads_ascii(encoding: str) -> bool:
+    """Whether a declaration read in ASCII can be true: not a wide encoding, nor an unknown one
+    (the parser refused the body then, and it is kept as UTF-8)."""
+    try:
+        return "<?xml".encode(encoding) == b"<?xml"
+    except LookupError:
+        return False
+
+
 def redact_body(body: bytes) -> str:
     """The body as text with every Password element's value replaced."""
-    text = body.decode("utf-8", errors="replace")
-    return _PASSWORD.sub(lambda m: m.group(1) + REDACTED, text)
+    return _PASSWORD.sub(lambda m: m.group(1) + REDACTED, xml_text(body))
 
 
 def redact_authorization(value: str) -> str:

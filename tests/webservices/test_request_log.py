@@ -70,6 +70,22 @@ def test_it_redacts_the_password_in_the_envelope(sandbox: Provider, ws: Client) 
     assert f"<Password>{REDACTED}</Password>" in call.request_body
 
 
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-32", "utf-8-sig"])  # each with its mark
+def test_it_redacts_the_password_of_an_envelope_in_another_encoding(
+    sandbox: Provider, ws: Client, encoding: str
+) -> None:
+    body = fixture("save_learner_activity_request.xml").encode(encoding)
+
+    response = post(ws, SAVE_LEARNER, body)
+
+    assert status_code(response) == "Accepted"  # the parser read it
+    call = only_call()
+    assert PASSWORD not in call.request_body
+    assert PASSWORD not in call.request_body.replace("\x00", "").replace("\ufffd", "")
+    assert f"<Password>{REDACTED}</Password>" in call.request_body
+    assert "ccid:aaatestorganization.org:v31234" in call.request_body  # readable, not bytes
+
+
 def test_it_redacts_the_password_of_basic_auth(sandbox: Provider, ws: Client) -> None:
     body = fixture("learner_match_request.xml").replace(f"<Password>{PASSWORD}</Password>", "")
     body = body.replace(f"<User>{USER}</User>", "")
@@ -192,6 +208,27 @@ def test_its_purge_task_runs_the_service_and_is_scheduled(settings: Any) -> None
 )
 def test_it_redacts_every_form_of_password(body: str, expected: str) -> None:
     assert redact_body(body.encode()) == expected
+
+
+@pytest.mark.parametrize(
+    ("declaration", "encoding"),
+    [
+        ("", "utf-16-le"),  # no mark: '<' followed by a zero byte
+        ("", "utf-32-be"),
+        ('<?xml version="1.0" encoding="ISO-8859-1"?>', "latin-1"),
+        ('<?xml version="1.0" encoding="windows-1252"?>', "cp1252"),
+        ('<?xml version="1.0" encoding="UTF-16"?>', "utf-8"),  # a declaration the bytes belie
+        ('<?xml version="1.0" encoding="no-such-code"?>', "utf-8"),
+    ],
+)
+def test_it_reads_a_body_as_the_xml_parser_does_before_redacting(
+    declaration: str, encoding: str
+) -> None:
+    body = f"{declaration}<Envelope><User>Zoë</User><Password>pärs</Password></Envelope>"
+
+    text = redact_body(body.encode(encoding))
+
+    assert text == body.replace("pärs", REDACTED)
 
 
 @pytest.mark.parametrize(
