@@ -157,7 +157,8 @@ def _deadline(year: int) -> date:
 
 
 def format_date(value: date) -> str:
-    return f"{value.month:02d}/{value.day:02d}/{value.year}"
+    """MM/DD/YYYY, the year in four digits (0001 too): what parse_date reads back."""
+    return f"{value.month:02d}/{value.day:02d}/{value.year:04d}"
 
 
 def control_character(text: str, *, allowed: str = "") -> str | None:

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from activities.models import MocRegistration
 from learners.engine.codes import CODES
 from learners.engine.rows import LearnerRow
 from learners.engine.services import learner_rows_process, learner_rows_validate
-from learners.engine.values import reporting_deadline
+from learners.engine.values import format_date, parse_date, reporting_deadline
 from learners.formats.xml import parse_learner_reports_xml
 from learners.models import CompletionRecord, CreditType, RecordSource
 from portal.models import Provider
@@ -49,9 +52,14 @@ def test_it_gives_every_date_a_code(world: World, date: str, code: str) -> None:
     assert code in codes and codes <= {code, "672"}  # 0001 is before the activity too
 
 
-def test_it_never_overflows_the_reporting_deadline() -> None:
-    from datetime import date
+@given(day=st.dates())
+def test_it_reads_back_every_date_it_writes(day: date) -> None:
+    """Messages, reports and the XML reader write dates; 0001-01-01 was written '01/01/1'."""
+    assert parse_date(format_date(day)) == day
+    assert len(format_date(day)) == 10
 
+
+def test_it_never_overflows_the_reporting_deadline() -> None:
     assert reporting_deadline(date(9999, 12, 31)) == date.max
     assert reporting_deadline(date(2025, 6, 1)) == date(2027, 3, 31)
 

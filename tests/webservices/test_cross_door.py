@@ -51,7 +51,8 @@ ACTIVITY = "210015516"  # ABIM 10 points (Medical Knowledge, Patient Safety), 10
 
 dates = st.sampled_from(
     ["07/06/2025", "7/6/2025", "12/31/9999", "01/01/9998", "02/29/2024", "02/29/2025",
-     "02/31/2025", "13/01/2025", "", "07/06/2023", "02/01/2025", "12/15/2026", "2025-07-06"]
+     "02/31/2025", "13/01/2025", "", "07/06/2023", "02/01/2025", "12/15/2026", "2025-07-06",
+     "01/01/0001", "07/06/0999"]
 )  # fmt: skip
 first_names = st.sampled_from(["Jane", "JANE", " jane ", "Jäne", "Janet", ""])
 last_names = st.sampled_from(["ACCME", "accme", "Accmé", "A-CCME", "Smith", ""])
