@@ -20,6 +20,7 @@ from learners.formats.legacy import (
     is_accme_activity_id,
     is_legacy_records,
     legacy_activity_id,
+    legacy_credit_errors,
     legacy_row,
     medical_education_number_ids,
     read_legacy_records,
@@ -48,6 +49,7 @@ def _legacy_report(record: LegacyRecord, *, provider: Provider, line: int | None
     ids = _provider_activity_ids(provider, record.provider_activity_id)
     activity_id, activity_errors = legacy_activity_id(record, by_provider_activity_id=ids)
     errors.extend(activity_errors)
+    errors.extend(legacy_credit_errors(record))
     problems = () if record.credit_id else ("650",)
     row = legacy_row(record, activity_id=activity_id)
     return ParsedReport(1, line, (row,), problems, errors=tuple(errors))

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
+from learners.engine.codes import error
 from learners.engine.npi import is_valid_npi
 from learners.engine.results import RowError
 from learners.engine.rows import LearnerRow
@@ -219,6 +220,20 @@ def legacy_activity_id(
         )
         return "", [RowError("690", message)]
     return found, []
+
+
+def legacy_credit_errors(record: LegacyRecord) -> list[RowError]:
+    """678 for a credit type the record gives twice, as v3 answers a repeated certificate: a row
+    holds one amount per type, and keeping either would store a figure the sender may not mean.
+    The AMA credit's spellings are one type."""
+    seen: set[str] = set()
+    errors = []
+    for credit in record.credits:
+        key = "ama" if is_ama_credit(credit.credit_type) else header_key(credit.credit_type)
+        if key in seen:
+            errors.append(error("678", certificate=credit.credit_type))
+        seen.add(key)
+    return errors
 
 
 def legacy_row(record: LegacyRecord, *, activity_id: str, row_number: int = 1) -> LearnerRow:

@@ -125,6 +125,32 @@ def test_it_rejects_a_legacy_record_with_the_engines_codes(
     assert not CompletionRecord.objects.exists()
 
 
+def _credit(credit_type: str, amount: str) -> str:
+    return (
+        f"<ar:Credit><ar:CreditType>{credit_type}</ar:CreditType>"
+        f"<ar:CreditAmount>{amount}</ar:CreditAmount></ar:Credit>"
+    )
+
+
+@pytest.mark.parametrize(
+    "credits",
+    [
+        [("AMA PRA Category 1 Credit", "1"), ("AMA PRA Category 1 Credit", "4.5")],
+        [("AMA PRA Category 1 Credit", "4.5"), ("AMA PRA Category 1 Credit(s)™", "1")],
+        [("ABIM Medical Knowledge", "1"), ("abim medical knowledge", "2")],
+    ],
+)
+def test_it_refuses_a_legacy_record_giving_a_credit_type_twice_as_v3_does(
+    sandbox: Provider, ws: Client, credits: list[tuple[str, str]]
+) -> None:
+    response = save(ws, record(Credits="".join(_credit(t, a) for t, a in credits)))
+
+    assert status_code(response) == "Rejected"
+    assert "678" in codes(response)
+    assert any(f"'{credits[1][0]}' allowed once" in m for m in messages(response))
+    assert not CompletionRecord.objects.exists()
+
+
 def test_it_takes_an_accme_activity_id_without_a_provider_activity_id(
     sandbox: Provider, ws: Client
 ) -> None:
