@@ -151,6 +151,9 @@ STATUS_BY_CREDIT_ID = EnvelopeSpec(
     (Field("CreditId", required=True, max_length=300), *CREDENTIALS, USER),
     LEARNER_NAMESPACES,
 )
+# Learner Match never answers 400 for a well-formed request (SPEC §5): an identity value longer
+# than any the directory holds is taken as it is and matches no one (the body's size is bounded).
+ANY_LENGTH = 0
 # The guide's LearnerMatchRequest has no ProviderId: the account names the provider. We accept
 # one (checked against the account) so a client may send the same credentials everywhere.
 LEARNER_MATCH = EnvelopeSpec(
@@ -160,14 +163,14 @@ LEARNER_MATCH = EnvelopeSpec(
         Field("BirthDay", kind="int", max_length=2),
         Field("BirthMonth", kind="int", max_length=2),
         Field("BoardIds", kind="board_ids"),
-        Field("FirstName", required=True),
-        Field("LastName", required=True),
-        Field("LicenseId"),
-        Field("MedicalSchoolName", max_length=255),
-        Field("Npi", max_length=10),
+        Field("FirstName", required=True, max_length=ANY_LENGTH),
+        Field("LastName", required=True, max_length=ANY_LENGTH),
+        Field("LicenseId", max_length=ANY_LENGTH),
+        Field("MedicalSchoolName", max_length=ANY_LENGTH),
+        Field("Npi", max_length=ANY_LENGTH),
         CREDENTIALS[0],
         Field("ProviderId", max_length=10),
-        Field("StateName", max_length=50),
+        Field("StateName", max_length=ANY_LENGTH),
         USER,
     ),
     LEARNER_NAMESPACES,
@@ -180,8 +183,13 @@ LEARNER_MATCH_SUBMIT = EnvelopeSpec(
     (_data(), CREDENTIALS[0], Field("ProviderId", max_length=10), USER),
     LEARNER_NAMESPACES,
 )
-BOARD_ID = EnvelopeSpec(
-    "BoardId", LEARNER_NS, (Field("Board", required=True, max_length=10), Field("LearnerId"))
+BOARD_ID = EnvelopeSpec(  # a Learner Match's BoardIds
+    "BoardId",
+    LEARNER_NS,
+    (
+        Field("Board", required=True, max_length=ANY_LENGTH),
+        Field("LearnerId", max_length=ANY_LENGTH),
+    ),
 )
 
 

@@ -207,9 +207,19 @@ def _finish(request: HttpRequest, response: XmlResponse, note: CallNote) -> XmlR
     return response
 
 
+# A warning quoting a caller's value is cut here in the header (the request log keeps it whole).
+WARNING_MAX_CHARACTERS = 1000
+
+
 def _warning_value(text: str) -> str:
-    """An RFC 7234 warn-value: code 299 (a persistent warning), quoted ASCII text."""
-    ascii_text = text.encode("ascii", "replace").decode("ascii").replace('"', "'")
+    """An RFC 7234 warn-value: code 299 (a persistent warning), quoted ASCII text on one line.
+
+    A caller's value may hold a line break, which no header may; or be long: header values
+    stay short."""
+    one_line = " ".join(text.split())
+    if len(one_line) > WARNING_MAX_CHARACTERS:
+        one_line = one_line[: WARNING_MAX_CHARACTERS - 3] + "..."
+    ascii_text = one_line.encode("ascii", "replace").decode("ascii").replace('"', "'")
     return f'299 - "{ascii_text}"'
 
 

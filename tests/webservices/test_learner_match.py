@@ -117,6 +117,46 @@ def test_it_counts_zero_for_values_that_cannot_match_anyone(
     assert count(match(ws, FirstName="Jane", LastName="ACCME", **facts)) == 0
 
 
+@pytest.mark.parametrize(
+    "facts",
+    [
+        {"Npi": "12345678901"},
+        {"Npi": "1999999026" + " " * 3 + "0"},
+        {"LicenseId": "9" * 101, "StateName": "IL"},
+        {"LicenseId": "1", "StateName": "Illinois" * 7},
+        {"MedicalSchoolName": "U" * 256, "BirthDay": "30", "BirthMonth": "10"},
+        {"FirstName": "J" * 101, "BirthDay": "30", "BirthMonth": "10"},
+    ],
+)
+def test_it_counts_zero_for_values_longer_than_any_the_directory_holds(
+    sandbox: Provider, ws: Client, facts: dict[str, str]
+) -> None:
+    values = {"FirstName": "Jane", "LastName": "ACCME", **facts}
+    assert count(match(ws, **values)) == 0
+
+
+def test_it_counts_zero_for_a_board_id_longer_than_any(sandbox: Provider, ws: Client) -> None:
+    sample = fixture("learner_match_request.xml")
+    body = sample.replace("<Board>ABIM</Board>", f"<Board>{'B' * 11}</Board>")
+    assert body != sample
+
+    response = post(ws, LEARNER_MATCH, body)
+
+    assert count(response) == 0
+    assert "is unknown" in response["Warning"]  # type: ignore[index]
+
+
+def test_it_keeps_a_warning_quoting_a_callers_value_on_one_short_line(
+    sandbox: Provider, ws: Client
+) -> None:
+    response = match(ws, FirstName="Jane", LastName="ACCME", Npi="12\n34" + "5" * 5000)
+
+    assert count(response) == 0
+    warning = response["Warning"]  # type: ignore[index]
+    assert "\n" not in warning and len(warning) < 1100
+    assert warning.startswith("299 - \"MatchedLearnerCount 0: NPI '12 345555")
+
+
 def test_it_needs_first_and_last_name(sandbox: Provider, ws: Client) -> None:
     response = match(ws, FirstName="Jane", Npi="1999999026")
     assert response.status_code == 400
