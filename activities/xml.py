@@ -59,10 +59,28 @@ def _children(element: etree._Element | None, name: str) -> list[etree._Element]
 
 
 def _path(element: etree._Element | None, *names: str) -> etree._Element | None:
+    """The one element down `names`; two where one is read would leave the value to chance."""
     for name in names:
         found = _children(element, name)
+        if len(found) > 1:
+            assert element is not None
+            raise _unreadable(
+                f"{_local(element)} holds {len(found)} {name} elements (line "
+                f"{found[1].sourceline}); it takes one."
+            )
         element = found[0] if found else None
     return element
+
+
+def _once(name: str, value: str, seen: set[str], where: etree._Element) -> None:
+    """Refuse a second element for what one element says (an identifier's catalog, a count)."""
+    if value in seen:
+        raise _given_twice(name, where)
+    seen.add(value)
+
+
+def _given_twice(name: str, where: etree._Element) -> ActivityDataError:
+    return _unreadable(f"{name} is given twice (line {where.sourceline}); give it once.")
 
 
 def _text(element: etree._Element | None) -> str:
@@ -144,9 +162,10 @@ def read_metrics(
     for identifier in _children(general, "identifier"):
         catalog = _text(_path(identifier, "catalog")).casefold()
         entry = _path(identifier, "entry")
-        if catalog == ACCME_ID_CATALOG and accme_entry is None:
+        _once(f"The identifier of catalog '{catalog}'", catalog, set(ids), identifier)
+        if catalog == ACCME_ID_CATALOG:
             accme_entry = entry
-        ids.setdefault(catalog, _text(entry))
+        ids[catalog] = _text(entry)
     education = _path(lom, "healthcareMetadata", "healthcareEducation")
     extension = _path(mem, "XtensibleInfo")
     item = ActivityInput(
@@ -200,21 +219,28 @@ def _education(education: etree._Element | None) -> dict[str, Any]:
 
 def _ama_credits(education: etree._Element | None) -> str:
     """The numberOfCredits of the AMA PRA Category 1 credits block ('' when there is none)."""
-    for credits in _children(education, "credits"):
-        if _text(_path(credits, "activityCertification")).casefold() == "ama pra category 1":
-            return _text(_path(credits, "numberOfCredits"))
-    return ""
+    found = [
+        credits
+        for credits in _children(education, "credits")
+        if _text(_path(credits, "activityCertification")).casefold() == "ama pra category 1"
+    ]
+    if len(found) > 1:
+        raise _given_twice("The AMA PRA Category 1 credits", found[1])
+    return _text(_path(found[0], "numberOfCredits")) if found else ""
 
 
 def _participants(metrics: etree._Element | None) -> dict[str, Any]:
     """ParticipantsByCategory: the guide's category="physician" form, or MEMS's CategoryName."""
     found: dict[str, Any] = {"physicians": "", "other_learners": ""}
+    seen: set[str] = set()
     for element in _children(metrics, "ParticipantsByCategory"):
         category = (element.get("category") or _text(_path(element, "CategoryName"))).casefold()
         number = _text(_path(element, "Number")) or _text(element)
         if category == "physician":
+            _once("The number of physicians", "physicians", seen, element)
             found["physicians"] = number
         elif category in ("non-physician", "nonphysician", "other"):
+            _once("The number of other learners", "other_learners", seen, element)
             found["other_learners"] = number
     return found
 

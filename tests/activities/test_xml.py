@@ -115,3 +115,15 @@ def test_it_refuses_a_file_whose_activity_holds_lom_in_both_places() -> None:
         read_activities_xml(both.encode())
     assert "Activity 1 of the file" in str(refused.value)
     assert "both directly and in ActivityDescription" in str(refused.value)
+
+
+def test_it_refuses_a_file_whose_activity_gives_its_title_twice() -> None:
+    data = activities_xml([good_activity(1), good_activity(2)])
+    title = data[data.index("<lom:title>") : data.index("</lom:title>") + len("</lom:title>")]
+    twice = data.replace(title, title + title.replace("<lom:string>", "<lom:string>Other "), 1)
+
+    with pytest.raises(FileFormatError) as refused:
+        read_activities_xml(twice.encode())
+
+    assert "Activity 1 of the file" in str(refused.value)
+    assert "general holds 2 title elements" in str(refused.value)

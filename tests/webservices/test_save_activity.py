@@ -438,6 +438,48 @@ def test_it_answers_453_for_xml_that_is_not_an_activity(sandbox: Provider, ws: C
     assert "ACCMEActivities" in messages(response)[0]
 
 
+TWO_TITLES = "<lom:title><lom:string>A</lom:string></lom:title>" + SAMPLE["title"].join(
+    ("<lom:title>", "</lom:title>")
+)
+TWO_PROVIDER_IDS = (
+    "<lom:entry>addactivityexample</lom:entry></lom:identifier><lom:identifier>"
+    "<lom:catalog>provider activity id</lom:catalog><lom:entry>other</lom:entry>"
+)
+TWO_AMA_CREDITS = (
+    "<hx:numberOfCredits>28</hx:numberOfCredits></hx:credits><hx:credits>"
+    "<hx:activityCertification>AMA PRA Category 1</hx:activityCertification>"
+    "<hx:numberOfCredits>2</hx:numberOfCredits>"
+)
+
+
+@pytest.mark.parametrize(
+    ("sample", "replacement", "said"),
+    [
+        ("<lom:title>\n" + SAMPLE["title"] + "\n</lom:title>", TWO_TITLES, "general holds 2 title"),
+        (SAMPLE["title"], SAMPLE["title"] * 2, "title holds 2 string"),
+        (SAMPLE["provider_id"], TWO_PROVIDER_IDS, "catalog 'provider activity id' is given twice"),
+        (SAMPLE["credits"], TWO_AMA_CREDITS, "AMA PRA Category 1 credits is given twice"),
+        (
+            '<ParticipantsByCategory category="physician">2</ParticipantsByCategory>',
+            '<ParticipantsByCategory category="physician">2</ParticipantsByCategory>' * 2,
+            "number of physicians is given twice",
+        ),
+    ],
+)
+def test_it_answers_453_for_an_element_given_twice_where_one_is_read(
+    sandbox: Provider, ws: Client, sample: str, replacement: str, said: str
+) -> None:
+    data = activity_xml()
+    assert sample in data
+
+    response = save(ws, data.replace(sample, replacement, 1))
+
+    assert codes(response) == ["453"]
+    assert said in messages(response)[0]
+    assert not Activity.objects.filter(provider=sandbox, title="A").exists()
+    assert not Activity.objects.filter(provider_activity_id="addactivityexample").exists()
+
+
 def test_it_answers_454_for_more_than_one_activity(sandbox: Provider, ws: Client) -> None:
     data = activity_xml()
     start, end = data.index("<MedicalEducationMetrics>"), data.index("</accme:ACCMEActivities>")
