@@ -100,6 +100,8 @@ class LearnerRow:
     certificates: tuple[Certificate, ...] | None = None
     member_ids: tuple[tuple[str, str], ...] = ()
     missing_elements: tuple[str, ...] = ()
+    # Elements the report gives more than once where a row reads one value (two GivenNames).
+    repeated_elements: tuple[str, ...] = ()
     # The ActivityReport a row came from (XML, 1-based); 0: the row is a record of its own.
     # A REMS report's participants share its number, and so its Credit ID.
     report: int = 0

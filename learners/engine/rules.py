@@ -89,7 +89,7 @@ __all__ = ["judge_duplicates", "judge_fields", "judge_identity", "remember"]
 
 def judge_fields(j: Judgement, ctx: RuleContext) -> None:
     """First pass: the row's own fields, its activity and dates (no directory, no records)."""
-    if judge_characters(j):
+    if judge_characters(j) or judge_repeated_elements(j):
         return
     judge_action(j)
     judge_activity(j, ctx)
@@ -174,6 +174,17 @@ def judge_characters(j: Judgement) -> bool:
             reason = f"the {header} holds a control character ({found}), which no value may hold"
             j.errors.append(error("998", reason=reason))
             j.unreadable = True
+    return j.unreadable
+
+
+def judge_repeated_elements(j: Judgement) -> bool:
+    """998 for an element an XML report gives twice where the record holds one value (two
+    GivenNames, two learnerRecordActions): which one was meant is anybody's guess, so the row is
+    judged no further."""
+    for path in dict.fromkeys(j.row.repeated_elements):
+        reason = f"the report gives {path} more than once, and a learner record holds one"
+        j.errors.append(error("998", reason=reason))
+        j.unreadable = True
     return j.unreadable
 
 

@@ -207,16 +207,20 @@ def report_rows(
     participants = _all(element, "ar:Participants/ar:Participant")
     if not participants:
         member = _first(element, "ar:Member")
-        values = {**common, **(_member_values(member) if member is not None else {})}
+        repeated: list[str] = []
+        values = {**common, **(_member_values(member, repeated) if member is not None else {})}
         values.update(board_credit_values(str(values.get("board", "")), board_credits))
-        return [_row(first_row_number, values)]
-    return [
-        _row(first_row_number + offset, {**common, **_participant_values(participant)})
-        for offset, participant in enumerate(participants)
-    ]
+        return [_row(first_row_number, values, repeated)]
+    rows = []
+    for offset, participant in enumerate(participants):
+        repeated = []
+        values = {**common, **_participant_values(participant, repeated)}
+        rows.append(_row(first_row_number + offset, values, repeated))
+    return rows
 
 
-def _row(number: int, values: dict[str, object]) -> LearnerRow:
+def _row(number: int, values: dict[str, object], repeated: list[str]) -> LearnerRow:
+    values["repeated_elements"] = (*values.get("repeated_elements", ()), *repeated)  # type: ignore[misc]
     return LearnerRow(row_number=number, **values)  # type: ignore[arg-type]
 
 
@@ -251,6 +255,15 @@ def _first(parent: etree._Element | None, path: str) -> etree._Element | None:
     return parent
 
 
+def _single(parent: etree._Element | None, path: str, repeated: list[str]) -> etree._Element | None:
+    """The element at `path` that a row reads one value from; noted in `repeated` when the
+    report gives more than one, since either could be the value meant."""
+    found = _all(parent, path)
+    if len(found) > 1:
+        repeated.append(path)
+    return found[0] if found else None
+
+
 def _text(element: etree._Element | None) -> str:
     if element is None:
         return ""
@@ -265,24 +278,28 @@ BoardCredit = tuple[str, str, str]  # (board, credit type, points)
 def _activity_values(report: etree._Element) -> tuple[dict[str, object], list[BoardCredit]]:
     activity = _first(report, "ar:Activity")
     module = _first(activity, "ar:Module")
-    module_name = _first(module, "ar:ModuleName")
+    repeated: list[str] = []
+    module_name = _single(module, "ar:ModuleName", repeated)
     module_id = (module_name.get("moduleID") or "").strip() if module_name is not None else ""
-    completed = _first(module, "ar:CompletedDateTime")
+    completed = _single(module, "ar:CompletedDateTime", repeated)
+    action = _single(report, "ar:XtensibleInfo/ex:learnerRecordAction", repeated)
     values: dict[str, object] = {
-        "record_action": _text(_first(report, "ar:XtensibleInfo/ex:learnerRecordAction")),
-        "activity_id": module_id or _text(_first(activity, "ar:ActivityName")),
+        "record_action": _text(action),
+        "activity_id": module_id or _text(_single(activity, "ar:ActivityName", repeated)),
         "completion_date": completion_date(_text(completed)),
         "missing_elements": ("ar:CompletedDateTime",) if completed is None else (),
+        "repeated_elements": repeated,
     }
     board_credits: list[BoardCredit] = []
     certificates: list[Certificate] = []
     for element in _all(module, "ar:CreditCertificate") if module is not None else []:
+        received = "ar:CreditReceived/hx:"
         certificate = Certificate(
             certification=" ".join(
-                _text(_first(element, "ar:CreditReceived/hx:activityCertification")).split()
+                _text(_single(element, f"{received}activityCertification", repeated)).split()
             ),
-            points=_text(_first(element, "ar:CreditReceived/hx:numberOfCredits")),
-            credit_id=_text(_first(element, "ar:CreditID")),
+            points=_text(_single(element, f"{received}numberOfCredits", repeated)),
+            credit_id=_text(_single(element, "ar:CreditID", repeated)),
         )
         certificates.append(certificate)
         name, points = certificate.certification, certificate.points
@@ -346,11 +363,11 @@ def _is_decimal(value: str) -> bool:
         return False
 
 
-def _member_values(member: etree._Element) -> dict[str, object]:
+def _member_values(member: etree._Element, repeated: list[str]) -> dict[str, object]:
     values: dict[str, object] = {
-        "first_name": _text(_first(member, "m:Name/n:GivenName")),
-        "last_name": _text(_first(member, "m:Name/n:FamilyName")),
-        "birth_date": birth_date(_text(_first(member, "m:PersonalInfo/m:BirthDate"))),
+        "first_name": _text(_single(member, "m:Name/n:GivenName", repeated)),
+        "last_name": _text(_single(member, "m:Name/n:FamilyName", repeated)),
+        "birth_date": birth_date(_text(_single(member, "m:PersonalInfo/m:BirthDate", repeated))),
     }
     member_ids = tuple(
         ((uid.get("domain") or "").strip(), _text(uid)) for uid in _all(member, "m:UniqueID")
@@ -375,9 +392,9 @@ def _two_letters(domain: str) -> bool:
     return len(domain) == 2 and domain.isascii() and domain.isalpha()
 
 
-def _participant_values(participant: etree._Element) -> dict[str, object]:
+def _participant_values(participant: etree._Element, repeated: list[str]) -> dict[str, object]:
     def text(tag: str) -> str:
-        return _text(_first(participant, f"ar:{tag}"))
+        return _text(_single(participant, f"ar:{tag}", repeated))
 
     surgery = text("SurgicalProcedures")
     return {

@@ -119,6 +119,23 @@ def test_it_answers_650_for_a_report_whose_certificates_have_no_credit_id(world:
     assert not CompletionRecord.objects.exists()  # nothing stored under an invented id
 
 
+def test_it_judges_no_further_a_file_report_giving_its_action_twice(world: World) -> None:
+    data = _moc_xml(world).replace(
+        "<ex:learnerRecordAction>add</ex:learnerRecordAction>",
+        "<ex:learnerRecordAction>add</ex:learnerRecordAction>"
+        "<ex:learnerRecordAction>delete</ex:learnerRecordAction>",
+    )
+    results = learner_rows_process(
+        provider=world.provider, rows=xml_rows(world, data), source=RecordSource.FILE,
+        today=TODAY, credit_id_prefix="U1-R",
+    )  # fmt: skip
+    assert results.results[0].codes == ["998"]
+    assert "ar:XtensibleInfo/ex:learnerRecordAction more than once" in str(
+        results.results[0].errors[0].message
+    )
+    assert not CompletionRecord.objects.exists()
+
+
 def test_it_answers_677_for_a_report_without_certificates(world: World) -> None:
     data = re.sub(r"<ar:CreditCertificate>.*</ar:CreditCertificate>", "", _moc_xml(world))
     assert judge(world, xml_rows(world, data)) == [{"677"}]

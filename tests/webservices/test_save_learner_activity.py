@@ -174,6 +174,38 @@ def test_it_answers_the_exactly_one_codes(
     assert not CompletionRecord.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("line", "second", "path"),
+    [
+        ("<n:GivenName>Jane</n:GivenName>", "<n:GivenName>Bob</n:GivenName>", "m:Name/n:GivenName"),
+        (
+            "<ar:CompletedDateTime>2025-07-06</ar:CompletedDateTime>",
+            "<ar:CompletedDateTime>2025-08-06</ar:CompletedDateTime>",
+            "ar:CompletedDateTime",
+        ),
+        (
+            "<hx:numberOfCredits>2</hx:numberOfCredits>",
+            "<hx:numberOfCredits>5</hx:numberOfCredits>",
+            "ar:CreditReceived/hx:numberOfCredits",
+        ),
+        (
+            f"<ar:CreditID>{CREDIT_ID}</ar:CreditID>",
+            "<ar:CreditID>other</ar:CreditID>",
+            "ar:CreditID",
+        ),
+    ],
+)
+def test_it_refuses_a_report_giving_twice_what_a_record_holds_once(
+    sandbox: Provider, ws: Client, line: str, second: str, path: str
+) -> None:
+    response = save(ws, report(doubled=(line, line + "\n" + second)))
+
+    assert status_code(response) == "Rejected"
+    assert codes(response) == ["998"]
+    assert f"the report gives {path} more than once" in messages(response)[0]
+    assert not CompletionRecord.objects.exists()
+
+
 REMS_PARTICIPANTS = """<ar:Participants>
 <ar:Participant>
 <ar:LocalIdentifier>L-1</ar:LocalIdentifier>
