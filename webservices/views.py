@@ -105,11 +105,22 @@ def _body(request: HttpRequest) -> bytes:
     if length > limit:
         raise EnvelopeError(too_big, status=413)
     try:
-        return request.body
+        body = request.body
     except RequestDataTooBig:
         raise EnvelopeError(too_big, status=413) from None
     except UnreadablePostError:
         raise EnvelopeError("The request body could not be read.") from None
+    if not body and "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower():
+        raise EnvelopeError(CHUNKED_UNREAD, status=411)
+    return body
+
+
+# gunicorn (production, docker-compose.yml) reads a chunked body; Django's development server,
+# which `make run` uses, hands the view none. Say so rather than "the body is empty".
+CHUNKED_UNREAD = (
+    "The request was sent in chunks (Transfer-Encoding: chunked) without a Content-Length, and "
+    "this server reads a request body only by its length. Send the Content-Length header."
+)
 
 
 def pars_method(

@@ -78,6 +78,16 @@ def test_it_refuses_an_empty_body_with_400(ws: Client) -> None:
     assert "empty" in messages(response)[0]
 
 
+def test_it_says_a_chunked_body_it_could_not_read_needs_its_length(ws: Client) -> None:
+    """Django's development server (`make run`) hands a chunked body over as none at all."""
+    chunked = {"CONTENT_TYPE": XML, "HTTP_TRANSFER_ENCODING": "chunked"}
+    response = ws.generic("POST", GET_ACTIVITY, b"", **chunked)  # no Content-Length
+
+    assert response.status_code == 411
+    assert codes(response) == ["455"]
+    assert "Send the Content-Length header" in messages(response)[0]
+
+
 @pytest.mark.parametrize(
     "body",
     [
