@@ -31,8 +31,6 @@ from learners.formats.base import (
 
 HEADER_SEARCH_ROWS = 4  # the header, if any, is among the first non-blank rows
 MIN_HEADER_MATCHES = 3
-# A worksheet may carry formatting down to row 1,048,576: a long blank run ends the data.
-MAX_BLANK_RUN = 10_000
 
 INJECTION_LEADS = frozenset("=+-@\t\r")
 _PARENTHETICAL = re.compile(r"\(.*?\)")
@@ -199,15 +197,11 @@ def _looks_like_guidance(values: dict[str, str]) -> bool:
 
 
 def _non_blank(lines: Iterable[tuple[int, list[str]]]) -> Iterable[tuple[int, list[str]]]:
-    blank_run = 0
+    """Every row holding a value, however many blank rows come before it: a row after a long
+    blank run (or a worksheet's formatting carried down) is still a learner's record."""
     for number, cells in lines:
         if "".join(cells).strip():
-            blank_run = 0
             yield number, cells
-        else:
-            blank_run += 1
-            if blank_run > MAX_BLANK_RUN:
-                return
 
 
 def rows_from_table(lines: Iterable[tuple[int, list[str]]], *, program: str) -> list[LearnerRow]:

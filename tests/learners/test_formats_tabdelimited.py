@@ -146,6 +146,13 @@ def test_it_ignores_blank_lines_anywhere() -> None:
     assert [r.row_number for r in rows] == [4, 6]
 
 
+def test_it_reads_a_row_after_a_long_run_of_blank_lines() -> None:
+    """No record is lost to blank lines, however many come before it."""
+    rows = read(f"{HEADER}\r\n{ROW}\r\n" + "\r\n" * 10_001 + f"{ROW}\r\n")
+
+    assert [r.row_number for r in rows] == [2, 10_004]
+
+
 def test_it_reads_the_rems_layout() -> None:
     header = "\t".join(title for _, title in REMS_COLUMNS) + " (Y/N)"
     row = "Add\t210015525\t10/15/2026\tH046431\tPhysician\tPain\tIndividual\tMI\t6-10 years\tY"

@@ -83,6 +83,25 @@ def test_it_skips_guidance_and_header_rows_and_blank_rows() -> None:
     assert (row.first_name, row.last_name) == ("Zoë", "Muñoz")
 
 
+def test_it_reads_a_row_far_below_the_others() -> None:
+    row = ["Add", "210015516", "07/06/2025", "Zoë", "Muñoz"]
+    workbook = Workbook()
+    sheet = workbook.active
+    for column, value in enumerate(HEADER, start=1):
+        sheet.cell(row=1, column=column, value=value)
+    for at in (2, 20_000):
+        for column, value in enumerate(row, start=1):
+            sheet.cell(row=at, column=column, value=value)
+    for blank in range(3, 20_000):  # formatting carried down, as Excel writes it
+        sheet.cell(row=blank, column=1).number_format = "@"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+
+    rows = read_learner_file(buffer.getvalue(), file_type="xlsx")
+
+    assert [r.row_number for r in rows] == [2, 20_000]
+
+
 def test_it_reads_the_rems_layout() -> None:
     data = workbook_bytes(
         [title for _, title in REMS_COLUMNS],
