@@ -12,6 +12,7 @@ import zipfile
 import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any, BinaryIO
 
 from django.conf import settings
@@ -39,8 +40,13 @@ from uploads.models import (
     UploadQuerySet,
     UploadStatus,
 )
+from uploads.refusals import Refusal, UploadRefused
 
 RERUNNABLE_STATUSES = (UploadStatus.FAILED, UploadStatus.CANCELLED)
+# The same file with the same choices from the same user this soon, while the first still runs,
+# is the same submission sent twice (a double click, a form sent again): it is answered with
+# the first rather than "your previously uploaded file is in progress".
+RESENT_WITHIN = timedelta(seconds=30)
 
 
 @dataclass(frozen=True)
@@ -84,12 +90,16 @@ def upload_create(
     """
     if kind == UploadKind.ACTIVITIES:
         program = Program.BOARD  # the submission type is a learner-file choice
-    _check_before_reading(
-        provider=provider, file_type=file_type, program=program, incoming=incoming
-    )
     stream = incoming.open()
-    records = upload_file_check(stream=stream, file_type=file_type, program=program, kind=kind)
     sha256 = _sha256(stream)
+    submission = _Submission(provider, user, sha256, file_type, program, mode, kind, corrects)
+    try:
+        _check_before_reading(
+            provider=provider, file_type=file_type, program=program, incoming=incoming
+        )
+    except UploadRefused as refusal:
+        return submission.answered_by_the_first(refusal)
+    records = upload_file_check(stream=stream, file_type=file_type, program=program, kind=kind)
     previous = None
     if mode == Mode.SUBMIT:
         previous = upload_find_duplicate(
@@ -129,8 +139,50 @@ def upload_create(
     except IntegrityError:
         # The partial unique constraint: another upload of this provider is queued or processing.
         upload.file.delete(save=False)
-        raise refusals.in_progress() from None
+        return submission.answered_by_the_first(refusals.in_progress())
     return Intake(upload=upload, duplicate_of=previous)
+
+
+@dataclass(frozen=True)
+class _Submission:
+    """What a user sent: the file's bytes and every choice made with it."""
+
+    provider: Provider
+    user: Any
+    sha256: str
+    file_type: str
+    program: str
+    mode: str
+    kind: str
+    corrects: Upload | None
+
+    def still_running(self) -> Upload | None:
+        """This user's upload of the same bytes with the same choices, sent within RESENT_WITHIN
+        and queued or processing still. (One already done is asked about as a duplicate.)"""
+        return (
+            Upload.objects.for_provider(self.provider)
+            .active()
+            .filter(
+                user=self.user,
+                sha256=self.sha256,
+                file_type=self.file_type,
+                program=self.program,
+                mode=self.mode,
+                kind=self.kind,
+                corrects=self.corrects,
+                created_at__gte=timezone.now() - RESENT_WITHIN,
+            )
+            .order_by("-created_at", "-id")
+            .first()
+        )
+
+    def answered_by_the_first(self, refusal: UploadRefused) -> Intake:
+        """The in-progress upload may be this very submission, sent a moment before: answer with
+        it. Any other refusal stands."""
+        first = self.still_running() if refusal.refusal == Refusal.IN_PROGRESS else None
+        if first is None:
+            raise refusal
+        return Intake(upload=first)
 
 
 def _check_before_reading(

@@ -132,3 +132,88 @@ def test_it_lets_only_one_of_two_simultaneous_requests_through(
         [str(UploadStatus.QUEUED), str(Refusal.IN_PROGRESS)]
     )
     assert Upload.objects.filter(provider=provider).count() == 1
+
+
+def test_it_answers_a_file_sent_twice_at_once_with_the_upload_the_first_made(
+    staff_client: Client, provider: Provider, post_upload: PostUpload, good_and_bad_file: bytes
+) -> None:
+    """A double click on "Upload file": the second request finds the first one's upload queued."""
+    first = post_upload(staff_client, good_and_bad_file)
+    second = post_upload(staff_client, good_and_bad_file)
+
+    (upload,) = Upload.objects.filter(provider=provider)
+    assert upload.status == UploadStatus.QUEUED
+    assert first.status_code == second.status_code == 303
+    assert first["Location"] == second["Location"] == f"/uploads/{upload.pk}/"
+
+
+@pytest.mark.parametrize(
+    "other",
+    [
+        {"name": "other.txt", "extra": b"\r\n"},  # other bytes
+        {"name": "May_Learners.txt", "extra": b"", "mode": "check"},  # another choice
+        {"name": "May_Learners.txt", "extra": b"", "colleague": True},  # another user
+    ],
+    ids=["other-file", "other-mode", "other-user"],
+)
+def test_it_still_refuses_another_submission_while_one_runs(
+    staff_client: Client,
+    provider: Provider,
+    post_upload: PostUpload,
+    good_and_bad_file: bytes,
+    other: dict[str, Any],
+) -> None:
+    post_upload(staff_client, good_and_bad_file)
+    client = staff_client
+    if other.get("colleague"):
+        client = Client()
+        client.force_login(MembershipFactory(provider=provider).user)
+
+    response = post_upload(
+        client,
+        good_and_bad_file + other["extra"],
+        name=other["name"],
+        mode=other.get("mode", "submit"),
+    )
+
+    assert response.status_code == 409
+    assert "YOUR PREVIOUSLY UPLOADED FILE IS IN PROGRESS" in response.content.decode()
+    assert Upload.objects.filter(provider=provider).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_answers_two_simultaneous_sends_of_one_submission_with_one_upload(
+    provider: Provider, good_and_bad_file: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    user = MembershipFactory(provider=provider).user
+    barrier = threading.Barrier(2, timeout=20)
+    checked = services._check_before_reading
+
+    def check_together(**kwargs: Any) -> None:
+        checked(**kwargs)
+        barrier.wait()  # both passed the early check: the constraint refuses one of them
+
+    monkeypatch.setattr(services, "_check_before_reading", check_together)
+    uploads: list[object] = []
+
+    def send() -> None:
+        try:
+            intake = upload_create(
+                provider=provider, user=user, file_type="txt", program="board", mode="submit",
+                incoming=IncomingFile.from_bytes("May.txt", good_and_bad_file),
+            )  # fmt: skip
+            uploads.append(intake.upload.pk)
+        except UploadRefused as refusal:
+            uploads.append(refusal.refusal)
+        finally:
+            connection.close()
+
+    with mock.patch.object(dispatch, "upload_send_to_worker"):
+        threads = [threading.Thread(target=send) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+
+    (upload,) = Upload.objects.filter(provider=provider)
+    assert uploads == [upload.pk, upload.pk]
