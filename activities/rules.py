@@ -202,13 +202,22 @@ def location_errors(item: ActivityInput, clean: CleanActivity) -> list[ActivityE
             invalid(item, "country", "Country", f"{item.country} (ISO 3166 alpha-3, e.g. USA)")
         )
     clean.country = country if country in COUNTRIES else ""
-    if item.state and country == UNITED_STATES:
+    if len(item.city) > PLACE_MAX_LENGTH:
+        errors.append(invalid(item, "city", "City", _too_long(item.city)))
+    if len(item.state) > PLACE_MAX_LENGTH:
+        errors.append(invalid(item, "state", "State", _too_long(item.state)))
+    elif item.state and country == UNITED_STATES:
         clean.state = state_code(item.state) or ""
         if not clean.state:
             errors.append(invalid(item, "state", "State", f"{item.state} (a US state, e.g. IL)"))
-    if len(item.city) > 100 or len(item.state) > 100:
-        errors.append(invalid(item, "city", "City", f"{item.city[:60]} (at most 100 characters)"))
     return errors
+
+
+PLACE_MAX_LENGTH = 100
+
+
+def _too_long(value: str) -> str:
+    return f"{value[:60]}… (at most {PLACE_MAX_LENGTH} characters)"
 
 
 def closing_value_errors(item: ActivityInput, clean: CleanActivity) -> list[ActivityError]:

@@ -215,6 +215,26 @@ def test_it_reads_a_us_state_name_and_keeps_its_code() -> None:
     assert judged.clean.state == "IL"
 
 
+@pytest.mark.parametrize(
+    ("place", "fields"),
+    [
+        ({"city": "Chicago", "state": "x" * 300}, ["state"]),
+        ({"city": "Chicago", "state": "x" * 300, "country": "CAN"}, ["state"]),
+        ({"city": "C" * 101, "state": "IL"}, ["city"]),
+        ({"city": "C" * 101, "state": "Nowhere"}, ["city", "state"]),
+    ],
+)
+def test_it_puts_a_place_too_long_on_its_own_field(
+    place: dict[str, str], fields: list[str]
+) -> None:
+    item = dataclasses.replace(BASE, **{"country": "USA", **place})
+
+    judged = judge(item, lookups=LOOKUPS, existing=None, taken_by=None, today=TODAY)
+
+    assert [e.field for e in judged.errors] == fields
+    assert all(e.code == "456" for e in judged.errors)
+
+
 def test_it_ties_each_error_to_the_field_it_is_about() -> None:
     item = dataclasses.replace(BASE, title="", ama_credits="2.1", moc=(MocInput("ABIM", "x", ()),))
     judged = judge(item, lookups=LOOKUPS, existing=None, taken_by=None, today=TODAY)
