@@ -117,7 +117,8 @@ class LearnerSearchForm(PortalForm):
         data = super().clean() or {}
         start, end = data.get("completed_from"), data.get("completed_to")
         if start and end and start > end:
-            raise forms.ValidationError("The completion date range ends before it starts.")
+            # At the field, so it is marked and the summary leads to it.
+            self.add_error("completed_to", "The completion date range ends before it starts.")
         return data
 
     def filters(self) -> LearnerSearchFilters:

@@ -470,6 +470,19 @@ def test_it_refuses_an_insufficient_identity_with_a_client_error(
     assert message in response.content
 
 
+def test_it_leads_a_failed_learner_match_to_the_fields_at_fault(staff_client: Client) -> None:
+    response = staff_client.post(MATCH, {"npi": "1234567893"})
+
+    assert response.status_code == 400
+    content = response.content.decode()
+    summary = content[content.index('<div id="form-errors"') :]
+    summary = summary[: summary.index("</div>")]
+    assert 'role="alert"' in summary and "autofocus" in summary
+    assert '<a href="#id_first_name">First name: This field is required.</a>' in summary
+    assert '<a href="#id_last_name">Last name: This field is required.</a>' in summary
+    assert content.count("autofocus") == 1
+
+
 @pytest.mark.parametrize(
     ("data", "message"),
     [

@@ -14,6 +14,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from lxml import html
 
 from activities.models import Activity
 from learners.models import Board, CompletionRecord, Learner, RecordStatus
@@ -218,21 +219,29 @@ def test_it_shows_rems_records_without_identity(
 
 
 @pytest.mark.parametrize(
-    ("query", "message"),
+    ("query", "message", "field"),
     [
-        ({"completed_from": "yesterday"}, b"Enter a valid date."),
-        ({"completed_from": "2026-06-01", "completed_to": "2026-05-01"}, b"ends before it starts"),
-        ({"birth_month": "13"}, b"Select a valid choice"),
-        ({"status": "lost"}, b"Select a valid choice"),
+        ({"completed_from": "yesterday"}, "Enter a valid date.", "completed_from"),
+        (
+            {"completed_from": "2026-06-01", "completed_to": "2026-05-01"},
+            "ends before it starts",
+            "completed_to",
+        ),
+        ({"birth_month": "13"}, "Select a valid choice", "birth_month"),
+        ({"status": "lost"}, "Select a valid choice", "status"),
     ],
 )
-def test_it_refuses_bad_criteria_with_a_client_error(
-    staff_client: Client, query: dict[str, str], message: bytes
+def test_it_refuses_bad_criteria_with_a_client_error_leading_to_the_field(
+    staff_client: Client, query: dict[str, str], message: str, field: str
 ) -> None:
     response = staff_client.get(SEARCH, query)
 
     assert response.status_code == 400
-    assert message in response.content
+    page = html.fromstring(response.content)
+    (summary,) = page.xpath('//div[@id="form-errors"][@role="alert"][@autofocus]')
+    (link,) = summary.xpath(".//a")
+    assert link.get("href") == f"#id_{field}" and message in link.text_content()
+    assert page.xpath(f'//*[@id="id_{field}"]')[0].get("aria-invalid") == "true"
 
 
 def test_it_pages_search_results(staff_client: Client, provider: Provider) -> None:
