@@ -272,14 +272,16 @@ def judge_completion_date(j: Judgement, ctx: RuleContext) -> None:
     deadline = reporting_deadline(completion)
     if j.action == DELETE:
         if ctx.today > deadline:
-            j.errors.append(error("706", year=completion.year, deadline=format_date(deadline)))
+            year, until = f"{completion.year:04d}", format_date(deadline)
+            j.errors.append(error("706", year=year, deadline=until))
         return
     if completion > ctx.today:
         j.errors.append(error("750", completion_date=format_date(completion)))
         return
     if ctx.today > deadline:
         shown, until = format_date(completion), format_date(deadline)
-        j.errors.append(error("705", completion_date=shown, year=completion.year, deadline=until))
+        year = f"{completion.year:04d}"  # as the date shows it: 0001, not 1
+        j.errors.append(error("705", completion_date=shown, year=year, deadline=until))
     activity = j.activity
     if activity is None:
         return

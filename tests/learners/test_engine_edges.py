@@ -59,6 +59,13 @@ def test_it_reads_back_every_date_it_writes(day: date) -> None:
     assert len(format_date(day)) == 10
 
 
+def test_it_writes_an_early_year_as_the_date_shows_it(world: World) -> None:
+    (found,) = errors(world, [make_row(world, CME, completion_date="01/01/0001")])
+
+    assert ("705", "Completion Date 01/01/0001 is outside the reporting window: completions of "
+            "0001 were accepted until 03/31/0003.") in found  # fmt: skip
+
+
 def test_it_never_overflows_the_reporting_deadline() -> None:
     assert reporting_deadline(date(9999, 12, 31)) == date.max
     assert reporting_deadline(date(2025, 6, 1)) == date(2027, 3, 31)
