@@ -160,7 +160,12 @@ def _active_account(username: str) -> WebServiceAccount | None:
 
 
 def throttle_keys(username: str, client_ip: str) -> list[str]:
-    return [f"user:{username.strip().casefold()[:150]}", f"ip:{client_ip}"]
+    """The account's budget (guesses from anywhere) and the address's."""
+    return [f"user:{username.strip().casefold()[:150]}", address_key(client_ip)]
+
+
+def address_key(client_ip: str) -> str:
+    return f"ip:{client_ip}"
 
 
 def account_authenticate(
@@ -186,5 +191,7 @@ def account_authenticate(
         raise AccessDenied
     _remember(key)
     # Only on a full check (at most once a minute per client), so a busy client adds no UPDATE.
-    attempt_succeeded(scope=SCOPE, keys=keys, forget=keys)
+    # The caller's address proved itself; the account's failures, which may come from anywhere,
+    # stay until their window passes: a client's success must not wipe an attacker's count.
+    attempt_succeeded(scope=SCOPE, keys=keys, forget=[address_key(client_ip)])
     return account

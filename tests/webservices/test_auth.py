@@ -16,6 +16,7 @@ from tests.webservices.conftest import (
     OTHER_USER,
     SAVE_ACTIVITY,
     SAVE_LEARNER,
+    USER,
     codes,
     fixture,
     messages,
@@ -24,7 +25,7 @@ from tests.webservices.conftest import (
     submit,
     xml,
 )
-from webservices.auth import AccessDenied, account_authenticate
+from webservices.auth import AccessDenied, account_authenticate, forget_verified
 
 pytestmark = pytest.mark.django_db
 
@@ -124,11 +125,32 @@ def test_it_throttles_by_address_across_user_names(
     assert post(ws, BY_CREDIT_ID, by_credit_id()).status_code == 429
 
 
-def test_it_clears_failures_after_a_verified_password(sandbox: Provider, ws: Client) -> None:
+def test_it_clears_the_addresses_failures_after_a_verified_password(
+    sandbox: Provider, ws: Client
+) -> None:
     post(ws, BY_CREDIT_ID, by_credit_id(password="typo"))
     assert sorted(AuthThrottle.objects.values_list("failures", flat=True)) == [1, 1]
     post(ws, BY_CREDIT_ID, by_credit_id())
-    assert sorted(AuthThrottle.objects.values_list("failures", "in_flight")) == [(0, 0), (0, 0)]
+    counts = dict(AuthThrottle.objects.values_list("key", "failures"))
+    assert counts == {"ip:127.0.0.1": 0, f"user:{USER}": 1}  # the account's wait their window
+    assert set(AuthThrottle.objects.values_list("in_flight", flat=True)) == {0}
+
+
+def test_it_keeps_counting_guesses_at_an_account_while_its_client_succeeds(
+    sandbox: Provider, settings: object
+) -> None:
+    """Guesses from many addresses, interleaved with the LMS's own full checks, still end at
+    the account's limit: a success does not wipe the count."""
+    settings.THROTTLE_MAX_FAILURES = 3  # type: ignore[attr-defined]
+    lms = Client(REMOTE_ADDR="10.0.0.1")
+    for n in range(3):
+        guesser = Client(REMOTE_ADDR=f"192.0.2.{n}")
+        assert post(guesser, BY_CREDIT_ID, by_credit_id(password=f"guess{n}")).status_code == 403
+        if n < 2:
+            assert post(lms, BY_CREDIT_ID, by_credit_id()).status_code == 200
+            forget_verified()  # so the LMS's next call is a full check, as a minute later
+
+    assert post(Client(REMOTE_ADDR="192.0.2.9"), BY_CREDIT_ID, by_credit_id()).status_code == 429
 
 
 def test_it_checks_a_password_hash_once_per_minute_per_client(
