@@ -157,8 +157,13 @@ def date_errors(item: ActivityInput, clean: CleanActivity) -> list[ActivityError
         if clean.start_date is None:
             errors.append(fail("start_date", "305" if shaped else "315", value=item.start_date))
     if item.end_date:
-        clean.end_date, _ = parse_activity_date(item.end_date)
-        if clean.end_date is None:
+        clean.end_date, shaped = parse_activity_date(item.end_date)
+        if clean.end_date is None and item.end_date.strip() == item.start_date.strip():
+            pass  # one date for both (a course's in Template D): said once, as the start date
+        elif clean.end_date is None and shaped:
+            value = f"{item.end_date} (no such day)"
+            errors.append(invalid(item, "end_date", "Activity End Date", value))
+        elif clean.end_date is None:
             errors.append(fail("end_date", "316", value=item.end_date))
     clean.credit_claim_date = clean.end_date
     if item.credit_claim_date:

@@ -216,6 +216,28 @@ def test_it_reads_a_us_state_name_and_keeps_its_code() -> None:
 
 
 @pytest.mark.parametrize(
+    ("dates", "expected"),
+    [
+        ({"end_date": "02/30/2026"}, [("456", "end_date", "02/30/2026 (no such day)")]),
+        ({"end_date": "2026-02-30"}, [("456", "end_date", "2026-02-30 (no such day)")]),
+        ({"end_date": "next December"}, [("316", "end_date", "'next December'")]),
+        # One date for both, as a course's in Template D: said once, as the start date.
+        ({"start_date": "02/30/2026", "end_date": "02/30/2026"}, [("305", "start_date", "")]),
+    ],
+)
+def test_it_says_an_end_date_that_is_no_day_once_and_in_words(
+    dates: dict[str, str], expected: list[tuple[str, str, str]]
+) -> None:
+    item = dataclasses.replace(BASE, **dates)
+
+    judged = judge(item, lookups=LOOKUPS, existing=None, taken_by=None, today=TODAY)
+
+    assert [(e.code, e.field) for e in judged.errors] == [(c, f) for c, f, _ in expected]
+    for error, (_, _, said) in zip(judged.errors, expected, strict=True):
+        assert said in error.message
+
+
+@pytest.mark.parametrize(
     ("place", "fields"),
     [
         ({"city": "Chicago", "state": "x" * 300}, ["state"]),
