@@ -100,7 +100,10 @@ def xml_text(body: bytes) -> str:
             return body.decode(encoding, errors="replace")
     declared = _DECLARED_ENCODING.match(body.lstrip()[:200])
     if declared and _reads_ascii(encoding := declared.group(1).decode("ascii")):
-        return body.decode(encoding, errors="replace")
+        try:
+            return body.decode(encoding, errors="replace")
+        except UnicodeError:  # a codec that takes no error handler (idna): not an XML encoding
+            pass
     return body.decode("utf-8", errors="replace")
 
 
@@ -109,7 +112,7 @@ def _reads_ascii(encoding: str) -> bool:
     (the parser refused the body then, and it is kept as UTF-8)."""
     try:
         return "<?xml".encode(encoding) == b"<?xml"
-    except LookupError:
+    except (LookupError, UnicodeError):
         return False
 
 

@@ -219,6 +219,7 @@ def test_it_redacts_every_form_of_password(body: str, expected: str) -> None:
         ('<?xml version="1.0" encoding="windows-1252"?>', "cp1252"),
         ('<?xml version="1.0" encoding="UTF-16"?>', "utf-8"),  # a declaration the bytes belie
         ('<?xml version="1.0" encoding="no-such-code"?>', "utf-8"),
+        ('<?xml version="1.0" encoding="idna"?>', "utf-8"),  # a codec, not an XML encoding
     ],
 )
 def test_it_reads_a_body_as_the_xml_parser_does_before_redacting(
