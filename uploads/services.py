@@ -110,6 +110,8 @@ def upload_create(
             sha256=sha256,
             kind=kind,
         )
+        if previous is not None and (first := submission.still_running()) is not None:
+            return Intake(upload=first)  # no duplicate: this very submission, sent twice
     upload = Upload(
         kind=kind,
         provider=provider,

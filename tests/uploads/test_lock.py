@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 from typing import Any
 from unittest import mock
@@ -182,8 +183,12 @@ def test_it_still_refuses_another_submission_while_one_runs(
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("late_duplicate_check", [False, True], ids=["together", "one-stored"])
 def test_it_answers_two_simultaneous_sends_of_one_submission_with_one_upload(
-    provider: Provider, good_and_bad_file: bytes, monkeypatch: pytest.MonkeyPatch
+    provider: Provider,
+    good_and_bad_file: bytes,
+    monkeypatch: pytest.MonkeyPatch,
+    late_duplicate_check: bool,
 ) -> None:
     user = MembershipFactory(provider=provider).user
     barrier = threading.Barrier(2, timeout=20)
@@ -191,9 +196,23 @@ def test_it_answers_two_simultaneous_sends_of_one_submission_with_one_upload(
 
     def check_together(**kwargs: Any) -> None:
         checked(**kwargs)
-        barrier.wait()  # both passed the early check: the constraint refuses one of them
+        barrier.wait()  # both passed the early check
 
     monkeypatch.setattr(services, "_check_before_reading", check_together)
+    if late_duplicate_check:
+        # The second looks for duplicates only once the first is stored: its own file is there.
+        found = services.upload_find_duplicate
+        stored = threading.Event()
+
+        def find_after_the_first(**kwargs: Any) -> Upload | None:
+            if not stored.is_set():
+                stored.set()
+                return found(**kwargs)
+            while not Upload.objects.filter(provider=provider).exists():
+                time.sleep(0.01)
+            return found(**kwargs)
+
+        monkeypatch.setattr(services, "upload_find_duplicate", find_after_the_first)
     uploads: list[object] = []
 
     def send() -> None:
