@@ -13,6 +13,7 @@ from django.db import IntegrityError, connection, transaction
 from django.test import Client
 
 from portal.models import Provider
+from tests.concurrency import together
 from tests.factories import MembershipFactory, UserFactory
 from tests.uploads.conftest import PostUpload
 from uploads import dispatch, services
@@ -213,26 +214,18 @@ def test_it_answers_two_simultaneous_sends_of_one_submission_with_one_upload(
             return found(**kwargs)
 
         monkeypatch.setattr(services, "upload_find_duplicate", find_after_the_first)
-    uploads: list[object] = []
 
-    def send() -> None:
+    def send() -> object:
         try:
-            intake = upload_create(
+            return upload_create(
                 provider=provider, user=user, file_type="txt", program="board", mode="submit",
                 incoming=IncomingFile.from_bytes("May.txt", good_and_bad_file),
-            )  # fmt: skip
-            uploads.append(intake.upload.pk)
+            ).upload.pk  # fmt: skip
         except UploadRefused as refusal:
-            uploads.append(refusal.refusal)
-        finally:
-            connection.close()
+            return refusal.refusal
 
     with mock.patch.object(dispatch, "upload_send_to_worker"):
-        threads = [threading.Thread(target=send) for _ in range(2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=60)
+        uploads = together([send, send])
 
     (upload,) = Upload.objects.filter(provider=provider)
     assert uploads == [upload.pk, upload.pk]
