@@ -115,8 +115,8 @@ def _body(request: HttpRequest) -> bytes:
     return body
 
 
-# gunicorn (production, docker-compose.yml) reads a chunked body; Django's development server,
-# which `make run` uses, hands the view none. Say so rather than "the body is empty".
+# Django reads a request body by its Content-Length (under runserver and gunicorn alike), so a
+# chunked one reaches the view empty: say so (411 Length Required), not "the body is empty".
 CHUNKED_UNREAD = (
     "The request was sent in chunks (Transfer-Encoding: chunked) without a Content-Length, and "
     "this server reads a request body only by its length. Send the Content-Length header."
