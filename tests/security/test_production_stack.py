@@ -9,6 +9,7 @@ them to http://localhost:8000.
 from __future__ import annotations
 
 import gzip
+import http.client
 import json
 import re
 from html.parser import HTMLParser
@@ -173,3 +174,33 @@ def test_it_keeps_cookies_https_only_and_sends_hsts_behind_a_tls_proxy(web_stack
     assert proxied.status == 200
     assert proxied.getheader("Strict-Transport-Security", "").startswith("max-age=31536000")
     assert plain.getheader("Content-Security-Policy", "").startswith("default-src 'self'")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_reads_a_web_service_call_sent_in_chunks(web_stack: Stack) -> None:
+    """gunicorn decodes the chunks; the call's envelope is read, not taken for an empty body."""
+    envelope = (
+        b'<LearnerStatusSearchByCreditId xmlns="http://schemas.datacontract.org/2004/07/'
+        b'ACCMEDataServices.ServiceObjects"><CreditId>C-1</CreditId><Password>wrong</Password>'
+        b"<ProviderId>0001234</ProviderId><User>nobody@example.org</User>"
+        b"</LearnerStatusSearchByCreditId>"
+    )
+    path = "/services/ACCMELearnerService.svc/IACCMELearnerServiceREST/GetLearnerStatusByCreditId"
+    connection = http.client.HTTPConnection("127.0.0.1", web_stack.port, timeout=30)
+    try:
+        connection.putrequest("POST", path, skip_host=True)
+        connection.putheader("Host", f"localhost:{web_stack.port}")
+        connection.putheader("Content-Type", "application/xml; charset=utf-8")
+        connection.putheader("Transfer-Encoding", "chunked")
+        connection.endheaders()
+        for start in range(0, len(envelope), 40):
+            part = envelope[start : start + 40]
+            connection.send(b"%x\r\n%s\r\n" % (len(part), part))
+        connection.send(b"0\r\n\r\n")
+        response = connection.getresponse()
+        body = response.read()
+    finally:
+        connection.close()
+
+    assert response.status == 403, body  # its credentials were read, and refused
+    assert b"<Code>451</Code>" in body
