@@ -115,8 +115,9 @@ def _body(request: HttpRequest) -> bytes:
     return body
 
 
-# Django reads a request body by its Content-Length (under runserver and gunicorn alike), so a
-# chunked one reaches the view empty: say so (411 Length Required), not "the body is empty".
+# Django reads a request body by its Content-Length, so a chunked one reaches the view empty
+# unless the server decoded it (gunicorn does, and portal/wsgi.py passes it on with its length;
+# runserver, under `make run`, does not): say so (411 Length Required), not "the body is empty".
 CHUNKED_UNREAD = (
     "The request was sent in chunks (Transfer-Encoding: chunked) without a Content-Length, and "
     "this server reads a request body only by its length. Send the Content-Length header."
