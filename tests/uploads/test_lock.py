@@ -203,13 +203,14 @@ def test_it_answers_two_simultaneous_sends_of_one_submission_with_one_upload(
     if late_duplicate_check:
         # The second looks for duplicates only once the first is stored: its own file is there.
         found = services.upload_find_duplicate
-        stored = threading.Event()
+        first_in = threading.Lock()
 
         def find_after_the_first(**kwargs: Any) -> Upload | None:
-            if not stored.is_set():
-                stored.set()
+            if first_in.acquire(blocking=False):  # the first request looks at once
                 return found(**kwargs)
+            deadline = time.monotonic() + 20
             while not Upload.objects.filter(provider=provider).exists():
+                assert time.monotonic() < deadline, "the first request stored no upload"
                 time.sleep(0.01)
             return found(**kwargs)
 
