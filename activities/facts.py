@@ -68,6 +68,11 @@ class ExistingActivity:
     all_records: int = 0
     boards_with_records: frozenset[str] = frozenset()
     rems_records: int = 0
+    # What the live records hold, which an Update may not leave outside the activity's bounds.
+    first_completion: date | None = None
+    last_completion: date | None = None
+    most_ama_credits: Decimal | None = None
+    most_points: Mapping[str, Decimal] = field(default_factory=dict)  # by board code
 
 
 @dataclass(slots=True)

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count, Max, Min, Q
 
 from activities.facts import BoardRef, ExistingActivity, FormatRef, Lookups
 from activities.models import Activity, PracticeArea, Specialty
@@ -71,7 +73,7 @@ def existing_activities(
             "pk", "activity_id", "provider_activity_id", "status", "reporting_year", "format_id"
         )
     )
-    counts, boards = _record_facts([row[0] for row in rows])
+    held = _records_held([row[0] for row in rows])
     return [
         ExistingActivity(
             pk=pk,
@@ -80,39 +82,43 @@ def existing_activities(
             status=status,
             reporting_year=year,
             format_id=format_id,
-            live_records=counts.get(pk, (0, 0, 0))[1],
-            all_records=counts.get(pk, (0, 0, 0))[0],
-            rems_records=counts.get(pk, (0, 0, 0))[2],
-            boards_with_records=frozenset(boards.get(pk, ())),
+            **held.get(pk, {}),
         )
         for pk, activity_id, own_id, status, year, format_id in rows
     ]
 
 
-def _record_facts(
-    activity_pks: list[int],
-) -> tuple[dict[int, tuple[int, int, int]], dict[int, set[str]]]:
-    """Per activity: (all records, live records, live REMS records), and boards with live records."""
+def _records_held(activity_pks: list[int]) -> dict[int, dict[str, Any]]:
+    """Per activity, the ExistingActivity fields its records give: how many (all, live, live
+    REMS), the live ones' first and last completion, most AMA credits, and per board with live
+    records the most MOC points."""
     if not activity_pks:
-        return {}, {}
+        return {}
     live = ~Q(status=RecordStatus.DELETED)
-    counts = {
-        row["activity_id"]: (row["all"], row["live"], row["rems"])
+    held: dict[int, dict[str, Any]] = {
+        row["activity_id"]: {name: value for name, value in row.items() if name != "activity_id"}
         for row in CompletionRecord.objects.filter(activity_id__in=activity_pks)
         .order_by()
         .values("activity_id")
         .annotate(
-            all=Count("id"),
-            live=Count("id", filter=live),
-            rems=Count("id", filter=live & ~Q(rems_learner_local_id="")),
+            all_records=Count("id"),
+            live_records=Count("id", filter=live),
+            rems_records=Count("id", filter=live & ~Q(rems_learner_local_id="")),
+            first_completion=Min("completion_date", filter=live),
+            last_completion=Max("completion_date", filter=live),
+            most_ama_credits=Max("ama_credits", filter=live),
         )
     }
-    boards: dict[int, set[str]] = defaultdict(set)
-    for activity_pk, code in (
+    points: dict[int, dict[str, Decimal]] = defaultdict(dict)
+    for activity_pk, code, most in (
         CompletionRecord.objects.filter(live, activity_id__in=activity_pks, board__isnull=False)
         .order_by()
-        .values_list("activity_id", "board__code")
-        .distinct()
+        .values("activity_id", "board__code")
+        .annotate(most=Max("moc_points"))
+        .values_list("activity_id", "board__code", "most")
     ):
-        boards[activity_pk].add(code)
-    return counts, boards
+        points[activity_pk][code] = most if most is not None else Decimal(0)
+    for activity_pk, by_board in points.items():
+        held[activity_pk]["boards_with_records"] = frozenset(by_board)
+        held[activity_pk]["most_points"] = by_board
+    return held

@@ -294,12 +294,31 @@ def moc_errors(item: ActivityInput, lookups: Lookups, clean: CleanActivity) -> l
         points = _moc_points(registration, board.code, field_name, errors)
         type_ids = _credit_types(item, registration, board.credit_types, board.code, errors)
         area = _practice_area(registration, board.practice_areas, board.code, field_name, errors)
-        # No credit type listed means every type the board recognises, as PARS assumes.
-        clean.moc.append(
-            CleanMoc(board.pk, board.code, points or Decimal(0),
-                     type_ids or list(board.credit_types.values()), area)
-        )  # fmt: skip
+        clean.moc.append(CleanMoc(board.pk, board.code, points or Decimal(0), type_ids, area))
     return errors
+
+
+def _credit_types(
+    item: ActivityInput,
+    registration: MocInput,
+    allowed: Mapping[str, int],
+    board: str,
+    errors: list[ActivityError],
+) -> list[int]:
+    """The listed credit types' ids. None listed is 484: a registration offers the types it
+    names, and a learner's credit is judged against them (735), so none is never 'all'."""
+    if not any(name.strip() for name in registration.credit_types):
+        value = f"{board} (list the {board} credit types the activity offers)"
+        errors.append(fail(f"moc:{board}:credit_types", "484", value=value))
+        return []
+    ids = []
+    for name in registration.credit_types:
+        if name.casefold() in allowed:
+            ids.append(allowed[name.casefold()])
+        else:
+            value = f"{name} (not a {board} credit type)"
+            errors.append(invalid(item, f"moc:{board}:credit_types", "MOCCreditType", value))
+    return sorted(set(ids))
 
 
 def _moc_points(
@@ -315,23 +334,6 @@ def _moc_points(
     elif number is None:
         errors.append(fail(f"{field_name}:points", "306", value=value))
     return number
-
-
-def _credit_types(
-    item: ActivityInput,
-    registration: MocInput,
-    allowed: Mapping[str, int],
-    board: str,
-    errors: list[ActivityError],
-) -> list[int]:
-    ids = []
-    for name in registration.credit_types:
-        if name.casefold() in allowed:
-            ids.append(allowed[name.casefold()])
-        else:
-            value = f"{name} (not a {board} credit type)"
-            errors.append(invalid(item, f"moc:{board}:credit_types", "MOCCreditType", value))
-    return sorted(set(ids))
 
 
 def _practice_area(

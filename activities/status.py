@@ -22,7 +22,7 @@ from activities.facts import ActivityError, CleanActivity, ExistingActivity, Loo
 from activities.inputs import ACTIONS, ADD, DELETE, UPDATE, ActivityInput
 from activities.models import ActivityStatus
 from activities.rules import LOCATED_FORMATS, invalid, missing, value_errors, yes_no
-from learners.engine.values import reporting_deadline
+from learners.engine.values import format_date, reporting_deadline
 
 STATUS_NAMES = {
     **{s.value: s.value for s in ActivityStatus},
@@ -168,6 +168,43 @@ def update_errors(existing: ExistingActivity, clean: CleanActivity) -> list[Acti
     return errors
 
 
+def held_by_records(
+    item: ActivityInput, existing: ExistingActivity, clean: CleanActivity
+) -> list[ActivityError]:
+    """An Update may not leave a learner it reported outside the activity (456): a start after
+    a completion (672's rule), a credit claim date before one (747's), fewer AMA credits (748's)
+    or MOC points (674's) than a learner was given. Those records are deleted first."""
+    if not existing.live_records:
+        return []
+    on = f"on activity {existing.activity_id}; delete those learner records first"
+    first_of, given_to = "the first completion", "a learner was given"
+    errors = []
+    first, last = existing.first_completion, existing.last_completion
+    if clean.start_date and first and clean.start_date > first:
+        value = f"{format_date(clean.start_date)} (after {format_date(first)}, {first_of} {on})"
+        errors.append(invalid(item, "start_date", "Activity Start Date", value))
+    if clean.credit_claim_date and last and clean.credit_claim_date < last:
+        # With no credit claim date given, the end date is the last day credit can be claimed.
+        name, element = (
+            ("credit_claim_date", "Credit Claim Date")
+            if item.credit_claim_date
+            else ("end_date", "Activity End Date")
+        )
+        claim = format_date(clean.credit_claim_date)
+        value = f"{claim} (before {format_date(last)}, the last completion {on})"
+        errors.append(invalid(item, name, element, value))
+    most = existing.most_ama_credits
+    if clean.ama_credits is not None and most is not None and clean.ama_credits < most:
+        value = f"{clean.ama_credits} (fewer than the {most:.2f} credits {given_to} {on})"
+        errors.append(invalid(item, "ama_credits", "AMA PRA Category 1 Credits", value))
+    for moc in clean.moc:
+        given = existing.most_points.get(moc.code)
+        if given is not None and moc.points and moc.points < given:
+            value = f"{moc.points} (fewer than the {given:.2f} {moc.code} points {given_to} {on})"
+            errors.append(invalid(item, f"moc:{moc.code}:points", "MOC Points", value))
+    return errors
+
+
 def requirement_errors(
     status: str, item: ActivityInput, clean: CleanActivity, *, today: date
 ) -> list[ActivityError]:
@@ -297,5 +334,6 @@ def judge(
     )
     if action == UPDATE and existing is not None:
         errors += update_errors(existing, judged.clean)
+        errors += held_by_records(item, existing, judged.clean)
     errors += settle_status(asked, item, judged.clean, existing, today=today)
     return judged

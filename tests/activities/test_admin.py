@@ -34,7 +34,7 @@ def fields(provider: Provider, **changes: Any) -> dict[str, Any]:
         "providership": "direct", "joint_providers": "", "description": "Entered by ACCME staff.",
         "url": "", "city": "Boston", "state": "MA", "country": "USA", "specialties": [],
         "commercial_support": "", "physicians": "", "other_learners": "", "rems": "",
-        "moc": "ABIM | 6 | Medical Knowledge; Patient Safety\nABPath | 2 | | Cytopathology",
+        "moc": "ABIM | 6 | Medical Knowledge; Patient Safety\nABPath | 2 | Lifelong Learning | Cytopathology",
         **changes,
     }  # fmt: skip
 

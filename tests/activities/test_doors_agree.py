@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import re
+from datetime import date
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
@@ -28,6 +29,7 @@ from activities.models import Activity
 from activities.xml_writer import activities_xml
 from portal.models import Provider, WebServiceAccount
 from tests.activities.makers import DEFECTS, good_activity
+from tests.factories import CompletionRecordFactory
 from uploads.models import Mode, UploadKind
 from uploads.processing import upload_process
 from uploads.services import IncomingFile, upload_create
@@ -42,6 +44,7 @@ MOC_DEFECTS = [
     ("319", MocInput("ABIM", "2.1", ("Medical Knowledge",))),
     ("456", MocInput("ABIM", "2", ("Medical Knowledge", "Surgery"))),
     ("206", MocInput("ABIM", "", ("Medical Knowledge",))),
+    ("484", MocInput("ABIM", "2", ())),
     ("490", MocInput("ABPath", "2", ("Lifelong Learning",))),
     ("491", MocInput("ABPath", "2", ("Lifelong Learning",), "Podiatry")),
 ]
@@ -98,7 +101,10 @@ def form_fields(item: ActivityInput) -> dict[str, Any]:
 
 
 def by_form(d: Doors, item: ActivityInput) -> list[str]:
-    response = d.staff.post(reverse("activities:new"), form_fields(item))
+    return form_codes(d.staff.post(reverse("activities:new"), form_fields(item)))
+
+
+def form_codes(response: Any) -> list[str]:
     if response.status_code == 302:
         return []
     return codes_in(_between(response.content.decode(), 'id="form-errors"', "</div>"))
@@ -128,7 +134,12 @@ def admin_fields(d: Doors, item: ActivityInput) -> dict[str, Any]:
 
 
 def by_admin(d: Doors, item: ActivityInput) -> list[str]:
-    response = d.admin.post(reverse("admin:activities_activity_add"), admin_fields(d, item))
+    return admin_codes(
+        d.admin.post(reverse("admin:activities_activity_add"), admin_fields(d, item))
+    )
+
+
+def admin_codes(response: Any) -> list[str]:
     if response.status_code == 302:
         return []
     errors = re.findall(
@@ -194,3 +205,28 @@ def test_every_door_gives_the_same_codes_for_the_same_moc_registration(
     response = doors.staff.post(reverse("activities:moc", args=[activity.activity_id]), data)
     answers["form"] = codes_in(_between(response.content.decode(), 'id="form-errors"', "</div>"))
     assert all(codes == [code] for codes in answers.values()), answers
+
+
+def test_every_door_refuses_an_update_that_leaves_a_reported_learner_outside(
+    doors: Doors,
+) -> None:
+    item = dataclasses.replace(good_activity(), moc=(), provider_activity_id="DOOR-HELD")
+    assert by_web_service(doors, item) == []
+    activity = Activity.objects.get(provider_activity_id="DOOR-HELD")
+    CompletionRecordFactory(activity=activity, completion_date=date(2026, 4, 10))
+    moved = dataclasses.replace(
+        item, action="Update", accme_activity_id=activity.activity_id, start_date="2026-04-11"
+    )
+    edit = reverse("activities:edit", args=[activity.activity_id])
+    change = reverse("admin:activities_activity_change", args=[activity.pk])
+
+    answers = {
+        "web service": by_web_service(doors, moved),
+        "file": by_file(doors, moved),
+        "form": form_codes(doors.staff.post(edit, form_fields(moved))),
+        "admin": admin_codes(doors.admin.post(change, admin_fields(doors, moved))),
+    }
+
+    assert all(codes == ["456"] for codes in answers.values()), answers
+    activity.refresh_from_db()
+    assert activity.start_date == date(2026, 3, 1)

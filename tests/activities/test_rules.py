@@ -100,6 +100,7 @@ CASES: dict[str, tuple[dict[str, object], ExistingActivity | None, str | None]] 
     "483": ({"status": "closed", "physicians": "1", "other_learners": "0"}, None, None),
     "485": ({"template": "Template C"}, None, None),
     "486": ({**UPDATE, "format_name": "Manuscript Review"}, existing(live_records=2), None),
+    "484": ({"moc": (MocInput("ABIM", "2", ()),)}, None, None),
     "490": ({"moc": (MocInput("ABPath", "2", ()),)}, None, None),
     "491": ({"moc": (MocInput("ABPath", "2", (), "Podiatry"),)}, None, None),
     "492": (DELETE, existing(all_records=4), None),
@@ -258,7 +259,9 @@ def test_it_puts_a_place_too_long_on_its_own_field(
 
 
 def test_it_ties_each_error_to_the_field_it_is_about() -> None:
-    item = dataclasses.replace(BASE, title="", ama_credits="2.1", moc=(MocInput("ABIM", "x", ()),))
+    item = dataclasses.replace(
+        BASE, title="", ama_credits="2.1", moc=(MocInput("ABIM", "x", ("Medical Knowledge",)),)
+    )
     judged = judge(item, lookups=LOOKUPS, existing=None, taken_by=None, today=TODAY)
     assert [(e.code, e.field) for e in judged.errors] == [
         ("203", "title"),

@@ -90,16 +90,29 @@ def test_it_replaces_the_moc_registrations_on_an_update(
     provider: Provider, add_activity: Add
 ) -> None:
     activity = add_activity()
-    moc = (MocInput("ABA", "4", ("Patient Safety",)), MocInput("ABP", "2", ()))
+    moc = (
+        MocInput("ABA", "4", ("Patient Safety",)),
+        MocInput("ABP", "2", ("Quality Improvement",)),
+    )
     outcome = activity_change(provider=provider, activity=activity, today=TODAY, moc=moc)
     assert outcome.accepted, outcome.errors
     registrations = {r.board.code: r for r in activity.moc_registrations.all()}
     assert sorted(registrations) == ["ABA", "ABP"]
-    # No credit type listed means every type the board recognises.
-    assert {t.name for t in registrations["ABP"].credit_types.all()} == {
-        "Lifelong Learning and Self-Assessment",
-        "Quality Improvement",
-    }
+    assert [t.name for t in registrations["ABP"].credit_types.all()] == ["Quality Improvement"]
+
+
+def test_it_refuses_a_moc_registration_that_names_no_credit_type(
+    provider: Provider, add_activity: Add
+) -> None:
+    activity = add_activity()
+    before = sorted(activity.moc_registrations.values_list("board__code", flat=True))
+    moc = (MocInput("ABP", "2", ()),)
+
+    outcome = activity_change(provider=provider, activity=activity, today=TODAY, moc=moc)
+
+    assert [(e.code, e.field) for e in outcome.errors] == [("484", "moc:ABP:credit_types")]
+    assert "ABP" in outcome.errors[0].message
+    assert sorted(activity.moc_registrations.values_list("board__code", flat=True)) == before
 
 
 def test_it_keeps_the_practice_area_a_board_asks_for(provider: Provider, add_activity: Add) -> None:
@@ -163,6 +176,71 @@ def test_it_registers_and_unregisters_rems(provider: Provider, add_activity: Add
     CompletionRecordFactory(activity=activity, rems_learner_local_id="L-1", learner=None)
     removed = activity_change(provider=provider, activity=activity, today=TODAY, rems="no")
     assert removed.codes == ["321"]
+
+
+def _reported(activity: Activity, on: date, **values: Any) -> None:
+    CompletionRecordFactory(activity=activity, completion_date=on, **values)
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "shown"),
+    [
+        ({"start_date": "2026-04-11"}, "start_date", "04/11/2026 (after 04/10/2026"),
+        (
+            {"end_date": "2026-04-01", "credit_claim_date": "2026-04-09"},
+            "credit_claim_date",
+            "04/09/2026 (before 04/10/2026",
+        ),
+        (
+            {"end_date": "2026-04-09", "credit_claim_date": ""},
+            "end_date",
+            "04/09/2026 (before 04/10/2026",
+        ),
+        ({"ama_credits": "5.75"}, "ama_credits", "5.75 (fewer than the 6.00 credits"),
+        (
+            {"moc": (MocInput("ABIM", "7.75", ("Medical Knowledge",)),)},
+            "moc:ABIM:points",
+            "7.75 (fewer than the 8.00 ABIM points",
+        ),
+    ],
+)
+def test_it_refuses_an_update_that_leaves_a_reported_learner_outside_the_activity(
+    provider: Provider, add_activity: Add, changes: dict[str, Any], field: str, shown: str
+) -> None:
+    activity = add_activity()
+    abim = activity.moc_registrations.get().board
+    _reported(activity, date(2026, 4, 10), ama_credits=Decimal(6), board=abim,
+              moc_points=Decimal(8), status=RecordStatus.SUBMITTED)  # fmt: skip
+    before = Activity.objects.values().get(pk=activity.pk)
+
+    outcome = activity_change(provider=provider, activity=activity, today=TODAY, **changes)
+
+    assert [(e.code, e.field) for e in outcome.errors] == [("456", field)]
+    assert shown in outcome.errors[0].message
+    assert activity.activity_id in outcome.errors[0].message
+    assert Activity.objects.values().get(pk=activity.pk) == before
+
+
+def test_it_lets_an_update_keep_its_reported_learners_inside_the_activity(
+    provider: Provider, add_activity: Add
+) -> None:
+    activity = add_activity()
+    abim = activity.moc_registrations.get().board
+    _reported(activity, date(2026, 4, 10), ama_credits=Decimal(6), board=abim,
+              moc_points=Decimal(8), status=RecordStatus.SUBMITTED)  # fmt: skip
+    # A deleted record holds nothing: its earlier date and larger credits don't count.
+    _reported(activity, date(2026, 3, 2), ama_credits=Decimal(10), status=RecordStatus.DELETED)
+
+    outcome = activity_change(
+        provider=provider, activity=activity, today=TODAY, start_date="2026-04-10",
+        end_date="2026-04-10", credit_claim_date="", ama_credits="6",
+        moc=(MocInput("ABIM", "8", ("Medical Knowledge",)),),
+    )  # fmt: skip
+
+    assert outcome.accepted, outcome.errors
+    activity.refresh_from_db()
+    assert (activity.start_date, activity.credit_claim_date) == (date(2026, 4, 10),) * 2
+    assert activity.ama_credits == Decimal(6)
 
 
 def test_it_refuses_rems_to_a_provider_outside_the_program(

@@ -164,7 +164,7 @@ def test_it_answers_everything_the_portal_keeps(sandbox: Provider, ws: Client) -
         other_learners="14",
         moc=(
             MocInput("ABIM", "6", ("Medical Knowledge",)),
-            MocInput("ABPath", "2", (), "Cytopathology"),
+            MocInput("ABPath", "2", ("Lifelong Learning",), "Cytopathology"),
         ),
     )
     stored = activity_submit(provider=sandbox, item=item, today=TODAY)
@@ -185,18 +185,7 @@ def test_it_answers_everything_the_portal_keeps(sandbox: Provider, ws: Client) -
     assert read.rems == "Opioid Analgesic REMS"
     assert read.moc == (
         MocInput("ABIM", "6.00", ("Medical Knowledge",)),
-        # No credit type given: every type ABPath recognises.
-        MocInput(
-            "ABPath",
-            "2.00",
-            (
-                "Improvement in Medical Practice",
-                "Lifelong Learning",
-                "Patient Safety",
-                "Self-Assessment",
-            ),
-            "Cytopathology",
-        ),
+        MocInput("ABPath", "2.00", ("Lifelong Learning",), "Cytopathology"),
     )
     assert root.findtext(f".//{{{EX}}}ActivityStatus") == "Closed"
     assert root.findtext(f".//{{{EX}}}closeActivityRecord") == "true"
