@@ -61,7 +61,7 @@ def parse_untrusted_xml(data: bytes) -> etree._Element:
             "contains a DOCTYPE or ENTITY declaration, which is not allowed: remove it"
         )
     try:
-        root = etree.fromstring(data, parser=hardened_xml_parser())
+        root = etree.fromstring(_with_byte_order_mark(data), parser=hardened_xml_parser())
     except (etree.LxmlError, ValueError) as error:
         if isinstance(error, etree.XMLSyntaxError) and error.lineno:
             raise UnreadableXml(f"is not well-formed XML: {_syntax_problem(error)}") from None
@@ -71,6 +71,20 @@ def parse_untrusted_xml(data: bytes) -> etree._Element:
     if root.getroottree().docinfo.doctype:
         raise UnreadableXml("contains a DOCTYPE declaration, which is not allowed: remove it")
     return root
+
+
+def _with_byte_order_mark(data: bytes) -> bytes:
+    """UTF-16 without its byte-order mark, as some systems write it, read by its wide '<'.
+
+    The XML standard asks for the mark and libxml2 reads such a document as empty (big-endian)
+    or as a NUL character (little-endian) unless a declaration follows; the first character
+    of a document is '<', so its two bytes tell the byte order (UTF-32LE's four are left alone).
+    """
+    if data.startswith(b"\0<"):
+        return codecs.BOM_UTF16_BE + data
+    if data.startswith(b"<\0") and not data.startswith(b"<\0\0\0"):
+        return codecs.BOM_UTF16_LE + data
+    return data
 
 
 def _syntax_problem(error: etree.XMLSyntaxError) -> str:

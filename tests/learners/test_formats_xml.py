@@ -214,6 +214,18 @@ def test_it_refuses_dangerous_or_foreign_documents(fixture: str, message: str) -
         parse_learner_reports_xml((FIXTURES / fixture).read_bytes())
 
 
+@pytest.mark.parametrize("codec", ["utf-16-be", "utf-16-le"])
+@pytest.mark.parametrize("declared", [True, False], ids=["declared", "undeclared"])
+def test_it_reads_utf16_without_its_byte_order_mark(codec: str, declared: bool) -> None:
+    text = SAMPLE.decode("utf-8").replace('encoding="utf-8"', 'encoding="utf-16"')
+    if not declared:
+        text = text[text.index("?>") + 2 :].lstrip()
+    data = text.encode(codec)
+    assert data[:2] in (b"\0<", b"<\0")  # no byte-order mark
+
+    assert parse_learner_reports_xml(data) == parse_learner_reports_xml(SAMPLE)
+
+
 def test_it_refuses_a_doctype_hidden_in_utf16() -> None:
     data = (FIXTURES / "xxe.xml").read_bytes().replace(b'encoding="utf-8"', b'encoding="utf-16"')
     with pytest.raises(FileFormatError, match="DOCTYPE or ENTITY declaration"):
