@@ -60,6 +60,9 @@ def decode_text(data: bytes, layout: TextLayout = TXT) -> str:
                 f"The file is {kind}, not delimited text. Save it from Excel as "
                 f"{layout.save_as}, or choose the matching file type."
             )
+    codec = _utf16_without_mark(data)
+    if codec:
+        return _decode(data, codec, offset=0, layout=layout)
     if b"\x00" in data:
         raise FileFormatError(
             "The file is not readable text (it contains binary data). Save it from Excel as "
@@ -69,6 +72,25 @@ def decode_text(data: bytes, layout: TextLayout = TXT) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         return _decode(data, "cp1252", offset=0, layout=layout)
+
+
+def _utf16_without_mark(data: bytes) -> str | None:
+    """'utf-16-le' or '-be' for UTF-16 text written without its byte-order mark, else None.
+
+    Its first characters are plain ASCII (the header or an id), so every other byte of them is
+    zero: at the odd places for little-endian, at the even ones for big-endian.
+    """
+    start = data[:200]
+    if len(start) < 4 or len(start) % 2:
+        start = start[: len(start) - len(start) % 2]
+    if len(start) < 4:
+        return None
+    even, odd = start[0::2], start[1::2]
+    if not even.count(0) and odd.count(0) == len(odd):
+        return "utf-16-le"
+    if not odd.count(0) and even.count(0) == len(even):
+        return "utf-16-be"
+    return None
 
 
 def _decode(data: bytes, codec: str, *, offset: int, layout: TextLayout) -> str:

@@ -44,6 +44,21 @@ def test_it_reads_every_excel_encoding_and_line_end_to_the_same_rows(path: Path)
     )
 
 
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+def test_it_reads_utf16_written_without_its_byte_order_mark(codec: str) -> None:
+    text = (FIXTURES / "names_utf8_crlf.txt").read_text(encoding="utf-8-sig")
+    data = text.encode(codec)
+    assert not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+
+    rows = read_learner_file(data, file_type="txt")
+
+    assert [(r.first_name, r.last_name) for r in rows] == [
+        ("Sean", "O'Keeffe"),
+        ("José", "Muñoz"),
+        ("Zoë", "Brontë"),
+    ]
+
+
 def test_it_reads_a_file_without_a_header_by_position() -> None:
     rows = read(ROW + "\r\n")
 
