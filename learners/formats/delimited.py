@@ -60,9 +60,9 @@ def decode_text(data: bytes, layout: TextLayout = TXT) -> str:
                 f"The file is {kind}, not delimited text. Save it from Excel as "
                 f"{layout.save_as}, or choose the matching file type."
             )
-    codec = _utf16_without_mark(data)
-    if codec:
-        return _decode(data, codec, offset=0, layout=layout)
+    wide = _utf16_without_mark(data)
+    if wide:
+        return _decode(data, wide, offset=0, layout=layout)
     if b"\x00" in data:
         raise FileFormatError(
             "The file is not readable text (it contains binary data). Save it from Excel as "
