@@ -26,7 +26,7 @@ from activities.inputs import (
     with_stored,
 )
 from activities.load import activity_lookups, existing_activities
-from activities.models import Activity
+from activities.models import Activity, own_id_key
 from activities.services import activity_store, with_registrations
 from activities.status import judge
 from portal.models import Provider
@@ -69,7 +69,7 @@ def batch_action(
     if action not in ("", ADD, UPDATE, DELETE):
         return item  # 102 from the rules
     accme_id = item.accme_activity_id
-    known = by_own.get(item.provider_activity_id)
+    known = by_own.get(own_id_key(item.provider_activity_id))
     if not accme_id and known is not None:
         accme_id = known.activity_id
     if action == DELETE:
@@ -80,7 +80,7 @@ def batch_action(
 
 
 def duplicate_key(item: ActivityInput) -> str:
-    return item.provider_activity_id or f"#{item.accme_activity_id}"
+    return own_id_key(item.provider_activity_id) or f"#{item.accme_activity_id}"
 
 
 def activity_rows_process(
@@ -119,7 +119,7 @@ def _chunk(
         provider_activity_ids=[i.provider_activity_id for i in chunk],
     )
     by_accme = {a.activity_id: a for a in found}
-    by_own = {a.provider_activity_id: a for a in found}
+    by_own = {own_id_key(a.provider_activity_id): a for a in found}
     stored = _stored_inputs(provider, chunk, by_accme, by_own)
     results = []
     for raw_item in chunk:
@@ -151,7 +151,7 @@ def _row(
     existing = by_accme.get(item.accme_activity_id)
     if item.action == UPDATE and existing is not None and existing.activity_id in stored:
         item = with_stored(item, stored[existing.activity_id])
-    other = by_own.get(item.provider_activity_id)
+    other = by_own.get(own_id_key(item.provider_activity_id))
     taken_by = other.activity_id if other is not None and other is not existing else None
     judged = judge(item, lookups=lookups, existing=existing, taken_by=taken_by, today=today)
     # The report writes the row as it came in, not as merged with the stored activity.
@@ -179,7 +179,9 @@ def _stored_inputs(
     for item in chunk:
         if item.carried is None:
             continue
-        known = by_accme.get(item.accme_activity_id) or by_own.get(item.provider_activity_id)
+        known = by_accme.get(item.accme_activity_id) or by_own.get(
+            own_id_key(item.provider_activity_id)
+        )
         if known is not None:
             wanted.add(known.activity_id)
     if not wanted:

@@ -6,9 +6,13 @@ moving the models changed no data.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.core.validators import RegexValidator
 from django.db import models, transaction
+from django.db.models.functions import Upper
 
+from learners.engine.values import own_id_key
 from portal.models import Provider
 
 nine_digits = RegexValidator(r"^\d{9}$", "An ACCME Activity ID is 9 digits.")
@@ -80,6 +84,12 @@ class ActivityQuerySet(models.QuerySet["Activity"]):
     def for_provider(self, provider: Provider) -> ActivityQuerySet:
         return self.filter(provider=provider)
 
+    def with_provider_activity_ids(self, ids: Iterable[str]) -> ActivityQuerySet:
+        """The activities holding any of these Provider Activity IDs, in any case."""
+        return self.alias(own_key=Upper("provider_activity_id")).filter(
+            own_key__in={own_id_key(i) for i in ids}
+        )
+
 
 class Activity(models.Model):
     Status = ActivityStatus
@@ -134,8 +144,9 @@ class Activity(models.Model):
         ordering = ["-start_date", "activity_id"]
         verbose_name_plural = "activities"
         constraints = [
+            # One activity per Provider Activity ID in any case: see own_id_key.
             models.UniqueConstraint(
-                fields=["provider", "provider_activity_id"], name="provider_activity_id_unique"
+                "provider", Upper("provider_activity_id"), name="provider_activity_id_unique"
             ),
             # What a completion record points at (learners migration 0012): an activity together
             # with its provider, so no record can sit under one provider on another's activity.

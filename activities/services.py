@@ -22,7 +22,7 @@ from django.db.models import QuerySet
 from activities.facts import ActivityError, CleanActivity, ExistingActivity, Lookups, fail
 from activities.inputs import ADD, DELETE, ActivityInput, input_from_activity
 from activities.load import activity_lookups, existing_activities
-from activities.models import Activity, ActivityStatus, MocRegistration
+from activities.models import Activity, ActivityStatus, MocRegistration, own_id_key
 from activities.status import Judged, judge
 from activities.xml import ActivityDataError, echo_with_activity_id, parse_activity_xml
 from learners.engine.results import RowError
@@ -63,7 +63,8 @@ def find_existing(
         (
             a.activity_id
             for a in found
-            if a.provider_activity_id == item.provider_activity_id and a is not existing
+            if own_id_key(a.provider_activity_id) == own_id_key(item.provider_activity_id)
+            and a is not existing
         ),
         None,
     )
@@ -308,7 +309,7 @@ def activity_search(
             )
         activities = activities.filter(format=activity_format)
     if provider_activity_id:
-        activities = activities.filter(provider_activity_id=provider_activity_id)
+        activities = activities.with_provider_activity_ids([provider_activity_id])
     return list(
         with_registrations(activities).order_by("-start_date", "activity_id")[:SEARCH_LIMIT]
     )

@@ -13,6 +13,7 @@ from lxml import etree
 
 from activities.models import Activity
 from learners.engine.results import RowError
+from learners.engine.values import own_id_key
 from learners.formats.base import FileFormatError
 from learners.formats.legacy import (
     LEGACY_NS,
@@ -71,10 +72,10 @@ def _provider_activity_ids(provider: Provider, provider_activity_id: str) -> dic
         return {}
     found = (
         Activity.objects.for_provider(provider)
-        .filter(provider_activity_id=provider_activity_id)
+        .with_provider_activity_ids([provider_activity_id])
         .values_list("provider_activity_id", "activity_id")
     )
-    return dict(found)
+    return {own_id_key(own_id): activity_id for own_id, activity_id in found}
 
 
 def new_credit_id() -> str:

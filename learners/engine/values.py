@@ -156,6 +156,13 @@ def _deadline(year: int) -> date:
     return date(year + 2, 3, 31)
 
 
+def own_id_key(provider_activity_id: str) -> str:
+    """A Provider Activity ID as it is compared: in any case ('course-1' is 'COURSE-1'), as the
+    activities' constraint `provider_activity_id_unique` compares it (UPPER). Staff type these
+    ids by hand, and one activity under two spellings would split its learners."""
+    return provider_activity_id.upper()
+
+
 def format_date(value: date) -> str:
     """MM/DD/YYYY, the year in four digits (0001 too): what parse_date reads back."""
     return f"{value.month:02d}/{value.day:02d}/{value.year:04d}"

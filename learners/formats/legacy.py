@@ -35,6 +35,7 @@ from learners.engine.codes import error
 from learners.engine.npi import is_valid_npi
 from learners.engine.results import RowError
 from learners.engine.rows import LearnerRow
+from learners.engine.values import own_id_key
 from learners.formats.base import FileFormatError
 from learners.formats.table import header_key
 from learners.formats.xml import board_credit_values, completion_date
@@ -200,13 +201,13 @@ def legacy_activity_id(
 ) -> tuple[str, list[RowError]]:
     """The ACCME Activity ID the record names, or the errors that say why it names none.
 
-    `by_provider_activity_id` maps the provider's own ids to ACCME Activity IDs (the caller looks
-    up the record's ProviderActivityID, scoped to its provider).
+    `by_provider_activity_id` maps the provider's own ids, by `own_id_key`, to ACCME Activity
+    IDs (the caller looks up the record's ProviderActivityID, scoped to its provider).
     """
     accme, provider_id = record.accme_activity_id, record.provider_activity_id
     if not provider_id:
         return accme, []  # the engine judges it: 630 when missing, 690 when unknown
-    found = by_provider_activity_id.get(provider_id)
+    found = by_provider_activity_id.get(own_id_key(provider_id))
     if found is None:
         message = (
             f"ACCME activity ID does not exist: ProviderActivityID '{provider_id}' names no "

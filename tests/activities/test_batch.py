@@ -163,6 +163,22 @@ def test_it_reports_the_same_id_twice_in_one_file_as_477(provider: Provider, use
     assert report_codes(done) == {"ACT-2026-0001": "477"}
 
 
+def test_it_reads_a_provider_activity_id_in_any_case(provider: Provider, user: Any) -> None:
+    first = upload(provider, user, activity_rows_txt([good_activity(1)]), name="a.txt",
+                   file_type="txt")  # fmt: skip
+    assert first.processed_records == 1
+    again = dataclasses.replace(good_activity(1), provider_activity_id="act-2026-0001", title="New")
+    twice = [again, dataclasses.replace(again, provider_activity_id="Act-2026-0001")]
+
+    done = upload(provider, user, activity_rows_txt(twice), name="b.txt", file_type="txt")
+
+    # The first row updates ACT-2026-0001; the second names it again in this file.
+    assert (done.processed_records, done.rejected_records) == (1, 1)
+    assert report_codes(done) == {"Act-2026-0001": "477"}
+    (activity,) = Activity.objects.filter(provider=provider)
+    assert (activity.provider_activity_id, activity.title) == ("act-2026-0001", "New")
+
+
 def test_it_checks_a_file_without_storing_anything(provider: Provider, user: Any) -> None:
     items = [good_activity(1), dataclasses.replace(good_activity(2), title="")]
     done = upload(

@@ -66,6 +66,17 @@ def test_it_refuses_a_second_activity_with_the_same_provider_activity_id(
     assert first.activity_id in outcome.errors[0].message
 
 
+def test_it_holds_a_provider_activity_id_in_any_case(provider: Provider, add_activity: Add) -> None:
+    first = add_activity()  # ACT-2026-0001
+    item = dataclasses.replace(good_activity(), provider_activity_id="act-2026-0001")
+
+    outcome = activity_submit(provider=provider, item=item, today=TODAY)
+
+    assert outcome.codes == ["103"]
+    assert first.activity_id in outcome.errors[0].message
+    assert Activity.objects.filter(provider=provider).count() == 1
+
+
 def test_it_lets_two_providers_use_the_same_provider_activity_id(
     provider: Provider, other_provider: Provider, add_activity: Add
 ) -> None:

@@ -41,11 +41,12 @@ def test_it_refuses_a_provider_id_that_is_not_seven_digits() -> None:
         Provider.objects.create(accme_id="12345", name="Short", primary_contact_email="a@b.test")
 
 
-def test_it_refuses_a_duplicate_provider_activity_id_within_a_provider() -> None:
+@pytest.mark.parametrize("again", ["GR-1", "gr-1"])
+def test_it_refuses_a_duplicate_provider_activity_id_within_a_provider(again: str) -> None:
     activity = ActivityFactory(provider_activity_id="GR-1")
 
     with pytest.raises(IntegrityError), transaction.atomic():
-        ActivityFactory(provider=activity.provider, provider_activity_id="GR-1")
+        ActivityFactory(provider=activity.provider, provider_activity_id=again)
 
 
 def test_it_allows_the_same_provider_activity_id_at_another_provider() -> None:

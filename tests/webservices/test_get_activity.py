@@ -109,6 +109,12 @@ def test_it_answers_nil_data_when_nothing_matches(sandbox: Provider, ws: Client)
     assert child(xml(response), "Data").get(f"{{{XSI_NS}}}nil") == "true"
 
 
+def test_it_finds_a_provider_activity_id_in_any_case(sandbox: Provider, ws: Client) -> None:
+    response = search(ws, ProviderActivityId="imu-2")
+    assert response.status_code == 200
+    assert b"210015516" in response.content  # IMU-2
+
+
 def test_it_never_answers_another_providers_activity(sandbox: Provider, ws: Client) -> None:
     for criteria in ({"ActivityID": "210025501"}, {"ProviderActivityId": "WRMC-GR"}):
         response = search(ws, **criteria)

@@ -158,6 +158,12 @@ def test_it_takes_an_accme_activity_id_without_a_provider_activity_id(
     assert status_code(response) == "Accepted", messages(response)
 
 
+def test_it_finds_the_provider_activity_id_in_any_case(sandbox: Provider, ws: Client) -> None:
+    response = save(ws, record(ProviderActivityID="imu-2", AccmeActivityID=""))
+    assert status_code(response) == "Accepted", messages(response)
+    assert CompletionRecord.objects.get(provider=sandbox).activity.activity_id == ACTIVITY
+
+
 def test_it_matches_the_notes_physician_by_his_me_number(sandbox: Provider, ws: Client) -> None:
     data = record(
         FirstName="James",
