@@ -73,6 +73,8 @@ class ExistingActivity:
     last_completion: date | None = None
     most_ama_credits: Decimal | None = None
     most_points: Mapping[str, Decimal] = field(default_factory=dict)  # by board code
+    # By board code: the credit types learners were given, casefolded → as stored.
+    types_used: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
 
 @dataclass(slots=True)

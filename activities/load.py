@@ -125,4 +125,14 @@ def _records_held(activity_pks: list[int]) -> dict[int, dict[str, Any]]:
     for activity_pk, by_board in points.items():
         held[activity_pk]["boards_with_records"] = frozenset(by_board)
         held[activity_pk]["most_points"] = by_board
+        held[activity_pk]["types_used"] = {}
+    for activity_pk, code, credits in (
+        CompletionRecord.objects.filter(live, activity_id__in=activity_pks, board__isnull=False)
+        .exclude(moc_credits=[])
+        .order_by()
+        .values_list("activity_id", "board__code", "moc_credits")
+        .distinct()  # a file's rows share their few lists of credit types
+    ):
+        used = held[activity_pk]["types_used"].setdefault(code, {})
+        used.update((str(c["type"]).casefold(), str(c["type"])) for c in credits)
     return held

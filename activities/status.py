@@ -18,7 +18,14 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from activities.facts import ActivityError, CleanActivity, ExistingActivity, Lookups, fail
+from activities.facts import (
+    ActivityError,
+    CleanActivity,
+    CleanMoc,
+    ExistingActivity,
+    Lookups,
+    fail,
+)
 from activities.inputs import ACTIONS, ADD, DELETE, UPDATE, ActivityInput
 from activities.models import ActivityStatus
 from activities.rules import LOCATED_FORMATS, invalid, missing, value_errors, yes_no
@@ -169,11 +176,12 @@ def update_errors(existing: ExistingActivity, clean: CleanActivity) -> list[Acti
 
 
 def held_by_records(
-    item: ActivityInput, existing: ExistingActivity, clean: CleanActivity
+    item: ActivityInput, existing: ExistingActivity, clean: CleanActivity, lookups: Lookups
 ) -> list[ActivityError]:
     """An Update may not leave a learner it reported outside the activity (456): a start after
     a completion (672's rule), a credit claim date before one (747's), fewer AMA credits (748's)
-    or MOC points (674's) than a learner was given. Those records are deleted first."""
+    or MOC points (674's) than a learner was given, or without a credit type one was given
+    (735's). Those records are deleted first."""
     if not existing.live_records:
         return []
     on = f"on activity {existing.activity_id}; delete those learner records first"
@@ -202,7 +210,21 @@ def held_by_records(
         if given is not None and moc.points and moc.points < given:
             value = f"{moc.points} (fewer than the {given:.2f} {moc.code} points {given_to} {on})"
             errors.append(invalid(item, f"moc:{moc.code}:points", "MOC Points", value))
+        dropped = _types_dropped(moc, existing, lookups)
+        if dropped:
+            value = f"{', '.join(dropped)} left out (a type {given_to} {on})"
+            errors.append(invalid(item, f"moc:{moc.code}:credit_types", "MOCCreditType", value))
     return errors
+
+
+def _types_dropped(moc: CleanMoc, existing: ExistingActivity, lookups: Lookups) -> list[str]:
+    """The credit types learners were given on the board that the registration no longer lists."""
+    used = existing.types_used.get(moc.code)
+    board = lookups.boards.get(moc.code.casefold())
+    if not used or board is None:
+        return []
+    kept = {name for name, pk in board.credit_types.items() if pk in moc.credit_type_ids}
+    return sorted(name for folded, name in used.items() if folded not in kept)
 
 
 def requirement_errors(
@@ -334,6 +356,6 @@ def judge(
     )
     if action == UPDATE and existing is not None:
         errors += update_errors(existing, judged.clean)
-        errors += held_by_records(item, existing, judged.clean)
+        errors += held_by_records(item, existing, judged.clean, lookups)
     errors += settle_status(asked, item, judged.clean, existing, today=today)
     return judged

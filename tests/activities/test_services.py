@@ -189,6 +189,9 @@ def test_it_registers_and_unregisters_rems(provider: Provider, add_activity: Add
     assert removed.codes == ["321"]
 
 
+KNOWLEDGE = [{"type": "Medical Knowledge", "points": "8.00"}]
+
+
 def _reported(activity: Activity, on: date, **values: Any) -> None:
     CompletionRecordFactory(activity=activity, completion_date=on, **values)
 
@@ -213,6 +216,11 @@ def _reported(activity: Activity, on: date, **values: Any) -> None:
             "moc:ABIM:points",
             "7.75 (fewer than the 8.00 ABIM points",
         ),
+        (
+            {"moc": (MocInput("ABIM", "10", ("Patient Safety",)),)},
+            "moc:ABIM:credit_types",
+            "Medical Knowledge left out",
+        ),
     ],
 )
 def test_it_refuses_an_update_that_leaves_a_reported_learner_outside_the_activity(
@@ -221,7 +229,7 @@ def test_it_refuses_an_update_that_leaves_a_reported_learner_outside_the_activit
     activity = add_activity()
     abim = activity.moc_registrations.get().board
     _reported(activity, date(2026, 4, 10), ama_credits=Decimal(6), board=abim,
-              moc_points=Decimal(8), status=RecordStatus.SUBMITTED)  # fmt: skip
+              moc_points=Decimal(8), moc_credits=KNOWLEDGE, status=RecordStatus.SUBMITTED)  # fmt: skip
     before = Activity.objects.values().get(pk=activity.pk)
 
     outcome = activity_change(provider=provider, activity=activity, today=TODAY, **changes)
@@ -238,7 +246,7 @@ def test_it_lets_an_update_keep_its_reported_learners_inside_the_activity(
     activity = add_activity()
     abim = activity.moc_registrations.get().board
     _reported(activity, date(2026, 4, 10), ama_credits=Decimal(6), board=abim,
-              moc_points=Decimal(8), status=RecordStatus.SUBMITTED)  # fmt: skip
+              moc_points=Decimal(8), moc_credits=KNOWLEDGE, status=RecordStatus.SUBMITTED)  # fmt: skip
     # A deleted record holds nothing: its earlier date and larger credits don't count.
     _reported(activity, date(2026, 3, 2), ama_credits=Decimal(10), status=RecordStatus.DELETED)
 
