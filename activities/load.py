@@ -95,7 +95,7 @@ def existing_activities(
 def _records_held(activity_pks: list[int]) -> dict[int, dict[str, Any]]:
     """Per activity, the ExistingActivity fields its records give: how many (all, live, live
     REMS), the live ones' first and last completion, most AMA credits, and per board with live
-    records the most MOC points."""
+    records the most MOC points and the credit types given."""
     if not activity_pks:
         return {}
     live = ~Q(status=RecordStatus.DELETED)

@@ -221,7 +221,7 @@ def _types_dropped(moc: CleanMoc, existing: ExistingActivity, lookups: Lookups) 
     """The credit types learners were given on the board that the registration no longer lists."""
     used = existing.types_used.get(moc.code)
     board = lookups.boards.get(moc.code.casefold())
-    if not used or board is None:
+    if not used or board is None or not moc.credit_type_ids:  # none listed is 484 already
         return []
     kept = {name for name, pk in board.credit_types.items() if pk in moc.credit_type_ids}
     return sorted(name for folded, name in used.items() if folded not in kept)
