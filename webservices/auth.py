@@ -59,13 +59,33 @@ class Credentials:
     source: str  # "envelope", "basic" or "both"
 
 
+def _scheme_and_value(authorization: str) -> tuple[str, str]:
+    """The scheme and what follows it, split at any whitespace (a tab is as good as a space):
+    split at a space alone, 'Basic<TAB><credentials>' read as one scheme name, which the
+    refusal then quoted, credentials and all."""
+    parts = authorization.split(None, 1)
+    return (parts[0], parts[1].strip()) if len(parts) == 2 else (parts[0] if parts else "", "")
+
+
+# Schemes named back in a refusal and the log. Anything else may be the credentials themselves
+# (a header of bare base64), so it is named by neither.
+KNOWN_SCHEMES = frozenset({"basic", "bearer", "digest", "negotiate", "ntlm", "token", "apikey"})
+
+
+def shown_scheme(authorization: str) -> str:
+    """The header's scheme if it is a known one, else ''."""
+    scheme = _scheme_and_value(authorization)[0]
+    return scheme if scheme.lower() in KNOWN_SCHEMES else ""
+
+
 def basic_credentials(authorization: str) -> tuple[str, str] | None:
     """(user, password) of an HTTP Basic Authorization header; None when there is none."""
-    scheme, _, encoded = authorization.strip().partition(" ")
+    scheme, encoded = _scheme_and_value(authorization)
     if not scheme:
         return None
     if scheme.lower() != "basic":
-        raise AccessDenied(f"the Authorization header must use HTTP Basic, not {scheme[:20]}.")
+        shown = shown_scheme(authorization) or "another scheme"
+        raise AccessDenied(f"the Authorization header must use HTTP Basic, not {shown}.")
     try:
         decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
     except (binascii.Error, UnicodeDecodeError):

@@ -24,7 +24,7 @@ from django.http import HttpRequest, HttpResponse, RawPostDataException, Unreada
 from django.utils import timezone
 
 from portal.models import WebServiceAccount
-from webservices.auth import AccessDenied, basic_credentials
+from webservices.auth import AccessDenied, basic_credentials, shown_scheme
 from webservices.models import WebServiceCall
 
 logger = logging.getLogger(__name__)
@@ -33,10 +33,15 @@ RETENTION = timedelta(days=30)
 # A call whose credentials name no account is kept this far: PARS's requests are a few kilobytes.
 UNKNOWN_CALLER_BODY_BYTES = 16 * 1024
 REDACTED = "********"
-# The Password element with any prefix, up to its end tag (or the end of a truncated body).
+# A Password element in any case and with any prefix (XML names take far more characters than
+# \w), up to its end tag or the end of a truncated body; and a password given as an attribute.
+# An envelope the service refuses for such an element is logged too, so the log can't trust it.
+_NAME_PREFIX = r"(?:[^\s<>/:=\"']+:)?"
 _PASSWORD = re.compile(
-    r"(<(?:[\w.-]+:)?Password(?:\s[^>]*)?>)(.*?)(?=</(?:[\w.-]+:)?Password\s*>|\Z)", re.S
+    rf"(<{_NAME_PREFIX}password(?:\s[^>]*)?>)(.*?)(?=</{_NAME_PREFIX}password\s*>|\Z)",
+    re.S | re.I,
 )
+_PASSWORD_ATTRIBUTE = re.compile(rf"(\s{_NAME_PREFIX}password\s*=\s*)(\"[^\"]*\"|'[^']*')", re.I)
 _CODE = re.compile(rb"<(?:[\w.-]+:)?Code>([^<]{1,10})</")
 _STATUS_CODE = re.compile(rb"<(?:[\w.-]+:)?StatusCode>([^<]{1,20})</")
 _LOGGED_HEADERS = ("CONTENT_TYPE", "CONTENT_LENGTH", "HTTP_AUTHORIZATION", "HTTP_USER_AGENT")
@@ -117,20 +122,21 @@ def _reads_ascii(encoding: str) -> bool:
 
 
 def redact_body(body: bytes) -> str:
-    """The body as text with every Password element's value replaced."""
-    return _PASSWORD.sub(lambda m: m.group(1) + REDACTED, xml_text(body))
+    """The body as text with every Password element's value replaced (and attribute's)."""
+    text = _PASSWORD.sub(lambda m: m.group(1) + REDACTED, xml_text(body))
+    return _PASSWORD_ATTRIBUTE.sub(lambda m: f'{m.group(1)}"{REDACTED}"', text)
 
 
 def redact_authorization(value: str) -> str:
-    """'Basic <base64>' → 'Basic user:********'; any other scheme keeps only its name."""
-    scheme = value.strip().partition(" ")[0]
+    """'Basic <base64>' → 'Basic user:********'; a known scheme keeps only its name."""
+    scheme = shown_scheme(value)
     try:
         basic = basic_credentials(value)
     except AccessDenied:  # a malformed header is logged without its value
         basic = None
     if basic is not None:
         return f"{scheme} {basic[0]}:{REDACTED}"
-    return f"{scheme} {REDACTED}".strip()
+    return f"{scheme} {REDACTED}".strip()  # an unknown scheme may be the credentials: unnamed
 
 
 def request_headers_text(request: HttpRequest) -> str:

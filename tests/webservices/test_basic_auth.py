@@ -51,6 +51,15 @@ def test_it_takes_the_credentials_from_basic_auth_alone(sandbox: Provider, ws: C
     assert child(xml(response), "MatchedLearnerCount").text == "1"
 
 
+def test_it_takes_basic_auth_separated_by_a_tab(sandbox: Provider, ws: Client) -> None:
+    header = basic(USER, PASSWORD).replace(" ", "\t", 1)
+    body = without_credentials("learner_match_request.xml")
+
+    response = send(ws, LEARNER_MATCH, body, header)
+
+    assert response.status_code == 200, messages(response)
+
+
 def test_it_takes_both_when_they_agree(sandbox: Provider, ws: Client) -> None:
     response = send(
         ws, BY_CREDIT_ID, fixture("status_by_credit_id_request.xml"), basic(USER, PASSWORD)
@@ -91,6 +100,8 @@ def test_it_asks_for_credentials_when_there_are_none(sandbox: Provider, ws: Clie
         ("Bearer abc", "must use HTTP Basic, not Bearer"),
         ("Basic %%%", "not valid HTTP Basic credentials"),
         ("Basic " + base64.b64encode(b"no-colon").decode(), "must be user:password"),
+        # Bare credentials, no scheme: the refusal must not quote them.
+        (basic(USER, PASSWORD)[6:], "must use HTTP Basic, not another scheme."),
     ],
 )
 def test_it_refuses_an_unreadable_authorization_header(

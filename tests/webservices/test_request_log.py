@@ -205,6 +205,16 @@ def test_its_purge_task_runs_the_service_and_is_scheduled(settings: Any) -> None
         ("<Password><![CDATA[s3<c>ret]]></Password>", f"<Password>{REDACTED}</Password>"),
         ("<Password>s3cret", f"<Password>{REDACTED}"),  # a body cut short
         ("<Password/><User>u</User>", "<Password/><User>u</User>"),
+        # A prefix of characters beyond \w (U+00B7 is an XML name character), another case
+        # (refused by the service, but logged), a password as an attribute.
+        (
+            '<a\u00b7b:Password xmlns:a\u00b7b="x">s3cret</a\u00b7b:Password>',
+            f'<a\u00b7b:Password xmlns:a\u00b7b="x">{REDACTED}</a\u00b7b:Password>',
+        ),
+        ("<password>s3cret</password>", f"<password>{REDACTED}</password>"),
+        ("<PASSWORD >s3cret</PASSWORD >", f"<PASSWORD >{REDACTED}</PASSWORD >"),
+        ('<User password="s3cret">u</User>', f'<User password="{REDACTED}">u</User>'),
+        ("<User pwd:Password='s3cret'/>", f'<User pwd:Password="{REDACTED}"/>'),
     ],
 )
 def test_it_redacts_every_form_of_password(body: str, expected: str) -> None:
@@ -239,6 +249,10 @@ def test_it_reads_a_body_as_the_xml_parser_does_before_redacting(
         (basic("ws@aaa-test.org", "pw:with:colons"), f"Basic ws@aaa-test.org:{REDACTED}"),
         ("Basic not-base64!", f"Basic {REDACTED}"),
         ("Bearer abc.def", f"Bearer {REDACTED}"),
+        # A tab is whitespace like a space; a header of bare credentials names no scheme.
+        ("Basic\t" + basic("ws@aaa-test.org", "pw")[6:], f"Basic ws@aaa-test.org:{REDACTED}"),
+        (basic("ws@aaa-test.org", "pw")[6:], REDACTED),
+        ("d3NAYWFhLXRlc3Qub3JnOnB3 more", REDACTED),
     ],
 )
 def test_it_redacts_every_authorization_header(header: str, expected: str) -> None:
