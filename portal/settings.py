@@ -92,6 +92,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "portal.middleware.ContentLengthMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Static files straight after the HTTPS redirect, before sessions or anything else runs.
     "whitenoise.middleware.WhiteNoiseMiddleware",

@@ -23,6 +23,7 @@ from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse, RawPostDataException, UnreadablePostError
 from django.utils import timezone
 
+from portal.middleware import content_length_problem
 from portal.models import WebServiceAccount
 from webservices.auth import AccessDenied, basic_credentials, shown_scheme
 from webservices.models import WebServiceCall
@@ -155,6 +156,9 @@ def request_headers_text(request: HttpRequest) -> str:
 def _request_body(request: HttpRequest, note: CallNote, *, known: bool) -> str:
     """The body, redacted; cut short for a call no account owns, so junk can't fill the log."""
     body = note.body
+    problem = content_length_problem(request)
+    if body is None and problem:
+        return f"(not stored: {problem})"
     if body is None:
         try:
             body = request.body

@@ -24,6 +24,7 @@ from learners.engine.codes import CODES, error
 from learners.engine.matching import MatchCriteria, learner_match
 from learners.engine.results import RowError
 from learners.formats.base import FileFormatError
+from portal.middleware import content_length_problem
 from portal.models import WebServiceAccount
 from webservices import envelopes
 from webservices.auth import (
@@ -97,10 +98,10 @@ def content_type_problem(header: str) -> str | None:
 
 def _body(request: HttpRequest) -> bytes:
     limit = envelopes.max_body_bytes()
-    try:
-        length = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        length = 0
+    problem = content_length_problem(request)
+    if problem:
+        raise EnvelopeError(problem)
+    length = int(request.META.get("CONTENT_LENGTH") or 0)
     too_big = f"The request is larger than the limit of {limit:,} bytes."
     if length > limit:
         raise EnvelopeError(too_big, status=413)

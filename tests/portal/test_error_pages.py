@@ -104,3 +104,15 @@ def test_it_answers_a_forbidden_page_with_the_portal_403_page(staff_client: Clie
     response = staff_client.get(reverse("admin:uploads_upload_download", args=[1, "file"]))
 
     assert_branded(response, 403, "Not allowed")
+
+
+@pytest.mark.parametrize("length", ["abc", "-1"])
+def test_it_answers_400_to_a_content_length_that_is_no_length(db: None, length: str) -> None:
+    # Django's development server (make run) passes such a header on; reading the form was a 500.
+    response = Client().post(
+        reverse("login"), data="username=a&password=b",
+        content_type="application/x-www-form-urlencoded", CONTENT_LENGTH=length,
+    )  # fmt: skip
+
+    assert response.status_code == 400
+    assert "is not a number of bytes" in response.content.decode()

@@ -280,3 +280,16 @@ def test_it_logs_a_call_whose_body_holds_a_nul(sandbox: Provider, ws: Client) ->
     response = post(ws, SAVE_LEARNER, body)
     assert response.status_code == 400
     assert "\ufffd" in only_call().request_body
+
+
+@pytest.mark.parametrize("length", ["abc", "-1", "1e3", "\uff11\uff12"])
+def test_it_answers_and_logs_a_content_length_that_is_no_length(
+    sandbox: Provider, ws: Client, length: str
+) -> None:
+    body = fixture("status_by_credit_id_request.xml")
+
+    response = ws.post(BY_CREDIT_ID, data=body, content_type=XML, CONTENT_LENGTH=length)
+
+    assert response.status_code == 400
+    assert b"455" in response.content and b"is not a number of bytes" in response.content
+    assert "is not a number of bytes" in only_call().request_body
