@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from activities.inputs import ActivityInput, MocInput
+from activities.inputs import MERGEABLE, ActivityInput, MocInput
 from learners.formats.table import clean_cell, header_key
 
 LIST_SEPARATOR = ";"
@@ -66,9 +66,12 @@ GUIDANCE: dict[str, str] = {
     "commercial_support": "Yes or No",
     "physicians": "Whole number (to close)",
     "other_learners": "Whole number (to close)",
-    "rems": "Yes or No",
+    "rems": "Yes or No (blank: as registered)",
     "status": "Draft, Active, Ready to Close, Closed (blank: as the data allows)",
-    **{f"moc{slot}_board": "Board acronym" for slot in range(len(MOC_SLOTS))},
+    **{
+        f"moc{slot}_board": "Board acronym (all blank: boards as registered)"
+        for slot in range(len(MOC_SLOTS))
+    },
     **{f"moc{slot}_points": "In steps of 0.25" for slot in range(len(MOC_SLOTS))},
     **{f"moc{slot}_credit_types": "Separated by ;" for slot in range(len(MOC_SLOTS))},
 }
@@ -117,14 +120,24 @@ def _input(number: int, cells: list[str], mapping: dict[int, str]) -> ActivityIn
     plain: dict[str, Any] = {
         k: v for k, v in values.items() if not k.startswith("moc") and k not in LIST_FIELDS
     }
+    given_moc = tuple(m for m in moc if m.board or m.points or m.credit_types or m.practice_area)
     return ActivityInput(
         row_number=number,
         **plain,
         joint_providers=_split(values.get("joint_providers", "")),
         specialties=_split(values.get("specialties", "")),
-        moc=tuple(m for m in moc if m.board or m.points or m.credit_types or m.practice_area),
+        moc=given_moc,
+        carried=_carried(given_moc, values.get("rems", "")),
         raw=tuple(cells),
     )
+
+
+def _carried(moc: tuple[MocInput, ...], rems: str) -> frozenset[str] | None:
+    """Blank MOC columns, or a blank REMS column, keep an updated activity's registrations: a
+    row updating the title alone must not drop its boards and REMS without a word. ("No" in the
+    REMS column unregisters; a board is removed on the activity's page.)"""
+    left_out = ({"moc"} if not moc else set()) | ({"rems"} if not rems.strip() else set())
+    return frozenset(MERGEABLE) - left_out if left_out else None
 
 
 def template_values(item: ActivityInput) -> list[str]:

@@ -337,3 +337,33 @@ def test_it_refuses_an_activity_file_that_declares_entities(provider: Provider, 
     refused = refusal(provider, user, data, name="xxe.xml", file_type="xml")
     assert refused.refusal == Refusal.NOT_FORMATTED
     assert "DOCTYPE" in refused.detail
+
+
+def test_an_update_row_with_blank_moc_and_rems_columns_keeps_the_registrations(
+    provider: Provider, user: Any
+) -> None:
+    registered = dataclasses.replace(good_activity(1), rems="yes")
+    first = upload(provider, user, activity_rows_txt([registered]), name="a.txt", file_type="txt")
+    assert first.processed_records == 1
+    renamed = dataclasses.replace(good_activity(1), title="Renamed", moc=(), rems="")
+
+    done = upload(provider, user, activity_rows_txt([renamed]), name="b.txt", file_type="txt")
+
+    assert (done.processed_records, done.rejected_records) == (1, 0)
+    activity = Activity.objects.get(provider=provider)
+    assert activity.title == "Renamed"
+    assert [r.board.code for r in activity.moc_registrations.all()] == ["ABIM"]
+    assert activity.rems_registered
+
+
+def test_an_update_row_saying_no_to_rems_unregisters_it(provider: Provider, user: Any) -> None:
+    registered = dataclasses.replace(good_activity(1), rems="yes")
+    upload(provider, user, activity_rows_txt([registered]), name="a.txt", file_type="txt")
+    unregistered = dataclasses.replace(good_activity(1), moc=(), rems="no")
+
+    done = upload(provider, user, activity_rows_txt([unregistered]), name="b.txt", file_type="txt")
+
+    assert done.processed_records == 1
+    activity = Activity.objects.get(provider=provider)
+    assert not activity.rems_registered
+    assert activity.moc_registrations.count() == 1
