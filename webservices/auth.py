@@ -13,17 +13,22 @@ import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import connection
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from learners.engine.sql import equals, slotted_rows
 from portal.models import AuthThrottle, Provider, WebServiceAccount
 from portal.throttle import attempt_begin, attempt_failed, attempt_succeeded
+from webservices.models import TrustedAddress
 
 SCOPE = AuthThrottle.Scope.WEBSERVICE
+# An address that verified an account's password stays trusted this long after its last check.
+TRUST_FOR = timedelta(days=30)
 
 # A PBKDF2 check costs tens of milliseconds of CPU by design, and an LMS sends the same
 # credentials with every call. A successful check is remembered in this process for a minute,
@@ -179,9 +184,38 @@ def _active_account(username: str) -> WebServiceAccount | None:
     return None
 
 
-def throttle_keys(username: str, client_ip: str) -> list[str]:
-    """The account's budget (guesses from anywhere) and the address's."""
-    return [f"user:{username.strip().casefold()[:150]}", address_key(client_ip)]
+def throttle_keys(username: str, client_ip: str, *, trusted: bool = False) -> list[str]:
+    """The account's budget (guesses from anywhere) and the address's; an address trusted for
+    the account (see TrustedAddress) spends only its own."""
+    account_key = [] if trusted else [f"user:{username.strip().casefold()[:150]}"]
+    return [*account_key, address_key(client_ip)]
+
+
+def _trusted(account: WebServiceAccount | None, client_ip: str) -> bool:
+    if account is None or not client_ip:
+        return False
+    since = timezone.now() - TRUST_FOR
+    return TrustedAddress.objects.filter(
+        account=account, address=client_ip, verified_at__gte=since
+    ).exists()
+
+
+def _trust(account: WebServiceAccount, client_ip: str) -> None:
+    if not client_ip:
+        return
+    TrustedAddress.objects.bulk_create(
+        [TrustedAddress(account=account, address=client_ip[:45], verified_at=timezone.now())],
+        update_conflicts=True,
+        unique_fields=["account", "address"],
+        update_fields=["verified_at"],
+    )
+
+
+def trusted_addresses_purge(*, now: datetime | None = None) -> int:
+    """Forget the addresses not verified for TRUST_FOR; returns how many."""
+    since = (now or timezone.now()) - TRUST_FOR
+    deleted, _ = TrustedAddress.objects.filter(verified_at__lt=since).delete()
+    return deleted
 
 
 def address_key(client_ip: str) -> str:
@@ -203,13 +237,14 @@ def account_authenticate(
         # it skips the throttle look-up; every check that could confirm a guess passes through it.
         if _remembered(key):
             return account
-    keys = throttle_keys(username, client_ip)
+    keys = throttle_keys(username, client_ip, trusted=_trusted(account, client_ip))
     if not attempt_begin(scope=SCOPE, limits=dict.fromkeys(keys, settings.THROTTLE_MAX_FAILURES)):
         raise Throttled
     if key is None or account is None or not account.check_password(password):
         attempt_failed(scope=SCOPE, keys=keys)
         raise AccessDenied
     _remember(key)
+    _trust(account, client_ip)
     # Only on a full check (at most once a minute per client), so a busy client adds no UPDATE.
     # The caller's address proved itself; the account's failures, which may come from anywhere,
     # stay until their window passes: a client's success must not wipe an attacker's count.

@@ -75,3 +75,26 @@ class WebServiceCall(models.Model):
     @property
     def warning_list(self) -> list[str]:
         return [line for line in self.warnings.splitlines() if line]
+
+
+class TrustedAddress(models.Model):
+    """An address from which an account's password was verified (webservices/auth.py).
+
+    Guesses at an account from anywhere share one budget; once it is spent, a caller that has
+    proved itself from this address (the account's LMS) still gets in within its own address's
+    budget, so nobody can lock an integration out by guessing at its user name.
+    """
+
+    account = models.ForeignKey(
+        WebServiceAccount, on_delete=models.CASCADE, related_name="trusted_addresses"
+    )
+    address = models.CharField(max_length=45)
+    verified_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account", "address"], name="trusted_address_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account} from {self.address}"

@@ -153,6 +153,27 @@ def test_it_keeps_counting_guesses_at_an_account_while_its_client_succeeds(
     assert post(Client(REMOTE_ADDR="192.0.2.9"), BY_CREDIT_ID, by_credit_id()).status_code == 429
 
 
+def test_it_keeps_an_lms_in_while_guessers_spend_its_accounts_budget(
+    sandbox: Provider, settings: object
+) -> None:
+    """Guesses from elsewhere lock the account for every new address, not for the address its
+    LMS verified the password from, which keeps only its own budget."""
+    settings.THROTTLE_MAX_FAILURES = 3  # type: ignore[attr-defined]
+    lms = Client(REMOTE_ADDR="10.0.0.1")
+    assert post(lms, BY_CREDIT_ID, by_credit_id()).status_code == 200
+    forget_verified()
+    for n in range(3):
+        guesser = Client(REMOTE_ADDR=f"192.0.2.{n}")
+        assert post(guesser, BY_CREDIT_ID, by_credit_id(password=f"guess{n}")).status_code == 403
+
+    assert post(lms, BY_CREDIT_ID, by_credit_id()).status_code == 200
+    forget_verified()
+    assert post(Client(REMOTE_ADDR="192.0.2.9"), BY_CREDIT_ID, by_credit_id()).status_code == 429
+    for n in range(3):  # the trusted address's own guesses still run out
+        assert post(lms, BY_CREDIT_ID, by_credit_id(password=f"typo{n}")).status_code == 403
+    assert post(lms, BY_CREDIT_ID, by_credit_id()).status_code == 429
+
+
 def test_it_checks_a_password_hash_once_per_minute_per_client(
     sandbox: Provider, ws: Client
 ) -> None:
@@ -211,9 +232,10 @@ def test_it_answers_a_remembered_client_with_one_query(
 def test_it_keeps_the_throttle_for_every_password_check(
     sandbox: Provider, django_assert_num_queries: object
 ) -> None:
-    # Account; the throttle rows made sure of (one insert), a place taken in each (a savepoint,
-    # two UPDATEs, its release); the failure counted in each (two UPDATEs).
-    with django_assert_num_queries(8), pytest.raises(AccessDenied):  # type: ignore[operator]
+    # Account; whether the address is trusted for it; the throttle rows made sure of (one
+    # insert), a place taken in each (a savepoint, two UPDATEs, its release); the failure counted
+    # in each (two UPDATEs).
+    with django_assert_num_queries(9), pytest.raises(AccessDenied):  # type: ignore[operator]
         account_authenticate(
             username="ws@aaa-test.org",
             password="guess",
