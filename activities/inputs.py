@@ -65,9 +65,13 @@ class ActivityInput:
 
     @property
     def identifier(self) -> str:
-        """What PARS's MEMS messages call the entry: the provider's id, else PARS's."""
-        return self.provider_activity_id or self.accme_activity_id or "(no id)"
+        """What PARS's MEMS messages call the entry: the provider's id, else PARS's; a pasted id
+        far over the limit is shown by its start, not repeated whole in every message."""
+        shown = self.provider_activity_id or self.accme_activity_id or "(no id)"
+        return shown if len(shown) <= IDENTIFIER_SHOWN else f"{shown[:IDENTIFIER_SHOWN]}…"
 
+
+IDENTIFIER_SHOWN = 60
 
 MERGEABLE = tuple(
     f.name

@@ -314,3 +314,13 @@ def test_it_lists_every_code_the_replica_produces() -> None:
     source = "".join(path.read_text() for path in ACTIVITIES_APP.glob("*.py"))
     found = set(re.findall(r'"(\d{3})"', source)) - {"999"}
     assert found - PRODUCED == set()
+
+
+def test_it_names_an_overlong_id_by_its_start_in_every_message() -> None:
+    item = dataclasses.replace(BASE, provider_activity_id="X" * 5000, url="not a url")
+
+    judged = judge(item, lookups=LOOKUPS, existing=None, taken_by=None, today=TODAY)
+
+    assert judged.errors
+    assert all(len(e.message) < 400 for e in judged.errors), judged.errors
+    assert any("X" * 60 + "…" in e.message for e in judged.errors)
