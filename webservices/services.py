@@ -137,12 +137,14 @@ def learner_status_by_learner(
     completion_date: date,
     unique_id: str,
 ) -> list[StatusLine]:
-    """The provider's records of one learner (a board id, licence id or NPI) on one completion."""
+    """The provider's records of one learner (a board id, licence id, NPI or the AMA ME number a
+    v1 record may match by) on one completion."""
     same_learner = (
         Q(diplomate_id=unique_id)
         | Q(license_id=unique_id)
         | Q(npi=unique_id)
         | Q(learner__npi=unique_id)
+        | Q(learner__me_number=unique_id)
         | Q(learner__board_ids__diplomate_id=unique_id)
         | Q(learner__licenses__license_id=unique_id)
     )

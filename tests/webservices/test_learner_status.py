@@ -131,6 +131,13 @@ def test_it_finds_a_learners_record_by_licence_id(sandbox: Provider, ws: Client)
     assert len(lines(post(ws, BY_LEARNER, body))) == 1
 
 
+def test_it_finds_a_learners_record_by_me_number(sandbox: Provider, ws: Client) -> None:
+    post(ws, SAVE_LEARNER, fixture("save_learner_activity_request.xml"))
+    Learner.objects.filter(pk=jane().pk).update(me_number="0123456789")
+    body = fixture("status_by_learner_request.xml").replace(">999902<", ">0123456789<")
+    assert len(lines(post(ws, BY_LEARNER, body))) == 1
+
+
 @pytest.mark.parametrize(
     ("old", "new"),
     [
