@@ -23,7 +23,7 @@ from learners.engine.npi import is_valid_npi
 from learners.engine.results import RowError
 from learners.engine.sql import any_of, pairs_in, slotted_rows
 from learners.engine.states import state_code
-from learners.engine.values import parse_birth
+from learners.engine.values import control_character, parse_birth
 from learners.models import Learner, LearnerBoardId, LearnerLicense
 
 _PERSON_FIELDS = ("id", "first_name_key", "last_name_key", "birth_month", "birth_day")
@@ -346,9 +346,32 @@ def _cleaned(c: MatchCriteria) -> MatchCriteria:
     )  # fmt: skip
 
 
+_TEXT_CRITERIA = (
+    ("first_name", "First Name"), ("last_name", "Last Name"), ("npi", "NPI"),
+    ("licensing_state", "Licensing State"), ("license_id", "Licensing ID"),
+    ("medical_school", "Medical School"), ("me_number", "ME Number"),
+)  # fmt: skip
+
+
+def _control_characters(c: MatchCriteria) -> list[MatchProblem]:
+    """A value holding a control character matches nobody, as a record holding one is refused
+    (998, rules.judge_characters): a count of 1 would send the LMS on to that refusal."""
+    values = [(field, label, getattr(c, field)) for field, label in _TEXT_CRITERIA]
+    values += [("board", "Certifying Board ID", f"{b}{i}") for b, i in c.board_ids]
+    problems = []
+    for field_name, label, value in values:
+        found = control_character(value)
+        if found is not None:
+            text = f"The {label} holds a control character ({found}), which no value may hold."
+            problems.append(MatchProblem(text, field_name))
+    return problems
+
+
 def _match_problems(c: MatchCriteria, boards: Mapping[str, int]) -> list[MatchProblem]:
     """Why the values can't match anyone, each with the criterion it is about; none when they may."""
-    problems = []
+    problems = _control_characters(c)
+    if problems:  # said once: its other checks would only echo the same value
+        return problems
     if (c.birth_month is None) != (c.birth_day is None):
         missing = "birth_day" if c.birth_day is None else "birth_month"
         problems.append(MatchProblem("The birth month and the birth day go together.", missing))

@@ -74,6 +74,20 @@ def test_it_ignores_accents_case_spaces_hyphens_and_apostrophes(
     assert learner_match_count(first_name=first, last_name=last, birth_month=4, birth_day=9) == 1
 
 
+@pytest.mark.parametrize("field", ["first_name", "last_name", "npi"])
+def test_it_counts_zero_for_a_value_holding_a_control_character(
+    muñoz: Learner, field: str
+) -> None:
+    facts = {"first_name": "Zoë", "last_name": "Muñoz-O'Keeffe", "npi": NPI}
+    facts[field] = facts[field][:2] + "\t" + facts[field][2:]
+
+    answer = learner_match(MatchCriteria(**facts))
+
+    assert answer.count == 0
+    assert [p.field for p in answer.problems] == [field]
+    assert "control character (U+0009)" in answer.reasons[0]
+
+
 def test_it_counts_zero_when_a_fact_differs(muñoz: Learner) -> None:
     name = {"first_name": "Zoë", "last_name": "Muñoz-O'Keeffe"}
     assert learner_match_count(**name, birth_month=4, birth_day=10) == 0
