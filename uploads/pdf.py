@@ -1,7 +1,8 @@
 """The "Submitted Learner Summary Report" PDF of an upload's stored records (SPEC §4.6).
 
-Built for 2,500 rows in well under a second: plain-string cells clipped to their column (no
-per-cell Paragraph), fixed column widths, one table whose header row repeats on every page.
+Built for 2,500 rows in well under a second: plain-string cells clipped to their column, the
+credits wrapped onto more lines (no per-cell Paragraph), fixed column widths, one table whose
+header row repeats on every page.
 """
 
 from __future__ import annotations
@@ -45,6 +46,9 @@ COLUMNS: tuple[tuple[str, float], ...] = (
     ("CREDITS\nAWARDED", 1.5),
     ("STATUS", 0.77),
 )
+# The credits a learner got are wrapped onto more lines, never cut: they are what the report
+# proves. Names, titles and the like are cut with " ..." as PARS does.
+WRAPPED = frozenset({"POINTS/\nCREDITS", "CREDITS\nAWARDED"})
 FONT_SIZE = 6.5
 PADDING = 3
 FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"))
@@ -147,8 +151,8 @@ def summary_row(record: CompletionRecord) -> list[str]:
     ]
     font, _ = fonts()
     return [
-        _fit(value, width * inch - 2 * PADDING, font)
-        for value, (_, width) in zip(values, COLUMNS, strict=True)
+        (_wrap if header in WRAPPED else _fit)(value, width * inch - 2 * PADDING, font)
+        for value, (header, width) in zip(values, COLUMNS, strict=True)
     ]
 
 
@@ -186,6 +190,25 @@ def _fit(value: str, room: float, font: str) -> str:
     while value and _width(value + " ...", font) > room:
         value = value[: max(len(value) - max(len(value) // 8, 1), 0)]
     return value.rstrip() + " ..."
+
+
+def _wrap(value: str, room: float, font: str) -> str:
+    """The value's lines, each broken between words (after a '; ' first) to fit its column."""
+    lines: list[str] = []
+    for line in value.split("\n"):
+        current = ""
+        for word in line.replace("; ", ";\n").replace("\n", " \n ").split(" "):
+            if word == "\n":
+                lines.append(current)
+                current = ""
+                continue
+            candidate = f"{current} {word}".strip()
+            if current and _width(candidate, font) > room:
+                lines.append(current)
+                candidate = word
+            current = candidate
+        lines.append(current)
+    return "\n".join(_fit(line, room, font) for line in lines if line)
 
 
 def _width(value: str, font: str) -> float:

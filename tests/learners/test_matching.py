@@ -75,9 +75,7 @@ def test_it_ignores_accents_case_spaces_hyphens_and_apostrophes(
 
 
 @pytest.mark.parametrize("field", ["first_name", "last_name", "npi"])
-def test_it_counts_zero_for_a_value_holding_a_control_character(
-    muñoz: Learner, field: str
-) -> None:
+def test_it_counts_zero_for_a_value_holding_a_control_character(muñoz: Learner, field: str) -> None:
     facts = {"first_name": "Zoë", "last_name": "Muñoz-O'Keeffe", "npi": NPI}
     facts[field] = facts[field][:2] + "\t" + facts[field][2:]
 

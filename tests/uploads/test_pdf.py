@@ -13,7 +13,7 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from activities.models import Activity
-from learners.models import CompletionRecord, RecordSource, RecordStatus
+from learners.models import Board, CompletionRecord, RecordSource, RecordStatus
 from portal.models import Provider
 from tests.factories import LearnerFactory
 from uploads.models import Upload, UploadStatus
@@ -106,3 +106,26 @@ def test_it_has_no_summary_before_processing_or_for_a_check(
 ) -> None:
     upload = _upload(provider, staff_client, status=status, mode=mode)
     assert staff_client.get(reverse("uploads:summary_pdf", args=[upload.pk])).status_code == 404
+
+
+def test_it_wraps_the_credits_awarded_instead_of_cutting_them(
+    staff_client: Client, provider: Provider, activity: Activity
+) -> None:
+    upload = _upload(provider, staff_client, total_records=1, processed_records=1)
+    _records(upload, activity, 1)
+    credits = [
+        {"type": "Medical Knowledge", "points": "1.50"},
+        {"type": "Patient Safety", "points": "0.50"},
+        {"type": "Lifelong Learning and Self-Assessment", "points": "2.00"},
+    ]
+    CompletionRecord.objects.filter(upload=upload).update(
+        board=Board.objects.get(code="ABIM"), diplomate_id="123456", moc_points=Decimal("4.00"),
+        moc_credits=credits, status=RecordStatus.SUBMITTED,
+    )  # fmt: skip
+
+    pdf = upload_summary_pdf(upload=upload, exported_by="staff@provider.test")
+
+    text = " ".join(PdfReader(io.BytesIO(pdf)).pages[0].extract_text().split())
+    for shown in ["Medical Knowledge 1.50", "Patient Safety 0.50", "Self-Assessment 2.00"]:
+        assert shown in text, text
+    assert "Lifelong ..." not in text
