@@ -41,9 +41,26 @@ CHOICE_FIELDS: tuple[tuple[str, str, str, dict[str, str]], ...] = (
 )
 
 
-def judge_rems_fields(j: Judgement) -> None:
-    """714 for a missing field, 715 for a value outside its list; each names the field."""
+_REMS_ROW_FIELDS = (
+    "learner_local_id", *(name for name, *_ in CHOICE_FIELDS), "practice_state", "performs_surgery"
+)
+
+
+def judge_rems_fields(j: Judgement, *, rems_program: bool = True) -> None:
+    """714 for a missing field, 715 for a value outside its list; each names the field.
+
+    A row of a board/CME report holding no REMS value at all, on an activity registered for
+    REMS, gets one 714 saying why (its learners are reported in the REMS program), not seven.
+    """
     row = j.row
+    if not rems_program and not any(getattr(row, name).strip() for name in _REMS_ROW_FIELDS):
+        activity_id = j.activity.activity_id if j.activity else ""
+        field = (
+            f"every one (Learner Local ID, Profession, …): activity {activity_id} is registered "
+            "for Opioid Analgesic REMS, so its learners are reported in the REMS program"
+        )
+        j.errors.append(error("714", field=field))
+        return
     values: dict[str, object] = {}
     local_id = row.learner_local_id.strip()
     if not local_id:

@@ -99,7 +99,7 @@ def judge_fields(j: Judgement, ctx: RuleContext) -> None:
     judge_credit_ids(j)
     if j.rems_rules:
         if j.action == ADD:
-            judge_rems_fields(j)
+            judge_rems_fields(j, rems_program=ctx.program == Program.REMS)
         else:
             local_id = j.row.learner_local_id.strip()
             j.rems = {"rems_learner_local_id": local_id} if local_id else None

@@ -253,6 +253,18 @@ def test_it_judges_a_record_for_a_rems_activity_by_the_rems_rules(world: World) 
     assert not codes & {"622", "623", "624"}
 
 
+def test_it_says_once_why_a_board_row_on_a_rems_activity_holds_no_rems_values(
+    world: World,
+) -> None:
+    row = make_row(world, CME, activity_id="rems")
+
+    (found,) = errors(world, [row])
+
+    assert [code for code, _ in found] == ["714"]
+    assert "is registered for Opioid Analgesic REMS" in found[0][1]
+    assert "reported in the REMS program" in found[0][1]
+
+
 def test_every_code_it_produces_is_in_the_registry() -> None:
     for code in ("650", "676", "677", "678", "680", "681", "607", "710", "711", "712", "746"):
         assert code in CODES
