@@ -14,7 +14,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from activities.forms import ActivityFilterForm, ActivityForm, MocForm
 from activities.inputs import ADD, ActivityInput, input_from_activity
@@ -272,13 +272,25 @@ def activity_moc(request: HttpRequest, activity_id: str) -> HttpResponse:
     return redirect("activities:detail", activity_id=activity.activity_id)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @provider_required
 def activity_moc_remove(request: HttpRequest, activity_id: str, board: str) -> HttpResponse:
+    """GET asks "are you sure?"; POST removes the board's registration (none with learners)."""
     activity = _activity(request, activity_id)
     stored = input_from_activity(activity).moc
-    if board not in {m.board for m in stored}:
+    registration = next((m for m in stored if m.board == board), None)
+    if registration is None:
         raise Http404("The activity is not registered with that board.")
+    if request.method == "GET":
+        facts = [("Board", board), ("Points", registration.points),
+                 ("Credit types", ", ".join(registration.credit_types) or "—")]  # fmt: skip
+        return _confirm(
+            request, activity, question=f"Remove the {board} registration?", facts=facts,
+            explanation=[f"Learners can then no longer be reported for {board} MOC credit on "
+                         "this activity (670). A board whose learners are reported stays "
+                         "registered (320)."],
+            yes=f"Yes, remove the {board} registration", no="No, keep it", hidden=[],
+        )  # fmt: skip
     outcome = activity_change(
         provider=request.provider,  # type: ignore[attr-defined]
         activity=activity,
@@ -292,11 +304,14 @@ def activity_moc_remove(request: HttpRequest, activity_id: str, board: str) -> H
     return redirect("activities:detail", activity_id=activity.activity_id)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @provider_required
 def activity_rems(request: HttpRequest, activity_id: str) -> HttpResponse:
-    """Register the activity for Opioid Analgesic REMS, or remove the registration."""
+    """Register the activity for Opioid Analgesic REMS, or remove the registration: GET asks
+    "are you sure?", saying what changes for the learners; POST does it."""
     activity = _activity(request, activity_id)
+    if request.method == "GET":
+        return _confirm_rems(request, activity, register=request.GET.get("rems") == "yes")
     register = request.POST.get("rems") == "yes"
     outcome = activity_change(
         provider=request.provider,  # type: ignore[attr-defined]
@@ -310,6 +325,49 @@ def activity_rems(request: HttpRequest, activity_id: str) -> HttpResponse:
     done = "registered for" if register else "no longer registered for"
     messages.success(request, f"Activity {activity.activity_id} is {done} Opioid Analgesic REMS.")
     return redirect("activities:detail", activity_id=activity.activity_id)
+
+
+def _confirm_rems(request: HttpRequest, activity: Activity, *, register: bool) -> HttpResponse:
+    reported = activity.records.live().filter(rems_learner_local_id="").count()
+    if register:
+        explanation = [
+            "From then on each learner reported on this activity is an Opioid Analgesic REMS "
+            "learner: a row of a board or CME file on it is refused (714) and is reported in "
+            "the REMS program instead."
+        ]
+        if reported:
+            explanation.append(f"The {reported} learners already reported on it stay as they are.")
+        question, yes = "Register for Opioid Analgesic REMS?", "Yes, register it for REMS"
+    else:
+        explanation = [
+            "REMS learners can then no longer be reported on this activity (716). A REMS "
+            "registration whose learners are reported stays (321)."
+        ]
+        question, yes = "Remove the REMS registration?", "Yes, remove the REMS registration"
+    return _confirm(
+        request, activity, question=question, facts=[], explanation=explanation, yes=yes,
+        no="No, leave it as it is", hidden=[("rems", "yes" if register else "no")],
+    )  # fmt: skip
+
+
+def _confirm(
+    request: HttpRequest,
+    activity: Activity,
+    *,
+    question: str,
+    facts: list[tuple[str, str]],
+    explanation: list[str],
+    yes: str,
+    no: str,
+    hidden: list[tuple[str, str]],
+) -> HttpResponse:
+    """The "are you sure?" page of a change to an activity's registrations; it posts back here."""
+    context = {
+        "activity": activity, "nav": "activities", "question": question, "facts": facts,
+        "explanation": explanation, "yes": yes, "no": no, "hidden": hidden,
+        "action": request.path,
+    }  # fmt: skip
+    return render(request, "activities/confirm.html", context)
 
 
 @require_http_methods(["GET", "POST"])

@@ -230,7 +230,20 @@ def test_it_removes_a_board_unless_it_has_learners(staff_client: Client, add_act
     record.save()
     assert staff_client.post(url("moc_remove", activity.activity_id, "ABIM")).status_code == 302
     assert not activity.moc_registrations.exists()
-    assert staff_client.get(url("moc_remove", activity.activity_id, "ABIM")).status_code == 405
+    assert staff_client.get(url("moc_remove", activity.activity_id, "ABIM")).status_code == 404
+
+
+def test_it_asks_before_removing_a_board(staff_client: Client, add_activity: Add) -> None:
+    activity = add_activity()
+    address = url("moc_remove", activity.activity_id, "ABIM")
+
+    page = staff_client.get(address)
+
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "Remove the ABIM registration?" in text and "Medical Knowledge" in text
+    assert f'action="{address}"' in text
+    assert activity.moc_registrations.count() == 1  # asking changed nothing
 
 
 def test_it_registers_for_rems(staff_client: Client, add_activity: Add) -> None:
@@ -238,7 +251,23 @@ def test_it_registers_for_rems(staff_client: Client, add_activity: Add) -> None:
     assert staff_client.post(url("rems", activity.activity_id), {"rems": "yes"}).status_code == 302
     activity.refresh_from_db()
     assert activity.rems_registered
-    assert staff_client.get(url("rems", activity.activity_id)).status_code == 405
+
+
+def test_it_asks_before_registering_for_rems_saying_what_changes(
+    staff_client: Client, add_activity: Add
+) -> None:
+    activity = add_activity()
+    CompletionRecordFactory(activity=activity)
+    CompletionRecordFactory(activity=activity, completion_date=activity.start_date)
+
+    page = staff_client.get(url("rems", activity.activity_id), {"rems": "yes"})
+
+    text = page.content.decode()
+    assert page.status_code == 200 and "Register for Opioid Analgesic REMS?" in text
+    assert "refused (714)" in text and "The 2 learners already reported on it" in text
+    assert 'name="rems" value="yes"' in text
+    activity.refresh_from_db()
+    assert not activity.rems_registered
 
 
 def test_it_deletes_an_activity_without_learners(staff_client: Client, add_activity: Add) -> None:
