@@ -190,6 +190,8 @@ def activity_pages(s: Screens) -> list[tuple[str, str]]:
         ("activity-close", of("edit", long_title) + "?status=closed"),
         ("activity-moc", of("moc", "210015526") + "?board=ABS"),
         ("activity-delete", of("delete", "210015527")),
+        ("activity-moc-remove", reverse("activities:moc_remove", args=["210015526", "ABS"])),
+        ("activity-rems-confirm", of("rems", "210015526") + "?rems=yes"),
         ("upload-new-activities", reverse("uploads:new") + "?kind=activities"),
         ("upload-activities-completed", reverse("uploads:detail", args=[s.activities.pk])),
     ]
