@@ -2,9 +2,9 @@
 
 Every activity field is an optional string (choices only help the user pick): a missing title
 or a bad date gets its Appendix A code from the rules, exactly as in a file or a web-service
-call, never a form message of its own. `show_errors` puts each code beside its field, marks the
-field invalid for assistive technology and gives the first one focus (the `autofocus`
-attribute: the Content-Security-Policy allows no inline script).
+call, never a form message of its own. `show_errors` puts each code beside its field and marks
+the field invalid for assistive technology; the summary above the form takes the focus
+(templates/activities/_errors.html, as every form's summary does).
 """
 
 from __future__ import annotations
@@ -30,7 +30,6 @@ class PortalForm(forms.Form):
     def show_errors(self, errors: Sequence[ActivityError], *, prefix: str = "") -> list[str]:
         """Put each error beside its field; return those that belong to no field on this form."""
         elsewhere: list[str] = []
-        first = True
         for error in errors:
             name = self.field_for(error.field.removeprefix(prefix))
             text = f"{error.code}: {error.message}"
@@ -41,9 +40,6 @@ class PortalForm(forms.Form):
             attrs = self.fields[name].widget.attrs
             attrs["aria-invalid"] = "true"
             attrs["aria-describedby"] = f"id_{name}_error"
-            if first:
-                attrs["autofocus"] = True
-                first = False
         return elsewhere
 
     def field_for(self, error_field: str) -> str | None:

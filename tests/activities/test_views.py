@@ -137,7 +137,7 @@ def test_it_saves_a_draft_with_only_what_a_draft_needs(
     assert "Learners may be reported on it: it has its dates, credits and providership." in page
 
 
-def test_it_shows_each_code_beside_its_field_and_focuses_the_first(
+def test_it_shows_each_code_beside_its_field_and_focuses_the_summary(
     staff_client: Client, provider: Provider
 ) -> None:
     response = staff_client.post(url("new"), {**FORM, "title": "", "end_date": "2026-01-01"})
@@ -145,8 +145,10 @@ def test_it_shows_each_code_beside_its_field_and_focuses_the_first(
     assert response.status_code == 400
     assert '<p class="field-error" id="id_title_error">203: Missing Activity title.</p>' in page
     assert "469: Activity end date 2026-01-01 cannot be earlier" in page
-    assert 'name="title" aria-invalid="true" aria-describedby="id_title_error" autofocus' in page
+    assert 'name="title" aria-invalid="true" aria-describedby="id_title_error"' in page
+    assert 'id="form-errors" tabindex="-1" autofocus' in page
     assert page.count("autofocus") == 1
+    assert '<a href="#id_title">' in page
     assert not Activity.objects.filter(provider=provider).exists()
 
 

@@ -127,13 +127,16 @@ def test_it_registers_an_activity_reports_learners_and_closes_it(
     )
     assert sources == {RecordSource.MANUAL, RecordSource.WEB_SERVICE}
 
-    # 5. Close it with the learner counts; a missing count is named beside its field first.
+    # 5. Close it with the learner counts; a missing count is named first, in the focused
+    # summary, and beside its field.
     page.get_by_role("link", name="Activity registration (edit, MOC, close)").click()
     page.get_by_role("button", name="Close activity").click()
     expect(page.get_by_label("Status")).to_have_value("closed")
     page.get_by_label("Number of physicians (including residents)").fill("2")
     page.get_by_role("button", name="Save activity").click()
     others = page.get_by_label("Number of other learners")
+    expect(page.locator("#form-errors")).to_be_focused()
+    page.locator("#form-errors").get_by_role("link", name="Number of other learners").click()
     expect(others).to_be_focused()
     expect(page.locator("#id_other_learners_error")).to_contain_text("457")
     others.fill("1")
