@@ -12,6 +12,7 @@ from django.test import Client
 from django.urls import reverse
 
 from activities.models import Activity
+from learners.formats.templates import text_template
 from portal.models import Provider
 from tests.factories import UserFactory
 from tests.uploads.conftest import Physician, PostUpload, cme_row, txt_file
@@ -139,6 +140,9 @@ def test_it_refuses_a_zip_that_is_not_a_workbook(
         ("csv", "europe.csv", b"Record Action;ACCME Activity ID\nAdd;210015516\n", "semicolons"),
         ("csv", "blank.csv", b"\r\n\r\n", "no learner records"),
         ("txt", "blank.txt", b"\r\n\r\n", "no learner records"),
+        # The portal's own templates sent back unfilled.
+        ("txt", "board.txt", text_template("board", file_type="txt"), "no learner records"),
+        ("csv", "board.csv", text_template("board", file_type="csv"), "no learner records"),
         ("xml", "broken.xml", b"<accme:ACCMELearnerReports><a></b>", "not well-formed XML"),
         ("xml", "other.xml", b"<?xml version='1.0'?><root/>", "&lt;root&gt;"),
         (
