@@ -150,11 +150,16 @@ def forget_verified() -> None:
 
 
 def _provider_matches(provider: Provider, provider_id: str | None) -> bool:
-    """ProviderId as sent ('0001234', or '1234' by clients that treat it as a number)."""
-    if provider_id is None:
-        return True
+    return provider_id is None or names_provider(provider_id, provider)
+
+
+def names_provider(provider_id: str, provider: Provider) -> bool:
+    """Whether a ProviderId as sent names the provider: '0001234', or '1234' and '00001234' by
+    clients that treat it as a number (ASCII digits only)."""
     cleaned = provider_id.strip()
-    return cleaned.isdigit() and cleaned.zfill(7) == provider.accme_id
+    if not (cleaned.isascii() and cleaned.isdigit()) or len(cleaned) > 20:
+        return False
+    return int(cleaned) == int(provider.accme_id)
 
 
 _ACCOUNT_FIELDS = tuple(f.attname for f in WebServiceAccount._meta.concrete_fields)

@@ -28,6 +28,7 @@ from learners.formats.legacy import (
 )
 from learners.formats.xml import ParsedReport, activity_reports_of, parse_xml
 from portal.models import Provider
+from webservices.auth import names_provider
 
 
 def learner_reports_read(data: bytes, *, provider: Provider) -> list[ParsedReport]:
@@ -58,7 +59,7 @@ def _legacy_report(record: LegacyRecord, *, provider: Provider, line: int | None
 
 def _provider_errors(record: LegacyRecord, provider: Provider) -> list[RowError]:
     given = record.provider_id
-    if not given or (given.isdigit() and given.zfill(7) == provider.accme_id):
+    if not given or names_provider(given, provider):
         return []
     message = (
         f"Invalid User: Access Denied: the record's ProviderID {given} is not the provider of "

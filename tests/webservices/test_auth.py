@@ -45,8 +45,18 @@ def test_it_accepts_the_demo_credentials(sandbox: Provider, ws: Client) -> None:
     assert post(ws, BY_CREDIT_ID, by_credit_id()).status_code == 200
 
 
-def test_it_accepts_a_provider_id_without_leading_zeros(sandbox: Provider, ws: Client) -> None:
-    assert post(ws, BY_CREDIT_ID, by_credit_id(provider_id="1234")).status_code == 200
+@pytest.mark.parametrize("provider_id", ["1234", "00001234", " 0001234 "])
+def test_it_accepts_a_provider_id_with_any_leading_zeros(
+    sandbox: Provider, ws: Client, provider_id: str
+) -> None:
+    assert post(ws, BY_CREDIT_ID, by_credit_id(provider_id=provider_id)).status_code == 200
+
+
+@pytest.mark.parametrize("provider_id", ["12340", "\uff11\uff12\uff13\uff14", "1234x"])
+def test_it_refuses_a_provider_id_naming_another_number(
+    sandbox: Provider, ws: Client, provider_id: str
+) -> None:
+    assert post(ws, BY_CREDIT_ID, by_credit_id(provider_id=provider_id)).status_code == 403
 
 
 @pytest.mark.parametrize(
