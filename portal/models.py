@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 from django.core.validators import RegexValidator
 from django.db import models
+from django.db.models.functions import Upper
 
 seven_digits = RegexValidator(r"^\d{7}$", "An ACCME Provider ID is 7 digits, e.g. 0001234.")
 
@@ -67,6 +68,11 @@ class WebServiceAccount(models.Model):
 
     class Meta:
         ordering = ["provider", "username"]
+        constraints = [
+            # A user name is an email address: one account per name in any case, which is how
+            # the web services look it up (webservices/auth.py).
+            models.UniqueConstraint(Upper("username"), name="webservice_username_any_case")
+        ]
 
     def __str__(self) -> str:
         return f"{self.username} ({self.provider.accme_id})"

@@ -19,6 +19,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connection
 from django.db.models import QuerySet
+from django.db.models.functions import Upper
 from django.utils import timezone
 
 from learners.engine.sql import equals, slotted_rows
@@ -168,7 +169,8 @@ _PROVIDER_FIELDS = tuple(f.attname for f in Provider._meta.concrete_fields)
 
 def _account_query(values: Mapping[str, Any]) -> QuerySet:
     return (
-        WebServiceAccount.objects.filter(equals("username", values["username"]), is_active=True)
+        WebServiceAccount.objects.alias(name_key=Upper("username"))
+        .filter(equals("name_key", values["name_key"]), is_active=True)
         .order_by()
         .values_list(*_ACCOUNT_FIELDS, *(f"provider__{name}" for name in _PROVIDER_FIELDS))[:1]
     )
@@ -180,7 +182,8 @@ def _active_account(username: str) -> WebServiceAccount | None:
     Every call reads the row (a deactivated account or a new password counts at once); only the
     building of the query is saved, which costs as much as running it.
     """
-    rows = slotted_rows("webservice-account", _account_query, {"username": username})
+    # A user name is an email address, read in any case (the constraint holds it once so).
+    rows = slotted_rows("webservice-account", _account_query, {"name_key": username.upper()})
     for values in rows:
         split = len(_ACCOUNT_FIELDS)
         account = WebServiceAccount.from_db(connection.alias, _ACCOUNT_FIELDS, values[:split])

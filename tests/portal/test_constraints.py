@@ -9,7 +9,7 @@ from django.db import IntegrityError, connection, transaction
 
 from activities.models import Activity
 from learners.models import CompletionRecord, LearnerBoardId
-from portal.models import Provider
+from portal.models import Provider, WebServiceAccount
 from tests.factories import (
     ActivityFactory,
     CompletionRecordFactory,
@@ -160,3 +160,11 @@ def test_it_keeps_providers_apart() -> None:
 
     assert Activity.objects.for_provider(b).count() == 0
     assert Activity.objects.for_provider(a).count() == 1
+
+
+def test_it_holds_a_web_service_user_name_once_in_any_case() -> None:
+    provider = ProviderFactory()
+    WebServiceAccount.objects.create(provider=provider, username="lms@amc.test", password="x")
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        WebServiceAccount.objects.create(provider=provider, username="LMS@amc.test", password="y")

@@ -45,6 +45,11 @@ def test_it_accepts_the_demo_credentials(sandbox: Provider, ws: Client) -> None:
     assert post(ws, BY_CREDIT_ID, by_credit_id()).status_code == 200
 
 
+def test_it_reads_the_user_name_in_any_case(sandbox: Provider, ws: Client) -> None:
+    response = post(ws, BY_CREDIT_ID, by_credit_id(user="WS@AAA-Test.org"))
+    assert response.status_code == 200
+
+
 @pytest.mark.parametrize("provider_id", ["1234", "00001234", " 0001234 "])
 def test_it_accepts_a_provider_id_with_any_leading_zeros(
     sandbox: Provider, ws: Client, provider_id: str
