@@ -154,12 +154,19 @@ def _edit_initial(activity: Activity, status: str) -> dict[str, Any]:
     return initial
 
 
+CLOSED_NOTE = "closed activities may not be edited (481)."
+
+
 @require_http_methods(["GET", "POST"])
 @provider_required
 def activity_edit(request: HttpRequest, activity_id: str) -> HttpResponse:
     """Edit an activity, its status included; ?status=closed opens it ready to close."""
     activity = _activity(request, activity_id)
     statuses = NEXT_STATUSES[ActivityStatus(activity.status)]
+    if request.method == "GET" and activity.status == ActivityStatus.CLOSED:
+        # Said before the form is filled in, not after: the page offers no edit of it either.
+        messages.error(request, f"Activity {activity.activity_id} is closed: {CLOSED_NOTE}")
+        return redirect("activities:detail", activity_id=activity.activity_id)
     if request.method == "GET":
         initial = _edit_initial(activity, request.GET.get("status", activity.status))
         form = ActivityForm(initial=initial, statuses=statuses)

@@ -108,7 +108,7 @@ ACTIVITY_CODES: tuple[Code, ...] = (
     _c("474", "Internal ID cannot be the Organization ID. Please enter a unique value for this field."),
     _c("475", "Credit Claim data cannot be before the activity end date listed for the activity", "Credit claim date {credit_claim_date} cannot be before the activity end date {end_date}."),
     _c("476", "An activity matching this ID already exists. Existing activities may not use the 'Add' record action.", "An activity matching ID '{value}' already exists. Existing activities may not use the 'Add' record action."),
-    _c("477", "Duplicate Entry. Two or more activity records in this submission have the same ID. Please ensure all activities in this file have unique IDs.", "Duplicate Entry. Two or more activity records in this submission have the ID '{value}'. Please ensure all activities in this file have unique IDs."),
+    _c("477", "Duplicate Entry. Two or more activity records in this submission have the same ID. Please ensure all activities in this file have unique IDs.", "Duplicate Entry. Two or more activity records in this submission have the ID '{value}': the first was processed, this one was not. Please ensure all activities in this file have unique IDs."),
     _c("478", "Pharmacy sequence number already in use.", "Pharmacy sequence number '{value}' already in use."),
     _c("479", "Invalid data value/format for Commmendation Tag:", "Invalid data value/format for Commendation Tag: {value}"),
     _c("480", "Invalid data value/format for REMS Type:", "Invalid data value/format for REMS Type: {value}"),

@@ -42,7 +42,10 @@ CHOICE_FIELDS: tuple[tuple[str, str, str, dict[str, str]], ...] = (
 
 
 _REMS_ROW_FIELDS = (
-    "learner_local_id", *(name for name, *_ in CHOICE_FIELDS), "practice_state", "performs_surgery"
+    "learner_local_id",
+    *(name for name, *_ in CHOICE_FIELDS),
+    "practice_state",
+    "performs_surgery",
 )
 
 

@@ -102,6 +102,11 @@ def report_codes(upload: Upload) -> dict[str, str]:
     return {item.provider_activity_id: code for item, code in zip(found.items, codes, strict=True)}
 
 
+def report_messages(upload: Upload) -> list[str]:
+    lines = upload.report_file.open("rb").read().decode("utf-8-sig").splitlines()
+    return [line.split("\t")[-1] for line in lines[1:]]
+
+
 @pytest.mark.parametrize(
     ("file_type", "encode"),
     [
@@ -161,6 +166,7 @@ def test_it_reports_the_same_id_twice_in_one_file_as_477(provider: Provider, use
     done = upload(provider, user, activity_rows_txt(items), name="twice.txt", file_type="txt")
     assert (done.processed_records, done.rejected_records) == (2, 1)
     assert report_codes(done) == {"ACT-2026-0001": "477"}
+    assert "the first was processed, this one was not" in report_messages(done)[0]
 
 
 def test_it_reads_a_provider_activity_id_in_any_case(provider: Provider, user: Any) -> None:

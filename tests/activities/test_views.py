@@ -327,3 +327,17 @@ def test_it_lists_activities_in_a_fixed_number_of_queries(
     for n in range(2, 21):
         add_activity(n)
     assert queries() == few
+
+
+def test_it_says_at_once_that_a_closed_activity_is_not_edited(
+    staff_client: Client, add_activity: Add
+) -> None:
+    activity = add_activity()
+    Activity.objects.filter(pk=activity.pk).update(status=ActivityStatus.CLOSED)
+
+    response = staff_client.get(url("edit", activity.activity_id), follow=True)
+
+    assert response.redirect_chain == [(url("detail", activity.activity_id), 302)]
+    text = response.content.decode()
+    assert "closed activities may not be edited (481)" in text
+    assert "Save activity" not in text
