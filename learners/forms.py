@@ -126,10 +126,13 @@ class LearnerSearchForm(PortalForm):
 
 
 def _credit_type_choices(activity: Activity) -> list[tuple[str, Any]]:
-    """The credit types of the activity's boards, grouped by board, for a select."""
+    """The credit types the activity offers (its registrations'), grouped by board, for a
+    select: a type its board knows but the activity doesn't offer would only be refused (735)."""
     groups: dict[str, list[tuple[str, str]]] = {}
-    types = CreditType.objects.filter(board__mocregistration__activity=activity).select_related(
-        "board"
+    types = (
+        CreditType.objects.filter(mocregistration__activity=activity)
+        .select_related("board")
+        .order_by("board__code", "name")
     )
     for credit_type in types.distinct():
         groups.setdefault(credit_type.board.code, []).append((credit_type.name, credit_type.name))

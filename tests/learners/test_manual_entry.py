@@ -118,6 +118,18 @@ def test_it_offers_the_entry_form_on_its_own_page(staff_client: Client, activity
     assert 'id="entry-errors"' not in content
 
 
+def test_it_offers_only_the_credit_types_the_activity_offers(
+    staff_client: Client, activity: Activity
+) -> None:
+    registration = activity.moc_registrations.get()
+    registration.credit_types.set(registration.board.credit_types.filter(name="Patient Safety"))
+
+    content = staff_client.get(_entry_url(activity)).content.decode()
+
+    assert '<option value="Patient Safety">' in content
+    assert "Medical Knowledge" not in content and "Practice Assessment" not in content
+
+
 def test_it_accepts_a_cme_entry_and_says_what_was_stored(
     staff_client: Client, activity: Activity, georgia: Learner
 ) -> None:
