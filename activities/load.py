@@ -11,10 +11,9 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, Max, Min, Q
-from django.db.models.functions import Upper
 
 from activities.facts import BoardRef, ExistingActivity, FormatRef, Lookups
-from activities.models import Activity, PracticeArea, Specialty, own_id_key
+from activities.models import Activity, PracticeArea, Specialty, own_key_in
 from learners.engine.load import load_boards
 from learners.engine.values import control_character
 from learners.models import ActivityFormat, CompletionRecord, RecordStatus
@@ -69,10 +68,8 @@ def existing_activities(
         return []
     rows = list(
         Activity.objects.for_provider(provider)
-        .alias(own_key=Upper("provider_activity_id"))
-        .filter(
-            Q(activity_id__in=wanted_accme) | Q(own_key__in={own_id_key(i) for i in wanted_own})
-        )
+        .with_own_key()
+        .filter(Q(activity_id__in=wanted_accme) | own_key_in(wanted_own))
         .values_list(
             "pk", "activity_id", "provider_activity_id", "status", "reporting_year", "format_id"
         )

@@ -84,11 +84,18 @@ class ActivityQuerySet(models.QuerySet["Activity"]):
     def for_provider(self, provider: Provider) -> ActivityQuerySet:
         return self.filter(provider=provider)
 
+    def with_own_key(self) -> ActivityQuerySet:
+        """The queryset able to filter by `own_key_in` (the key the constraint compares)."""
+        return self.alias(own_key=Upper("provider_activity_id"))
+
     def with_provider_activity_ids(self, ids: Iterable[str]) -> ActivityQuerySet:
         """The activities holding any of these Provider Activity IDs, in any case."""
-        return self.alias(own_key=Upper("provider_activity_id")).filter(
-            own_key__in={own_id_key(i) for i in ids}
-        )
+        return self.with_own_key().filter(own_key_in(ids))
+
+
+def own_key_in(ids: Iterable[str]) -> models.Q:
+    """Any of these Provider Activity IDs, in any case (on a queryset `with_own_key`)."""
+    return models.Q(own_key__in={own_id_key(i) for i in ids})
 
 
 class Activity(models.Model):
